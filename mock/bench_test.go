@@ -1,0 +1,71 @@
+package mock_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/coupakit/coupakit/mock"
+)
+
+// serve runs one request through a handler in process, validation included.
+func serve(b *testing.B, h http.Handler, method, path string, body []byte, want int) {
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != want {
+		b.Fatalf("%s %s: status %d, want %d: %s", method, path, rec.Code, want, rec.Body)
+	}
+}
+
+func benchMock(b *testing.B) *mock.Mock {
+	m, err := mock.New(mock.Options{Seed: 1, Records: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+func BenchmarkGetByID(b *testing.B) {
+	h := benchMock(b).CoreHandler()
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "GET", "/api/integration_errors/500", nil, 200)
+	}
+}
+
+func BenchmarkListLimit50(b *testing.B) {
+	h := benchMock(b).CoreHandler()
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "GET", "/api/integration_errors?limit=50&offset=100", nil, 200)
+	}
+}
+
+func BenchmarkCreate(b *testing.B) {
+	m := benchMock(b)
+	h := m.CoreHandler()
+	body, _ := json.Marshal(validError(m.Integrations()[0].Code))
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "POST", "/api/integration_errors", body, 201)
+	}
+}
+
+func BenchmarkBulkEventCreate10(b *testing.B) {
+	h := benchMock(b).SourcingHandler()
+	items := make([]any, 10)
+	for i := range items {
+		items[i] = map[string]any{"market-id": "9220538753220565329", "name": "Bench event", "state": "Setup", "settings": map[string]any{"currency": "USD"}}
+	}
+	body, _ := json.Marshal(events(items...))
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "POST", "/api/events", body, 201)
+	}
+}

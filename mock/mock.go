@@ -1,0 +1,316 @@
+// Package mock is a stateful, in-memory stand-in for the Coupa Core API
+// integration resources and the Coupa Sourcing API events resource.
+//
+// It implements the strict server interfaces that oapi-codegen generates from
+// the specs in openapi/, validates every request against those specs with
+// kin-openapi before a handler runs, and answers rejected requests in Coupa's
+// error format. Its store is seeded with deterministic fake data: the same
+// seed gives the same records.
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coupakit/coupakit/gen/core"
+	"github.com/coupakit/coupakit/gen/sourcing"
+	"github.com/coupakit/coupakit/openapi"
+)
+
+// Options configure a Mock. The zero value is usable: seed 0, no records.
+type Options struct {
+	// Seed makes the fake data deterministic: the same seed gives the same
+	// records. The CLI's default is 1.
+	Seed int64
+	// Records is how many records of each resource are seeded.
+	Records int
+	// MaxBodyBytes bounds request bodies (DefaultMaxBodyBytes when 0).
+	MaxBodyBytes int64
+	// Now is the clock for server-set timestamps (time.Now when nil).
+	Now func() time.Time
+}
+
+// Mock serves the Core and Sourcing APIs over one shared in-memory state.
+type Mock struct {
+	opts     Options
+	now      func() time.Time
+	state    atomic.Pointer[state]
+	core     http.Handler
+	sourcing http.Handler
+}
+
+// New builds a Mock seeded from opts.
+func New(opts Options) (*Mock, error) {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Records < 0 {
+		return nil, fmt.Errorf("mock: records must not be negative, got %d", opts.Records)
+	}
+	m := &Mock{opts: opts, now: opts.Now}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	coreDoc, err := openapi.Core()
+	if err != nil {
+		return nil, err
+	}
+	csoDoc, err := openapi.Sourcing()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := newCoreServer(m, coreDoc)
+	if err != nil {
+		return nil, err
+	}
+	ss, err := newSourcingServer(m, csoDoc)
+	if err != nil {
+		return nil, err
+	}
+	m.state.Store(newState(opts.Seed, opts.Records))
+
+	coreVal, err := newValidator(coreDoc, opts.MaxBodyBytes, coreResourceName)
+	if err != nil {
+		return nil, err
+	}
+	csoVal, err := newValidator(csoDoc, opts.MaxBodyBytes, func(string) string { return "event" }, "createEvents", "updateEvents", "deleteEvents")
+	if err != nil {
+		return nil, err
+	}
+	coreAPI := core.HandlerWithOptions(
+		core.NewStrictHandlerWithOptions(cs, nil, core.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc:  requestError(coreResourceName),
+			ResponseErrorHandlerFunc: responseError(coreResourceName),
+		}),
+		core.StdHTTPServerOptions{ErrorHandlerFunc: requestError(coreResourceName)},
+	)
+	csoAPI := sourcing.HandlerWithOptions(
+		sourcing.NewStrictHandlerWithOptions(ss, nil, sourcing.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc:  requestError(func(string) string { return "event" }),
+			ResponseErrorHandlerFunc: responseError(func(string) string { return "event" }),
+		}),
+		sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError(func(string) string { return "event" })},
+	)
+	m.core = m.withAdmin(coreVal.wrap(coreAPI))
+	m.sourcing = m.withAdmin(csoVal.wrap(csoAPI))
+	return m, nil
+}
+
+// CoreHandler serves the Core API (integration_errors,
+// integration_history_records) and the admin API under /_mock/.
+func (m *Mock) CoreHandler() http.Handler { return m.core }
+
+// SourcingHandler serves the Sourcing API (events) and the admin API under
+// /_mock/.
+func (m *Mock) SourcingHandler() http.Handler { return m.sourcing }
+
+// Reset puts the store back to its seeded state.
+func (m *Mock) Reset() { m.state.Store(newState(m.opts.Seed, m.opts.Records)) }
+
+// Alerts returns every alert recorded since start or the last Reset.
+func (m *Mock) Alerts() []Alert { return m.st().alerts.all() }
+
+// Integrations returns the integrations records may reference, with their
+// contacts.
+func (m *Mock) Integrations() []IntegrationInfo {
+	return append([]IntegrationInfo{}, m.st().integrations...)
+}
+
+func (m *Mock) st() *state { return m.state.Load() }
+
+// stamp returns the time for a change of a record last changed at prev: now,
+// to the second as Coupa shows it, and always after prev, so that
+// `updated-at` changes on every change.
+func (m *Mock) stamp(prev *time.Time) time.Time {
+	t := m.now().UTC().Truncate(time.Second)
+	if prev != nil && !t.After(*prev) {
+		t = prev.Add(time.Second)
+	}
+	return t
+}
+
+// apiError is a domain error that the edge answers in the API's format.
+type apiError struct {
+	status int
+	msgs   []string
+}
+
+func (e *apiError) Error() string { return fmt.Sprint(e.msgs) }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{status: http.StatusBadRequest, msgs: []string{fmt.Sprintf(format, args...)}}
+}
+
+func notFound(format string, args ...any) error {
+	return &apiError{status: http.StatusNotFound, msgs: []string{fmt.Sprintf(format, args...)}}
+}
+
+// requestError answers a request the generated code could not decode.
+func requestError(resource func(string) string) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		writeErrors(w, http.StatusBadRequest, resourceOf(r, resource), err.Error())
+	}
+}
+
+// responseError answers a handler's error: an apiError with its own status,
+// anything else as 500 (a bug in the mock, never bad input).
+func responseError(resource func(string) string) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		var ae *apiError
+		if errors.As(err, &ae) {
+			writeErrors(w, ae.status, resourceOf(r, resource), ae.msgs...)
+			return
+		}
+		writeErrors(w, http.StatusInternalServerError, resourceOf(r, resource), "internal error: "+err.Error())
+	}
+}
+
+func resourceOf(r *http.Request, resource func(string) string) string {
+	if route := routeOf(r.Context()); route != nil {
+		return resource(route.Operation.OperationID)
+	}
+	return resource("")
+}
+
+func coreResourceName(operationID string) string {
+	if strings.Contains(operationID, "HistoryRecord") {
+		return "integration-history-record"
+	}
+	return "integration-error"
+}
+
+// queryOf returns the request's query parameters, which the validator puts
+// in the context for the list handlers' filters.
+func queryOf(ctx context.Context) url.Values {
+	v, _ := ctx.Value(queryKey{}).(url.Values)
+	return v
+}
+
+type queryKey struct{}
+
+// withAdmin adds the admin API under /_mock/ in front of an API handler.
+func (m *Mock) withAdmin(api http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_mock/health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("POST /_mock/reset", func(w http.ResponseWriter, r *http.Request) {
+		m.Reset()
+		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
+	})
+	mux.HandleFunc("GET /_mock/alerts", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, m.Alerts())
+	})
+	mux.HandleFunc("GET /_mock/integrations", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, m.Integrations())
+	})
+	mux.HandleFunc("/_mock/", func(w http.ResponseWriter, r *http.Request) {
+		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))
+	})
+	mux.Handle("/", api)
+	return mux
+}
+
+// Alert is an alert the mock recorded for an integration's contacts, as
+// create_alert and create_alert_and_mark_exported do.
+type Alert struct {
+	ID               int64     `json:"id"`
+	CreatedAt        time.Time `json:"created-at"`
+	Resource         string    `json:"resource"`
+	RecordID         int64     `json:"record-id"`
+	IntegrationCode  string    `json:"integration-code,omitempty"`
+	ContactAlertType string    `json:"contact-alert-type"`
+	Recipients       []string  `json:"recipients"`
+	Message          string    `json:"message"`
+}
+
+type alertLog struct {
+	mu   sync.Mutex
+	list []Alert
+}
+
+func (l *alertLog) add(a Alert) Alert {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a.ID = int64(len(l.list) + 1)
+	l.list = append(l.list, a)
+	return a
+}
+
+func (l *alertLog) all() []Alert {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Alert{}, l.list...)
+}
+
+// Contact is someone an integration alerts.
+type Contact struct {
+	Name             string `json:"name"`
+	Email            string `json:"email"`
+	ContactAlertType string `json:"contact-alert-type"`
+}
+
+// IntegrationInfo is an integration the mock knows, with its contacts.
+type IntegrationInfo struct {
+	ID       int64     `json:"id"`
+	Code     string    `json:"code"`
+	Name     string    `json:"name"`
+	Contacts []Contact `json:"contacts"`
+}
+
+// state is everything a Reset puts back.
+type state struct {
+	errors       *table[core.IntegrationError]
+	history      *table[core.IntegrationHistoryRecord]
+	events       *table[eventRow]
+	integrations []IntegrationInfo
+	users        []core.User
+	apiUser      core.User
+	alerts       alertLog
+	responseSeq  atomic.Int64
+	eventNumber  atomic.Int64
+}
+
+// eventRow keeps an event with its id as a number, for ordering.
+type eventRow struct {
+	id int64
+	ev sourcing.Event
+}
+
+func (s *state) integration(ref *core.Integration) (*core.Integration, error) {
+	for _, in := range s.integrations {
+		if (ref.Id == nil || *ref.Id == in.ID) && (ref.Code == nil || *ref.Code == in.Code) {
+			return &core.Integration{Id: ptr(in.ID), Code: ptr(in.Code), Name: ptr(in.Name)}, nil
+		}
+	}
+	switch {
+	case ref.Id != nil && ref.Code != nil:
+		return nil, badRequest("integration: no integration has id %d and code %q", *ref.Id, *ref.Code)
+	case ref.Id != nil:
+		return nil, badRequest("integration: no integration has id %d", *ref.Id)
+	case ref.Code != nil:
+		return nil, badRequest("integration: no integration has code %q", *ref.Code)
+	}
+	return nil, badRequest("integration: give its id or code")
+}
+
+func (s *state) contacts(code string) []Contact {
+	for _, in := range s.integrations {
+		if in.Code == code {
+			return in.Contacts
+		}
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func formatID(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,272 @@
+package mock
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/coupakit/coupakit/gen/core"
+	"github.com/coupakit/coupakit/query"
+)
+
+// Core API lists: default and maximum page size.
+const coreMaxLimit = 50
+
+// shared gives typed access to the elements both Core resources have, so
+// one implementation serves integration_errors and
+// integration_history_records.
+type shared struct {
+	id                   **int64
+	createdAt, updatedAt **time.Time
+	createdBy, updatedBy **core.User
+	resolved             **bool
+	integration          **core.Integration
+	run                  **core.IntegrationRun
+	runID                **int64
+	responses            **[]core.IntegrationRecordResponse
+}
+
+// resource implements the Core API operations of one record type T, whose
+// updates come as U.
+type resource[T, U any] struct {
+	m        *Mock
+	human    string // "integration error", for messages
+	table    func(*state) *table[T]
+	shared   func(*T) shared
+	readOnly []string        // elements the server sets; cleared from input
+	writable map[string]bool // elements an update may change
+	filter   *query.Schema
+}
+
+func newResource[T, U any](m *Mock, doc *openapi3.T, schemaName, human string, tab func(*state) *table[T], sh func(*T) shared) (*resource[T, U], error) {
+	schema := doc.Components.Schemas[schemaName]
+	if schema == nil {
+		return nil, fmt.Errorf("mock: spec has no schema %s", schemaName)
+	}
+	r := &resource[T, U]{m: m, human: human, table: tab, shared: sh, writable: map[string]bool{}}
+	for name, prop := range schema.Value.Properties {
+		if prop.Value.ReadOnly {
+			r.readOnly = append(r.readOnly, name)
+		} else {
+			r.writable[name] = true
+		}
+	}
+	var zero T
+	filter, err := query.SchemaOf(zero)
+	if err != nil {
+		return nil, err
+	}
+	r.filter = filter
+	return r, nil
+}
+
+func (r *resource[T, U]) list(ctx context.Context, limit, offset *int) ([]T, error) {
+	f, err := r.filter.Parse(queryOf(ctx), "limit", "offset")
+	if err != nil {
+		return nil, badRequest("%s", err.Error())
+	}
+	n := coreMaxLimit
+	if limit != nil && *limit < n {
+		n = *limit
+	}
+	skip := 0
+	if offset != nil {
+		skip = *offset
+	}
+	var match func(*T) bool
+	if !f.Empty() {
+		match = func(rec *T) bool { return f.Match(rec) }
+	}
+	out, _ := r.table(r.m.st()).list(match, skip, n, false)
+	return out, nil
+}
+
+func (r *resource[T, U]) show(id int64) (T, error) {
+	rec, ok := r.table(r.m.st()).get(id)
+	if !ok {
+		return rec, r.notFound(id)
+	}
+	return rec, nil
+}
+
+func (r *resource[T, U]) notFound(id int64) error {
+	return notFound("no %s has id %d", r.human, id)
+}
+
+// create stores a new record from a validated create body; then, if given,
+// changes it before it is stored (create_alert_and_mark_exported marks it).
+func (r *resource[T, U]) create(in *T, then ...func(*T, time.Time)) (T, error) {
+	st := r.m.st()
+	rec := *in
+	clearFields(&rec, r.readOnly)
+	sh := r.shared(&rec)
+	if err := r.finish(st, sh); err != nil {
+		return rec, err
+	}
+	now := r.m.stamp(nil)
+	*sh.createdAt, *sh.updatedAt = &now, &now
+	*sh.createdBy, *sh.updatedBy = ptr(st.apiUser), ptr(st.apiUser)
+	*sh.resolved = ptr(false)
+	r.initFlags(&rec)
+	for _, f := range then {
+		f(&rec, now)
+	}
+	return r.table(st).insert(rec, func(t *T, id int64) { *r.shared(t).id = &id }), nil
+}
+
+// initFlags sets the action flags a new record starts with, where the type
+// has them.
+func (r *resource[T, U]) initFlags(rec *T) {
+	if h, ok := any(rec).(*core.IntegrationHistoryRecord); ok {
+		h.Exported, h.Acknowledged = ptr(false), ptr(false)
+	}
+}
+
+// update changes the elements sent in a validated update body.
+func (r *resource[T, U]) update(id int64, in *U) (T, error) {
+	st := r.m.st()
+	rec, err := r.table(st).update(id, func(rec T) (T, error) {
+		overlay(&rec, in, r.writable)
+		sh := r.shared(&rec)
+		if err := r.finish(st, sh); err != nil {
+			return rec, err
+		}
+		r.touch(st, sh)
+		return rec, nil
+	})
+	if err == errNotFound {
+		return rec, r.notFound(id)
+	}
+	return rec, err
+}
+
+// setResolved is resolve (true) and unresolve (false).
+func (r *resource[T, U]) setResolved(id int64, resolved bool) (T, error) {
+	st := r.m.st()
+	rec, err := r.table(st).update(id, func(rec T) (T, error) {
+		sh := r.shared(&rec)
+		*sh.resolved = ptr(resolved)
+		r.touch(st, sh)
+		return rec, nil
+	})
+	if err == errNotFound {
+		return rec, r.notFound(id)
+	}
+	return rec, err
+}
+
+// touch records a change: updated-at moves on, updated-by is the API user.
+func (r *resource[T, U]) touch(st *state, sh shared) {
+	now := r.m.stamp(*sh.updatedAt)
+	*sh.updatedAt = &now
+	*sh.updatedBy = ptr(st.apiUser)
+}
+
+// finish resolves the references of a record about to be stored: the
+// integration by id or code, the run given as integration-run, and the ids
+// and timestamps of new responses.
+func (r *resource[T, U]) finish(st *state, sh shared) error {
+	if in := *sh.integration; in != nil {
+		full, err := st.integration(in)
+		if err != nil {
+			return err
+		}
+		*sh.integration = full
+	}
+	if run := *sh.run; run != nil {
+		if id := *sh.runID; id != nil && *id != run.Id {
+			return badRequest("integration-run: id %d disagrees with integration-run-id %d", run.Id, *id)
+		}
+		*sh.runID = ptr(run.Id)
+		*sh.run = nil
+	}
+	if rs := *sh.responses; rs != nil {
+		now := r.m.stamp(nil)
+		out := make([]core.IntegrationRecordResponse, len(*rs))
+		for i, resp := range *rs {
+			out[i] = core.IntegrationRecordResponse{
+				Id:              ptr(st.responseSeq.Add(1)),
+				ResponseCode:    resp.ResponseCode,
+				ResponseMessage: resp.ResponseMessage,
+				CreatedAt:       &now,
+				UpdatedAt:       &now,
+			}
+		}
+		*sh.responses = &out
+	}
+	return nil
+}
+
+// alert records an alert for the contacts of the record's integration whose
+// alert type matches (a contact with Both receives every alert).
+func (r *resource[T, U]) alert(rec *T, kind string, resource string) Alert {
+	st := r.m.st()
+	sh := r.shared(rec)
+	a := Alert{CreatedAt: r.m.stamp(nil), Resource: resource, RecordID: **sh.id, ContactAlertType: kind, Recipients: []string{}}
+	if in := *sh.integration; in != nil && in.Code != nil {
+		a.IntegrationCode = *in.Code
+		for _, c := range st.contacts(*in.Code) {
+			if c.ContactAlertType == "Both" || kind == "Both" || c.ContactAlertType == kind {
+				a.Recipients = append(a.Recipients, c.Email)
+			}
+		}
+	}
+	a.Message = fmt.Sprintf("%s %d needs attention", r.human, a.RecordID)
+	return st.alerts.add(a)
+}
+
+// jsonFields maps a struct type's json element names to field indexes.
+func jsonFields(t reflect.Type) map[string]int {
+	out := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out[name] = i
+		}
+	}
+	return out
+}
+
+// clearFields zeroes the named elements of *rec.
+func clearFields(rec any, names []string) {
+	v := reflect.ValueOf(rec).Elem()
+	idx := jsonFields(v.Type())
+	for _, n := range names {
+		if i, ok := idx[n]; ok {
+			f := v.Field(i)
+			f.Set(reflect.Zero(f.Type()))
+		}
+	}
+}
+
+// overlay copies into *dst every element of *src that was sent (non-nil)
+// and is writable, matching fields by json name. A pointer in src fills a
+// value field in dst.
+func overlay(dst, src any, writable map[string]bool) {
+	dv, sv := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	didx := jsonFields(dv.Type())
+	for name, si := range jsonFields(sv.Type()) {
+		di, ok := didx[name]
+		if !ok || !writable[name] {
+			continue
+		}
+		s, d := sv.Field(si), dv.Field(di)
+		if s.Kind() == reflect.Pointer && s.IsNil() {
+			continue
+		}
+		switch {
+		case s.Type() == d.Type():
+			d.Set(s)
+		case s.Kind() == reflect.Pointer && s.Type().Elem() == d.Type():
+			d.Set(s.Elem())
+		case d.Kind() == reflect.Pointer && d.Type().Elem() == s.Type():
+			p := reflect.New(s.Type())
+			p.Elem().Set(s)
+			d.Set(p)
+		}
+	}
+}

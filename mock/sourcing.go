@@ -1,0 +1,279 @@
+package mock
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/coupakit/coupakit/gen/sourcing"
+	"github.com/coupakit/coupakit/query"
+)
+
+// Sourcing API lists: default and maximum page size.
+const csoMaxLimit = 250
+
+// sourcingServer implements the Sourcing API's generated strict interface.
+type sourcingServer struct {
+	m *Mock
+	// The item schemas of the lenient bulk operations.
+	createItem, updateItem, deleteItem *openapi3.Schema
+	writable                           map[string]bool
+	filter                             *query.Schema
+}
+
+var _ sourcing.StrictServerInterface = (*sourcingServer)(nil)
+
+func newSourcingServer(m *Mock, doc *openapi3.T) (*sourcingServer, error) {
+	s := &sourcingServer{m: m, writable: map[string]bool{}}
+	for name, dst := range map[string]**openapi3.Schema{"Event": &s.createItem, "EventBulkUpdateItem": &s.updateItem, "EventRef": &s.deleteItem} {
+		ref := doc.Components.Schemas[name]
+		if ref == nil {
+			return nil, fmt.Errorf("mock: sourcing spec has no schema %s", name)
+		}
+		*dst = ref.Value
+	}
+	for name, prop := range s.createItem.Properties {
+		if !prop.Value.ReadOnly && name != "market-id" {
+			s.writable[name] = true
+		}
+	}
+	filter, err := query.SchemaOf(sourcing.Event{})
+	if err != nil {
+		return nil, err
+	}
+	s.filter = filter
+	return s, nil
+}
+
+// bulk collects the outcome of a lenient bulk operation.
+type bulk struct {
+	verb    string // post, put, delete
+	results []sourcing.Result
+	failed  []string
+	done    int
+}
+
+func (b *bulk) fail(index int, id *string, msgs ...string) {
+	for _, msg := range msgs {
+		b.failed = append(b.failed, msg)
+		b.results = append(b.results, sourcing.Result{Type: "api." + b.verb + ".failed", Description: msg, Index: ptr(index), Id: id})
+	}
+}
+
+// err is the answer when no item was applied: 400 with every item's errors.
+func (b *bulk) err() error {
+	if b.done > 0 {
+		return nil
+	}
+	if len(b.failed) == 0 {
+		return badRequest("events: at least one event is required")
+	}
+	return &apiError{status: http.StatusBadRequest, msgs: b.failed}
+}
+
+// parseEventID reads an event id; ids beyond int64 name no event.
+func parseEventID(id string) (int64, bool) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	return n, err == nil
+}
+
+// ListEvents implements GET /api/events.
+func (s *sourcingServer) ListEvents(ctx context.Context, req sourcing.ListEventsRequestObject) (sourcing.ListEventsResponseObject, error) {
+	f, err := s.filter.Parse(queryOf(ctx), "limit", "offset")
+	if err != nil {
+		return nil, badRequest("%s", err.Error())
+	}
+	limit, offset := csoMaxLimit, 0
+	if req.Params.Limit != nil && *req.Params.Limit < limit {
+		limit = *req.Params.Limit
+	}
+	if req.Params.Offset != nil {
+		offset = *req.Params.Offset
+	}
+	var match func(*eventRow) bool
+	if !f.Empty() {
+		match = func(r *eventRow) bool { return f.Match(&r.ev) }
+	}
+	rows, total := s.m.st().events.list(match, offset, limit, true)
+	out := sourcing.EventList{Total: int64(total), Events: make([]sourcing.Event, len(rows))}
+	for i := range rows {
+		out.Events[i] = rows[i].ev
+	}
+	return sourcing.ListEvents200JSONResponse(out), nil
+}
+
+// CreateEvents implements POST /api/events.
+func (s *sourcingServer) CreateEvents(ctx context.Context, req sourcing.CreateEventsRequestObject) (sourcing.CreateEventsResponseObject, error) {
+	b := &bulk{verb: "post"}
+	var ids []sourcing.EventRef
+	for i, raw := range req.Body.Events {
+		var ev sourcing.Event
+		if msgs := validateItem(s.createItem, raw, &ev, fmt.Sprintf("events[%d]: ", i)); msgs != nil {
+			b.fail(i, nil, msgs...)
+			continue
+		}
+		created := s.insert(ev)
+		ids = append(ids, sourcing.EventRef{Id: *created.Id})
+		b.done++
+	}
+	if err := b.err(); err != nil {
+		return nil, err
+	}
+	b.results = append([]sourcing.Result{{Type: "api.post.added", Description: fmt.Sprintf("%d objects created.", b.done)}}, b.results...)
+	return sourcing.CreateEvents201JSONResponse{Result: b.results, Added: b.done, Events: ids}, nil
+}
+
+// insert stores a new event: the server assigns id and event-number, and
+// state defaults to Setup.
+func (s *sourcingServer) insert(ev sourcing.Event) sourcing.Event {
+	st := s.m.st()
+	in := sourcing.Event{MarketId: ev.MarketId}
+	overlay(&in, &ev, s.writable)
+	if in.State == nil {
+		in.State = ptr(sourcing.Setup)
+	}
+	row := st.events.insert(eventRow{ev: in}, func(r *eventRow, id int64) {
+		r.id = id
+		r.ev.Id = ptr(formatID(id))
+		r.ev.EventNumber = ptr(st.eventNumber.Add(1))
+	})
+	return row.ev
+}
+
+// update changes one event; a different market-id fails it.
+func (s *sourcingServer) update(id string, in any, marketID *string) error {
+	n, ok := parseEventID(id)
+	if !ok {
+		return notFound("no event has id %s", id)
+	}
+	_, err := s.m.st().events.update(n, func(r eventRow) (eventRow, error) {
+		if marketID != nil && *marketID != r.ev.MarketId {
+			return r, badRequest("market-id: cannot be changed once set (it is %s)", r.ev.MarketId)
+		}
+		overlay(&r.ev, in, s.writable)
+		return r, nil
+	})
+	if err == errNotFound {
+		return notFound("no event has id %s", id)
+	}
+	return err
+}
+
+// UpdateEvents implements PUT /api/events.
+func (s *sourcingServer) UpdateEvents(ctx context.Context, req sourcing.UpdateEventsRequestObject) (sourcing.UpdateEventsResponseObject, error) {
+	b := &bulk{verb: "put"}
+	for i, raw := range req.Body.Events {
+		prefix := fmt.Sprintf("events[%d]: ", i)
+		var item sourcing.EventBulkUpdateItem
+		if msgs := validateItem(s.updateItem, raw, &item, prefix); msgs != nil {
+			b.fail(i, idIn(raw), msgs...)
+			continue
+		}
+		if err := s.update(item.Id, &item, item.MarketId); err != nil {
+			b.fail(i, &item.Id, prefix+errText(err))
+			continue
+		}
+		b.done++
+	}
+	if err := b.err(); err != nil {
+		return nil, err
+	}
+	b.results = append([]sourcing.Result{{Type: "api.put.updated", Description: fmt.Sprintf("%d objects updated.", b.done)}}, b.results...)
+	return sourcing.UpdateEvents200JSONResponse{Result: b.results, Updated: b.done}, nil
+}
+
+// DeleteEvents implements DELETE /api/events.
+func (s *sourcingServer) DeleteEvents(ctx context.Context, req sourcing.DeleteEventsRequestObject) (sourcing.DeleteEventsResponseObject, error) {
+	b := &bulk{verb: "delete"}
+	var deleted []sourcing.Result
+	for i, raw := range req.Body.Events {
+		prefix := fmt.Sprintf("events[%d]: ", i)
+		var item sourcing.EventRef
+		if msgs := validateItem(s.deleteItem, raw, &item, prefix); msgs != nil {
+			b.fail(i, idIn(raw), msgs...)
+			continue
+		}
+		res, err := s.remove(item.Id)
+		if err != nil {
+			b.fail(i, &item.Id, prefix+errText(err))
+			continue
+		}
+		deleted = append(deleted, res)
+		b.done++
+	}
+	if err := b.err(); err != nil {
+		return nil, err
+	}
+	return sourcing.DeleteEvents200JSONResponse{Result: append(deleted, b.results...), Deleted: b.done}, nil
+}
+
+func (s *sourcingServer) remove(id string) (sourcing.Result, error) {
+	n, ok := parseEventID(id)
+	if !ok {
+		return sourcing.Result{}, notFound("no event has id %s", id)
+	}
+	row, ok := s.m.st().events.remove(n)
+	if !ok {
+		return sourcing.Result{}, notFound("no event has id %s", id)
+	}
+	name := ""
+	if row.ev.Name != nil {
+		name = *row.ev.Name
+	}
+	return sourcing.Result{Type: "event.deleted.logMsg", Description: fmt.Sprintf("The event %s was deleted.", name)}, nil
+}
+
+// ShowEvent implements GET /api/events/{id}.
+func (s *sourcingServer) ShowEvent(ctx context.Context, req sourcing.ShowEventRequestObject) (sourcing.ShowEventResponseObject, error) {
+	if n, ok := parseEventID(req.Id); ok {
+		if row, ok := s.m.st().events.get(n); ok {
+			return sourcing.ShowEvent200JSONResponse(row.ev), nil
+		}
+	}
+	return nil, notFound("no event has id %s", req.Id)
+}
+
+// UpdateEvent implements PUT /api/events/{id}.
+func (s *sourcingServer) UpdateEvent(ctx context.Context, req sourcing.UpdateEventRequestObject) (sourcing.UpdateEventResponseObject, error) {
+	if err := s.update(req.Id, req.Body, req.Body.MarketId); err != nil {
+		return nil, err
+	}
+	return sourcing.UpdateEvent200JSONResponse{Result: []sourcing.Result{{Type: "api.put.updated", Description: "1 objects updated."}}, Updated: 1}, nil
+}
+
+// DeleteEvent implements DELETE /api/events/{id}.
+func (s *sourcingServer) DeleteEvent(ctx context.Context, req sourcing.DeleteEventRequestObject) (sourcing.DeleteEventResponseObject, error) {
+	res, err := s.remove(req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return sourcing.DeleteEvent200JSONResponse{Result: []sourcing.Result{res}, Deleted: 1}, nil
+}
+
+// idIn returns the id an invalid item names, if it names one that is a
+// valid event id, for the failure report.
+func idIn(raw json.RawMessage) *string {
+	var v struct {
+		ID any `json:"id"`
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	if s, ok := v.ID.(string); ok {
+		if _, ok := parseEventID(s); ok {
+			return &s
+		}
+	}
+	return nil
+}
+
+func errText(err error) string {
+	if ae, ok := err.(*apiError); ok && len(ae.msgs) > 0 {
+		return ae.msgs[0]
+	}
+	return err.Error()
+}
