@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/coupakit/coupakit/fixtures"
 	"github.com/coupakit/coupakit/mock"
 )
 
@@ -241,4 +242,33 @@ func TestEventIDsBeyondFloat64(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(b), &fb))
 	assert.Equal(t, fa, fb, "adjacent ids collide as float64: the reason they are strings")
 	assert.True(t, strings.HasPrefix(a, "922"), a)
+}
+
+// TestSeedExamples replays the seed page's create, update and delete
+// examples: the answers are the page's, but for the new ids.
+func TestSeedExamples(t *testing.T) {
+	_, _, s := newMock(t, mock.Options{Seed: 1, Records: 5})
+	var created, want map[string]any
+	s.do("POST", "/api/events", string(fixtures.MustSeed("events_create_request"))).expect(t, 201).decode(t, &created)
+	require.NoError(t, json.Unmarshal(fixtures.MustSeed("events_create_response"), &want))
+	ids := created["events"].([]any)
+	require.Len(t, ids, 2)
+	newIDs := []string{ids[0].(map[string]any)["id"].(string), ids[1].(map[string]any)["id"].(string)}
+	want["events"] = []any{map[string]any{"id": newIDs[0]}, map[string]any{"id": newIDs[1]}}
+	assert.Equal(t, want, created)
+
+	// The page's update and delete name the page's ids: use the new ones.
+	replay := func(method, req, resp string, status int) {
+		body := strings.NewReplacer("9220538753252871154", newIDs[0], "9220538753252871160", newIDs[1]).Replace(string(fixtures.MustSeed(req)))
+		var got, want map[string]any
+		s.do(method, "/api/events", body).expect(t, status).decode(t, &got)
+		require.NoError(t, json.Unmarshal(fixtures.MustSeed(resp), &want))
+		assert.Equal(t, want, got, "%s %s", method, req)
+	}
+	replay("PUT", "events_update_request", "events_update_response", 200)
+	replay("DELETE", "events_delete_request", "events_delete_response", 200)
+	var ev event
+	s.do("GET", "/api/events/"+newIDs[1], nil).expect(t, 200).decode(t, &ev)
+	assert.Equal(t, "Services channges ONLY", ev["name"])
+	assert.Equal(t, "Europe/Stockholm", ev["time-zone"])
 }

@@ -1,10 +1,12 @@
 package openapi_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/coupakit/coupakit/fixtures"
 	"github.com/coupakit/coupakit/openapi"
 )
 
@@ -73,5 +75,21 @@ func TestDocumentedOperations(t *testing.T) {
 				t.Errorf("%s: %s is missing", name, op)
 			}
 		}
+	}
+}
+
+// TestSeedListExampleMatchesSpec checks the seed page's list answer against
+// the Event schema.
+func TestSeedListExampleMatchesSpec(t *testing.T) {
+	doc, err := openapi.Sourcing()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(fixtures.MustSeed("events_list_response"), &v); err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Components.Schemas["EventList"].Value.VisitJSON(v); err != nil {
+		t.Error(err)
 	}
 }
