@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/gen/core"
 	"github.com/coupakit/coupakit/gen/sourcing"
 	"github.com/coupakit/coupakit/openapi"
@@ -36,11 +37,17 @@ type Options struct {
 	MaxBodyBytes int64
 	// Now is the clock for server-set timestamps (time.Now when nil).
 	Now func() time.Time
+	// Auth, when set, puts Coupa's authentication in front of both APIs:
+	// OAuth 2.0 client credentials at POST /oauth2/token and scoped bearer
+	// tokens on the Core API, X-CSO-API-KEY on the Sourcing API. When nil
+	// every request passes, which suits tests in process.
+	Auth *auth.Config
 }
 
 // Mock serves the Core and Sourcing APIs over one shared in-memory state.
 type Mock struct {
 	opts     Options
+	auth     *auth.Authority
 	now      func() time.Time
 	state    atomic.Pointer[state]
 	core     http.Handler
@@ -99,8 +106,16 @@ func New(opts Options) (*Mock, error) {
 		}),
 		sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError(func(string) string { return "event" })},
 	)
-	m.core = m.withAdmin(coreVal.wrap(coreAPI))
-	m.sourcing = m.withAdmin(csoVal.wrap(csoAPI))
+	coreAPI, csoAPI = coreVal.wrap(coreAPI), csoVal.wrap(csoAPI)
+	if opts.Auth != nil {
+		if m.auth, err = auth.New(*opts.Auth); err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+		coreAPI = m.auth.Core(coreAPI, nil)
+		csoAPI = m.auth.Sourcing(csoAPI)
+	}
+	m.core = m.withAdmin(coreAPI, m.auth != nil)
+	m.sourcing = m.withAdmin(csoAPI, false)
 	return m, nil
 }
 
@@ -196,9 +211,16 @@ func queryOf(ctx context.Context) url.Values {
 
 type queryKey struct{}
 
-// withAdmin adds the admin API under /_mock/ in front of an API handler.
-func (m *Mock) withAdmin(api http.Handler) http.Handler {
+// Authority returns the mock's authentication, or nil when it has none.
+func (m *Mock) Authority() *auth.Authority { return m.auth }
+
+// withAdmin adds the admin API under /_mock/ (never behind authentication)
+// in front of an API handler, and the OAuth token endpoint when asked.
+func (m *Mock) withAdmin(api http.Handler, token bool) http.Handler {
 	mux := http.NewServeMux()
+	if token {
+		mux.Handle("/oauth2/token", m.auth.TokenHandler())
+	}
 	mux.HandleFunc("GET /_mock/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
