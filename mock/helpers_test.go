@@ -112,8 +112,13 @@ func (c *apiClient) do(method, path string, body any) response {
 	return c.send(req)
 }
 
+// send sends a request as a JSON client: with Accept: application/json
+// unless the request says otherwise.
 func (c *apiClient) send(req *http.Request) response {
 	c.tb.Helper()
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
 	resp, err := c.srv.Client().Do(req)
 	if err != nil {
 		c.tb.Fatal(err)

@@ -106,7 +106,13 @@ func New(opts Options) (*Mock, error) {
 		}),
 		sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError(func(string) string { return "event" })},
 	)
-	coreAPI, csoAPI = coreVal.wrap(coreAPI), csoVal.wrap(csoAPI)
+	xml, err := newXMLFormat(coreDoc, opts.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	// Core: XML answers, then authentication, then XML bodies, then
+	// validation, then the handlers.
+	coreAPI, csoAPI = xml.requests(coreVal.wrap(coreAPI)), csoVal.wrap(csoAPI)
 	if opts.Auth != nil {
 		if m.auth, err = auth.New(*opts.Auth); err != nil {
 			return nil, fmt.Errorf("mock: %w", err)
@@ -114,7 +120,7 @@ func New(opts Options) (*Mock, error) {
 		coreAPI = m.auth.Core(coreAPI, nil)
 		csoAPI = m.auth.Sourcing(csoAPI)
 	}
-	m.core = m.withAdmin(coreAPI, m.auth != nil)
+	m.core = m.withAdmin(xml.answers(coreAPI), m.auth != nil)
 	m.sourcing = m.withAdmin(csoAPI, false)
 	return m, nil
 }
