@@ -52,6 +52,7 @@ type Mock struct {
 	state    atomic.Pointer[state]
 	core     http.Handler
 	sourcing http.Handler
+	outgoing outgoing
 }
 
 // New builds a Mock seeded from opts.
@@ -240,6 +241,7 @@ func (m *Mock) withAdmin(api http.Handler, token bool) http.Handler {
 	mux.HandleFunc("GET /_mock/integrations", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, m.Integrations())
 	})
+	mux.HandleFunc("POST /_mock/sftp/outgoing/{object}", m.dropOutgoing)
 	mux.HandleFunc("/_mock/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))
 	})

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coupakit/coupakit/mock"
+	"github.com/coupakit/coupakit/sftpd"
+)
+
+// serveConfig is what `coupakit serve` is told by its flags.
+type serveConfig struct {
+	addr, csoAddr string
+	seed          int64
+	records       int
+
+	sftp             bool
+	sftpAddr         string
+	sftpUser         string
+	sftpPassword     string
+	sftpKeys         string
+	sftpUsers        string
+	stateDir         string
+	sftpProcessDelay time.Duration
+}
+
+func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
+	cfg := &serveConfig{}
+	fs := flag.NewFlagSet("coupakit serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "`host:port` the Core API (integration_errors, integration_history_records) listens on")
+	fs.StringVar(&cfg.csoAddr, "cso-addr", "127.0.0.1:8081", "`host:port` the Sourcing API (events) listens on")
+	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the fake data: the same seed gives the same records")
+	fs.IntVar(&cfg.records, "records", 25, "how many records of each resource to seed")
+	fs.BoolVar(&cfg.sftp, "sftp", true, "serve SFTP with Coupa's folders (--sftp=false to turn it off)")
+	fs.StringVar(&cfg.sftpAddr, "sftp-addr", sftpd.DefaultAddr, "`host:port` the SFTP server listens on")
+	fs.StringVar(&cfg.sftpUser, "sftp-user", sftpd.DefaultUser, "SFTP user `name`")
+	fs.StringVar(&cfg.sftpPassword, "sftp-password", sftpd.DefaultPassword, "SFTP user's `password` (empty: keys only)")
+	fs.StringVar(&cfg.sftpKeys, "sftp-authorized-keys", "", "authorized_keys `file` of the SFTP user (RSA keys need 2048 bits or more)")
+	fs.StringVar(&cfg.sftpUsers, "sftp-users", "", "JSON `file` of SFTP users, in place of --sftp-user: {\"users\": [{\"name\", \"password\", \"authorized_keys_file\"}]}")
+	fs.StringVar(&cfg.stateDir, "state-dir", sftpd.DefaultStateDir(), "`dir` that keeps the SFTP host keys between runs")
+	fs.DurationVar(&cfg.sftpProcessDelay, "sftp-process-delay", 0, "how long after an upload the incoming folder is processed (Coupa: every few minutes)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: coupakit serve [flags]
+
+Serves a stateful mock of the Coupa Core API and Sourcing API, seeded with
+deterministic fake data, and an SFTP server with Coupa's folders whose
+incoming files show up as integration records. Every request is validated
+against the specs in openapi/. Admin routes on both HTTP ports:
+GET /_mock/health, POST /_mock/reset, GET /_mock/alerts,
+GET /_mock/integrations, POST /_mock/sftp/outgoing/{object}.
+Stop it with Ctrl-C (SIGINT) or SIGTERM.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	return fs, cfg
+}
+
+// runServe runs the mock servers until ctx is done.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, cfg := serveFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "coupakit serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records})
+	if err != nil {
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		return 2
+	}
+	apis := []struct {
+		name, addr string
+		handler    http.Handler
+	}{
+		{"Core API", cfg.addr, m.CoreHandler()},
+		{"Sourcing API", cfg.csoAddr, m.SourcingHandler()},
+	}
+	var servers []*http.Server
+	var listeners []net.Listener
+	for _, api := range apis {
+		ln, err := net.Listen("tcp", api.addr)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			fmt.Fprintf(stderr, "coupakit serve: %s: %v\n", api.name, err)
+			return 1
+		}
+		listeners = append(listeners, ln)
+		servers = append(servers, newHTTPServer(api.handler))
+		fmt.Fprintf(stdout, "%-13s http://%s\n", api.name+":", ln.Addr())
+	}
+	errc := make(chan error, len(servers)+1)
+	var sftpSrv *sftpd.Server
+	if cfg.sftp {
+		var err error
+		sftpSrv, err = startSFTP(cfg, m, stdout, stderr, errc)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			fmt.Fprintf(stderr, "coupakit serve: SFTP: %v\n", err)
+			return 1
+		}
+		m.AttachSFTP(sftpSrv)
+	}
+	fmt.Fprintf(stdout, "seed %d, %d records per resource; Ctrl-C to stop\n", cfg.seed, cfg.records)
+
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	code := 0
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		code = 1
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		_ = srv.Shutdown(shutdownCtx)
+	}
+	if sftpSrv != nil {
+		_ = sftpSrv.Shutdown(shutdownCtx)
+	}
+	wg.Wait()
+	fmt.Fprintln(stdout, "stopped")
+	return code
+}
+
+// startSFTP starts the SFTP server, recording processed files in the mock.
+func startSFTP(cfg *serveConfig, m *mock.Mock, stdout, stderr io.Writer, errc chan<- error) (*sftpd.Server, error) {
+	var users []sftpd.User
+	switch {
+	case cfg.sftpUsers != "":
+		var err error
+		if users, err = sftpd.LoadUsers(cfg.sftpUsers); err != nil {
+			return nil, err
+		}
+	default:
+		u := sftpd.User{Name: cfg.sftpUser, Password: cfg.sftpPassword}
+		if cfg.sftpKeys != "" {
+			keys, err := sftpd.LoadAuthorizedKeys(cfg.sftpKeys)
+			if err != nil {
+				return nil, err
+			}
+			u.AuthorizedKeys = keys
+		}
+		users = []sftpd.User{u}
+	}
+	srv, err := sftpd.New(sftpd.Config{
+		Users:        users,
+		StateDir:     cfg.stateDir,
+		ProcessDelay: cfg.sftpProcessDelay,
+		Seed:         cfg.seed,
+		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
+		Recorder:     m,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.sftpAddr)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, sftpd.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	for _, u := range users {
+		login := "key"
+		if u.Password != "" {
+			login = fmt.Sprintf("password %q", u.Password)
+		}
+		fmt.Fprintf(stdout, "%-13s sftp://%s@%s (%s)\n", "SFTP:", u.Name, ln.Addr(), login)
+	}
+	fmt.Fprintf(stdout, "%-13s %s (kept in %s)\n", "host key:", srv.HostKeyFingerprint(), cfg.stateDir)
+	return srv, nil
+}
+
+// newHTTPServer wraps a handler in a server with timeouts, so that a slow or
+// stuck client cannot hold a connection forever.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+	}
+}

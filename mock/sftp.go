@@ -1,0 +1,116 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/coupakit/coupakit/gen/core"
+	"github.com/coupakit/coupakit/sftpd"
+)
+
+var _ sftpd.Recorder = (*Mock)(nil)
+
+// RecordFile records the outcome of a flat file processed by the SFTP
+// server in the store, as Coupa does: a good file becomes an integration
+// history record, a bad one an integration error per problem (a file-level
+// reason, or one per bad row with the row in its response). Each carries the
+// file's name as integration-filename, so a user finds them with
+// ?integration-filename=<name>.
+func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
+	st := m.st()
+	now := m.stamp(nil)
+	docType := r.DocumentType
+	if r.OK() {
+		// Folders without a document-type of their own (BudgetLines,
+		// BusinessGroups, Commodities, Departments) are reference data:
+		// recorded as LookupValue, the closest code Coupa has.
+		if docType == "" {
+			docType = string(core.HistoryDocumentTypeLookupValue)
+		}
+		rec := core.IntegrationHistoryRecord{
+			CreatedAt: &now, UpdatedAt: &now,
+			CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
+			ContactAlertType:    core.Functional,
+			CreationMethod:      ptr("flat_file"),
+			DocumentId:          0,
+			DocumentType:        core.HistoryDocumentType(docType),
+			IntegrationFilename: ptr(r.FileName),
+			Status:              ptr("success"),
+			Resolved:            ptr(false),
+			Exported:            ptr(false),
+			Acknowledged:        ptr(false),
+			Responses: &[]core.IntegrationRecordResponse{{
+				Id:              ptr(st.responseSeq.Add(1)),
+				ResponseCode:    ptr("imported"),
+				ResponseMessage: ptr(fmt.Sprintf("%d rows imported from %s; archived as %s", r.Rows, r.Path, r.ArchivePath)),
+				CreatedAt:       &now, UpdatedAt: &now,
+			}},
+		}
+		st.history.insert(rec, func(h *core.IntegrationHistoryRecord, id int64) { h.Id = &id })
+		return nil
+	}
+	for _, p := range r.Problems {
+		rec := core.IntegrationError{
+			CreatedAt: &now, UpdatedAt: &now,
+			CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
+			ContactAlertType:    core.Technical,
+			CreationMethod:      ptr("flat_file"),
+			IntegrationFilename: ptr(r.FileName),
+			Status:              ptr("error"),
+			Resolved:            ptr(false),
+			Responses: &[]core.IntegrationRecordResponse{{
+				Id:              ptr(st.responseSeq.Add(1)),
+				ResponseCode:    ptr(p.Code),
+				ResponseMessage: ptr(p.Message),
+				CreatedAt:       &now, UpdatedAt: &now,
+			}},
+		}
+		if docType != "" {
+			rec.DocumentType = ptr(core.DocumentType(docType))
+		}
+		st.errors.insert(rec, func(e *core.IntegrationError, id int64) { e.Id = &id })
+	}
+	return nil
+}
+
+// OutgoingDropper places export files in the SFTP server's /Outgoing/
+// folders; *sftpd.Server is one.
+type OutgoingDropper interface {
+	DropOutgoing(object string) (string, error)
+}
+
+// outgoing is the SFTP server behind POST /_mock/sftp/outgoing/{object}.
+type outgoing struct {
+	mu      sync.RWMutex
+	dropper OutgoingDropper
+}
+
+// AttachSFTP makes POST /_mock/sftp/outgoing/{object} drop export files
+// through d. Until it is called, that route answers 404.
+func (m *Mock) AttachSFTP(d OutgoingDropper) {
+	m.outgoing.mu.Lock()
+	defer m.outgoing.mu.Unlock()
+	m.outgoing.dropper = d
+}
+
+func (m *Mock) dropOutgoing(w http.ResponseWriter, r *http.Request) {
+	m.outgoing.mu.RLock()
+	d := m.outgoing.dropper
+	m.outgoing.mu.RUnlock()
+	if d == nil {
+		writeErrors(w, http.StatusNotFound, "sftp", "the SFTP server is not running")
+		return
+	}
+	path, err := d.DropOutgoing(r.PathValue("object"))
+	switch {
+	case errors.Is(err, sftpd.ErrUnknownFolder):
+		writeErrors(w, http.StatusNotFound, "sftp", err.Error())
+	case err != nil:
+		writeErrors(w, http.StatusInternalServerError, "sftp", err.Error())
+	default:
+		writeJSON(w, http.StatusCreated, map[string]string{"path": path})
+	}
+}

@@ -1,0 +1,63 @@
+// Package sftpd is coupakit's SFTP server: it plays Coupa's SFTP flat-file
+// exchange so that an integration's file transfer code runs unchanged against
+// the mock.
+//
+// The server is built on golang.org/x/crypto/ssh and the request-server API of
+// github.com/pkg/sftp. Every user sees the same standard tree in a private,
+// in-memory virtual filesystem (never the host's filesystem):
+//
+//	/Outgoing/<7 object folders>          exports from Coupa: download, then delete
+//	/Incoming/<20 object folders>         imports to Coupa: upload here
+//	/Archive/Incoming/<20 object folders> where processed imports go
+//
+// The folder names are Coupa's English names (see [OutgoingFolders] and
+// [IncomingFolders]). The standard folders cannot be created, removed or
+// renamed; files can be written only into /Incoming/<Object>/; paths are
+// resolved inside the user's root, so "..", absolute paths and symbolic links
+// cannot reach anything else. Refused operations come back as SFTP status codes
+// (permission denied, no such file, failure), and the connection stays up.
+//
+// # Authentication and sessions
+//
+// Users log in with a password (password or keyboard-interactive
+// authentication), an SSH public key, or either (see [User]).
+// RSA keys shorter than [MinRSABits] are refused, with a server log line and an
+// SSH banner that say why. A user may hold at most Config.MaxSessionsPerUser
+// concurrent SSH connections (Coupa announces 5); a further connection is
+// accepted at the SSH level, but its session channel is rejected with a
+// "resource shortage" message naming the limit. The host keys (Ed25519 and
+// RSA 3072) are generated on first start and kept in Config.StateDir, so
+// clients see the same host key after a restart.
+//
+// # Incoming files
+//
+// A file written to /Incoming/<Object>/ is picked up only once its upload
+// handle is closed cleanly: a file whose connection dropped mid-upload is
+// kept where it is, logged, and never processed or archived. A pickup runs
+// Config.ProcessDelay after the first complete file is waiting in a folder
+// (Coupa polls every few minutes; the default delay is 0) and takes every
+// complete file of that folder, in alphanumeric (byte-wise) order of name.
+// Names that upload tools use for files in transit (*.filepart, *.part,
+// *.partial, *.tmp, *.temp, *.upload, *.uploading and dot files) are left
+// alone until they are renamed.
+//
+// Each file is moved to /Archive/Incoming/<Object>/ (under a timestamped name
+// if that name is taken: nothing is overwritten) and checked the way Coupa
+// checks flat files: UTF-8 without byte order mark, RFC 4180 CSV, a header
+// row, every row with the header's column count, a value in every column whose
+// header ends in "*", at most [MaxRows] data rows and [MaxFileBytes] bytes.
+// The outcome goes to Config.Recorder as a [Result]. The package does not know
+// the mock's store: the caller adapts [Recorder] to integration history
+// records (a good file) and integration errors (a bad one).
+//
+// Files live in memory. One file may not exceed [MaxUploadBytes] (a write
+// beyond fails with SSH_FX_FAILURE and the file is never processed), and one
+// user's files may not exceed [UserQuotaBytes]: the oldest archived files are
+// dropped to make room before an upload is refused.
+//
+// # Outgoing files
+//
+// At start every user's /Outgoing/ holds deterministic export files derived
+// from Config.Seed, named like Coupa's (Invoices_20261123_101500Z.csv).
+// [Server.DropOutgoing] places a new export on demand.
+package sftpd

@@ -1,0 +1,485 @@
+package sftpd
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Close or
+// Shutdown.
+var ErrServerClosed = errors.New("sftpd: server closed")
+
+const (
+	// handshakeTimeout bounds the SSH handshake and authentication, like
+	// OpenSSH's LoginGraceTime.
+	handshakeTimeout = 2 * time.Minute
+	// refusedGrace is how long a connection over the session limit may stay
+	// to read the refusal before it is closed.
+	refusedGrace = 10 * time.Second
+)
+
+// Server is an SFTP server playing Coupa's. Create it with New; it is safe
+// for concurrent use.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	sshConfig *ssh.ServerConfig
+	hostKeys  []ssh.Signer
+	users     map[string]*account
+	order     []string // user names, in Config order
+	proc      *processor
+
+	ctx    context.Context // canceled by Close
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	closed    bool
+	draining  bool // Shutdown: no new connections
+	listeners map[net.Listener]struct{}
+	conns     map[net.Conn]struct{}
+	sessions  map[string]int
+	connWG    sync.WaitGroup
+
+	drop outgoingGen
+}
+
+// account is a user with its filesystem.
+type account struct {
+	User
+	keys map[string]bool // authorized keys, by wire encoding
+	fs   *userFS
+}
+
+// New validates cfg, loads or creates the host keys in cfg.StateDir, builds
+// every user's tree with the seeded export files, and starts the processing
+// worker. Call Close or Shutdown to release it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if len(cfg.Users) == 0 {
+		cfg.Users = []User{{Name: DefaultUser, Password: DefaultPassword}}
+	}
+	if cfg.StateDir == "" {
+		cfg.StateDir = DefaultStateDir()
+	}
+	if cfg.ProcessDelay < 0 {
+		cfg.ProcessDelay = 0
+	}
+	if cfg.MaxSessionsPerUser == 0 {
+		cfg.MaxSessionsPerUser = DefaultMaxSessionsPerUser
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := validateUsers(cfg.Users); err != nil {
+		return nil, fmt.Errorf("sftpd: %w", err)
+	}
+	hostKeys, err := loadHostKeys(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+
+	s := &Server{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		hostKeys:  hostKeys,
+		users:     make(map[string]*account, len(cfg.Users)),
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[net.Conn]struct{}),
+		sessions:  make(map[string]int),
+		drop:      newOutgoingGen(cfg.Seed),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	now := s.now()
+	seeded := seedOutgoing(cfg.Seed)
+	for _, u := range cfg.Users {
+		a := &account{User: u, keys: make(map[string]bool, len(u.AuthorizedKeys)), fs: newUserFS(u.Name, now)}
+		for _, k := range u.AuthorizedKeys {
+			if bits, ok := rsaBits(k); ok && bits < MinRSABits {
+				s.log.Warn("sftp: authorized RSA key is too short and will be refused at login",
+					"user", u.Name, "fingerprint", ssh.FingerprintSHA256(k), "bits", bits, "min_bits", MinRSABits)
+			}
+			a.keys[string(k.Marshal())] = true
+		}
+		for _, f := range seeded {
+			a.fs.addExport(f)
+		}
+		s.users[u.Name] = a
+		s.order = append(s.order, u.Name)
+	}
+
+	s.sshConfig = &ssh.ServerConfig{
+		ServerVersion:               "SSH-2.0-coupakit",
+		PasswordCallback:            s.checkPassword,
+		KeyboardInteractiveCallback: s.checkKeyboardInteractive,
+		PublicKeyCallback:           s.checkPublicKey,
+		AuthLogCallback:             s.logAuth,
+	}
+	for _, k := range hostKeys {
+		s.sshConfig.AddHostKey(k)
+	}
+	s.proc = newProcessor(s.runPickup)
+	return s, nil
+}
+
+// now is the configured clock.
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+// HostKeyFingerprint returns the SHA256 fingerprint of the Ed25519 host key,
+// the one modern clients pick, as "SHA256:...".
+func (s *Server) HostKeyFingerprint() string {
+	return ssh.FingerprintSHA256(s.hostKeys[0].PublicKey())
+}
+
+// HostKeys returns the public host keys, Ed25519 first then RSA, for
+// known_hosts lines (ssh.MarshalAuthorizedKey).
+func (s *Server) HostKeys() []ssh.PublicKey {
+	keys := make([]ssh.PublicKey, len(s.hostKeys))
+	for i, k := range s.hostKeys {
+		keys[i] = k.PublicKey()
+	}
+	return keys
+}
+
+// ListenAndServe listens on Config.Addr and serves until Close or Shutdown,
+// then returns ErrServerClosed.
+func (s *Server) ListenAndServe() error {
+	l, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("sftpd: %w", err)
+	}
+	return s.Serve(l)
+}
+
+// Serve accepts connections on l until Close or Shutdown, then returns
+// ErrServerClosed; it closes l when it returns. Any other accept error is
+// returned as is.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed || s.draining {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+
+	s.log.Info("sftp: listening", "addr", l.Addr().String(), "users", s.order, "host_key", s.HostKeyFingerprint())
+	var backoff time.Duration
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			if s.isClosed() {
+				return ErrServerClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("sftp: accept failed; retrying", "err", err, "backoff", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		if !s.track(c) {
+			c.Close()
+			return ErrServerClosed
+		}
+		go s.handleConn(c)
+	}
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed || s.draining
+}
+
+// track registers a connection, unless the server is closed.
+func (s *Server) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.draining {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.connWG.Add(1)
+	return true
+}
+
+func (s *Server) untrack(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.connWG.Done()
+}
+
+// Close stops the server at once: listeners and connections are closed
+// (open uploads count as interrupted), pending pickups are dropped, and
+// Close waits for the connection and processing goroutines to end. It is
+// safe to call more than once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		for l := range s.listeners {
+			l.Close()
+		}
+		for c := range s.conns {
+			c.Close()
+		}
+	}
+	s.mu.Unlock()
+	s.connWG.Wait()
+	s.cancel()
+	s.proc.close()
+	return nil
+}
+
+// Shutdown stops accepting connections, then waits until every session has
+// ended and processing is idle, or ctx is done, and closes the server. It
+// returns ctx's error if ctx ended the wait.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining = true
+	for l := range s.listeners {
+		l.Close()
+	}
+	s.mu.Unlock()
+
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !s.drained() {
+		select {
+		case <-ctx.Done():
+			s.Close()
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return s.Close()
+}
+
+// drained reports whether no connection is open and processing is idle.
+func (s *Server) drained() bool {
+	s.mu.Lock()
+	n := len(s.conns)
+	s.mu.Unlock()
+	return n == 0 && s.proc.idle()
+}
+
+// WaitIdle waits until no incoming file is waiting for a pickup or being
+// processed, or ctx is done. A write handle closed (or a rename completed)
+// before WaitIdle is called is covered: its pickup is scheduled before the
+// client sees the reply. With a ProcessDelay, WaitIdle waits for it.
+func (s *Server) WaitIdle(ctx context.Context) error {
+	return s.proc.wait(ctx)
+}
+
+// checkPassword is the password callback.
+func (s *Server) checkPassword(md ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+	a := s.users[md.User()]
+	if a == nil || a.Password == "" || subtle.ConstantTimeCompare([]byte(a.Password), password) != 1 {
+		return nil, errors.New("wrong user name or password")
+	}
+	return nil, nil
+}
+
+// checkKeyboardInteractive asks for the password, for clients that send
+// passwords through keyboard-interactive authentication.
+func (s *Server) checkKeyboardInteractive(md ssh.ConnMetadata, client ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+	if a := s.users[md.User()]; a == nil || a.Password == "" {
+		return nil, errors.New("no password login for this user")
+	}
+	answers, err := client(md.User(), "", []string{"Password: "}, []bool{false})
+	if err != nil {
+		return nil, err
+	}
+	if len(answers) != 1 {
+		return nil, errors.New("expected one answer")
+	}
+	return s.checkPassword(md, []byte(answers[0]))
+}
+
+// checkPublicKey is the public key callback. Short RSA keys are refused
+// whoever presents them, with a log line and a banner saying why.
+func (s *Server) checkPublicKey(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+	fp := ssh.FingerprintSHA256(key)
+	if bits, ok := rsaBits(key); ok && bits < MinRSABits {
+		s.log.Warn("sftp: login refused: RSA key shorter than the 2048 bits Coupa requires",
+			"user", md.User(), "remote", md.RemoteAddr().String(), "fingerprint", fp, "bits", bits, "min_bits", MinRSABits)
+		return nil, &ssh.BannerError{
+			Err:     fmt.Errorf("RSA key %s has %d bits, fewer than %d", fp, bits, MinRSABits),
+			Message: fmt.Sprintf("coupakit sftp: RSA key %s refused: it has %d bits; at least %d are required.\n", fp, bits, MinRSABits),
+		}
+	}
+	a := s.users[md.User()]
+	if a == nil || !a.keys[string(key.Marshal())] {
+		return nil, fmt.Errorf("public key %s is not authorized", fp)
+	}
+	return &ssh.Permissions{Extensions: map[string]string{"pubkey-fp": fp}}, nil
+}
+
+// logAuth logs login outcomes (not the "none" probe every client starts with).
+func (s *Server) logAuth(md ssh.ConnMetadata, method string, err error) {
+	attrs := []any{"user", md.User(), "remote", md.RemoteAddr().String(), "method", method}
+	var banner *ssh.BannerError
+	switch {
+	case method == "none":
+	case err == nil:
+		s.log.Info("sftp: login accepted", attrs...)
+	case errors.As(err, &banner):
+		// Already logged, with the reason.
+	default:
+		s.log.Info("sftp: login refused", append(attrs, "reason", err.Error())...)
+	}
+}
+
+// rsaBits returns an RSA key's modulus length (of the signing key, for a
+// certificate).
+func rsaBits(key ssh.PublicKey) (int, bool) {
+	if cert, ok := key.(*ssh.Certificate); ok {
+		key = cert.Key
+	}
+	ck, ok := key.(ssh.CryptoPublicKey)
+	if !ok {
+		return 0, false
+	}
+	pk, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
+	if !ok {
+		return 0, false
+	}
+	return pk.N.BitLen(), true
+}
+
+// acquire takes one of user's session slots.
+func (s *Server) acquire(user string) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if limit := s.cfg.MaxSessionsPerUser; limit > 0 && s.sessions[user] >= limit {
+		return s.sessions[user], false
+	}
+	s.sessions[user]++
+	return s.sessions[user], true
+}
+
+func (s *Server) release(user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions[user]--; s.sessions[user] <= 0 {
+		delete(s.sessions, user)
+	}
+}
+
+// handleConn runs one SSH connection.
+func (s *Server) handleConn(c net.Conn) {
+	defer s.untrack(c)
+	defer c.Close()
+	remote := c.RemoteAddr().String()
+
+	c.SetDeadline(time.Now().Add(handshakeTimeout))
+	sconn, chans, reqs, err := ssh.NewServerConn(c, s.sshConfig)
+	if err != nil {
+		s.log.Debug("sftp: handshake ended", "remote", remote, "err", err)
+		return
+	}
+	c.SetDeadline(time.Time{})
+	defer sconn.Close()
+	go ssh.DiscardRequests(reqs)
+	user := sconn.User()
+	a := s.users[user]
+
+	n, ok := s.acquire(user)
+	if !ok {
+		s.refuseSession(sconn, chans, user, remote)
+		return
+	}
+	defer s.release(user)
+	s.log.Info("sftp: session opened", "user", user, "remote", remote, "sessions", n)
+
+	var wg sync.WaitGroup
+	for nc := range chans {
+		if nc.ChannelType() != "session" {
+			nc.Reject(ssh.UnknownChannelType, "only session channels are supported")
+			continue
+		}
+		ch, creqs, err := nc.Accept()
+		if err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.serveChannel(ch, creqs, &handler{srv: s, fs: a.fs, user: user, remote: remote})
+		}()
+	}
+	wg.Wait()
+	s.log.Info("sftp: session closed", "user", user, "remote", remote)
+}
+
+// refuseSession turns away a connection over the user's session limit: its
+// channels are rejected with a message naming the limit.
+func (s *Server) refuseSession(sconn *ssh.ServerConn, chans <-chan ssh.NewChannel, user, remote string) {
+	limit := s.cfg.MaxSessionsPerUser
+	msg := fmt.Sprintf("coupakit sftp: user %q already has %d concurrent sessions, the most allowed (Coupa allows at most %d per user); close one and retry",
+		user, limit, DefaultMaxSessionsPerUser)
+	s.log.Warn("sftp: session refused: too many concurrent sessions", "user", user, "remote", remote, "limit", limit)
+	t := time.AfterFunc(refusedGrace, func() { sconn.Close() })
+	defer t.Stop()
+	for nc := range chans {
+		nc.Reject(ssh.ResourceShortage, msg)
+	}
+}
+
+// serveChannel answers a session channel's requests: the sftp subsystem is
+// the only thing offered.
+func (s *Server) serveChannel(ch ssh.Channel, reqs <-chan *ssh.Request, h *handler) {
+	var wg sync.WaitGroup
+	started := false
+	for req := range reqs {
+		ok := false
+		if req.Type == "subsystem" && !started {
+			var p struct{ Name string }
+			ok = ssh.Unmarshal(req.Payload, &p) == nil && p.Name == "sftp"
+		}
+		if req.WantReply {
+			req.Reply(ok, nil)
+		}
+		if !ok {
+			continue
+		}
+		started = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer ch.Close()
+			rs := sftp.NewRequestServer(ch, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h})
+			if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
+				s.log.Debug("sftp: subsystem ended", "user", h.user, "remote", h.remote, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
