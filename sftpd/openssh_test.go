@@ -242,3 +242,47 @@ func TestOpenSSHClient(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenSSHPasswordLogin logs in with a password through the OpenSSH
+// client, which reads it from SSH_ASKPASS (forced, as there is no terminal).
+// sftp -b turns BatchMode on, which forbids password prompts, so the batch
+// comes on standard input instead.
+func TestOpenSSHPasswordLogin(t *testing.T) {
+	o := newOpenSSH(t)
+	ts := startServer(t, func(c *Config) { c.Users = []User{{Name: "erp", Password: "s3cret pw"}} })
+	_, o.port, _ = net.SplitHostPort(ts.addr)
+	login := func(password string) (int, string) {
+		askpass := filepath.Join(o.home, "askpass.sh")
+		script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' '%s'\n", password)
+		if err := os.WriteFile(askpass, []byte(script), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.CommandContext(testCtx(t), o.sftp, "-F", "/dev/null",
+			"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+			"-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive",
+			"-o", "NumberOfPasswordPrompts=1", "-P", o.port, "erp@127.0.0.1")
+		cmd.Dir = o.home
+		cmd.Env = []string{"HOME=" + o.home, "PATH=" + os.Getenv("PATH"), "LC_ALL=C",
+			"SSH_ASKPASS=" + askpass, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=:0"}
+		cmd.Stdin = strings.NewReader("ls /Incoming\nbye\n")
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		code := 0
+		switch {
+		case errors.As(err, &exit):
+			code = exit.ExitCode()
+		case err != nil:
+			t.Fatalf("running sftp: %v", err)
+		}
+		t.Logf("sftp with password: exit %d\n%s", code, out)
+		return code, string(out)
+	}
+	code, out := login("s3cret pw")
+	if code != 0 || !strings.Contains(out, "Invoices") {
+		t.Errorf("password login: exit %d, output %q; want exit 0 and a listing of /Incoming", code, out)
+	}
+	code, out = login("wrong")
+	if code == 0 || !strings.Contains(out, "Permission denied") {
+		t.Errorf("wrong password: exit %d, output %q; want a refusal", code, out)
+	}
+}
