@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/coupakit/coupakit/mock"
+	"github.com/google/go-cmp/cmp"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// checkTarget serves a fresh mock on 127.0.0.1; wrap, when set, changes the
+// Sourcing API's handler.
+type checkTarget struct{ core, cso string }
+
+func serveCheckTarget(t *testing.T, wrap func(http.Handler) http.Handler) checkTarget {
+	t.Helper()
+	m, err := mock.New(mock.Options{Seed: 1, Records: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cso := m.SourcingHandler()
+	if wrap != nil {
+		cso = wrap(cso)
+	}
+	core := httptest.NewServer(m.CoreHandler())
+	t.Cleanup(core.Close)
+	srv := httptest.NewServer(cso)
+	t.Cleanup(srv.Close)
+	return checkTarget{core: core.URL, cso: srv.URL}
+}
+
+// miscountAdded makes the Sourcing API answer added 1 to every create: a
+// violation of the contract that events.create catches.
+func miscountAdded(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/events" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var body map[string]any
+		if rec.Code == http.StatusCreated && json.Unmarshal(rec.Body.Bytes(), &body) == nil {
+			body["added"] = 1
+			data, _ := json.Marshal(body)
+			rec.Body = bytes.NewBuffer(data)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
+
+func runCheckArgs(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := runCheck(t.Context(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestCheckExitCodes(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	good := func(t *testing.T) checkTarget { return serveCheckTarget(t, nil) }
+	bad := func(t *testing.T) checkTarget { return serveCheckTarget(t, miscountAdded) }
+	tests := []struct {
+		name       string
+		target     func(*testing.T) checkTarget
+		args       func(checkTarget) []string
+		code       int
+		stdout     string
+		stderr     string
+		notStderr  string
+		notStdout  string
+		wantOutput bool
+	}{
+		{name: "no base URL", args: func(checkTarget) []string { return nil }, code: 2, stderr: "give --base-url, --cso-base-url or both"},
+		{name: "unknown flag", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--bogus"} }, code: 2, stderr: "flag provided but not defined: -bogus"},
+		{name: "stray argument", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "now"} }, code: 2, stderr: `unexpected argument "now"`},
+		{name: "bad format", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--format", "yaml"} }, code: 2, stderr: "want text, json or junit"},
+		{name: "bad --only", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--only", "("} }, code: 2, stderr: "--only: error parsing regexp"},
+		{name: "bad --header", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--header", "NoColon"} }, code: 2, stderr: "want 'Name: value'"},
+		{name: "bad URL", args: func(checkTarget) []string { return []string{"--base-url", "acme.coupahost.com"} }, code: 2, stderr: "not an absolute http(s) URL"},
+		{name: "unreachable", args: func(checkTarget) []string { return []string{"--base-url", closed.URL} }, code: 2, stderr: "target cannot be reached"},
+		{
+			name: "help", args: func(checkTarget) []string { return []string{"--help"} }, code: 0,
+			stdout: "Exit status: 0 when every required (must) check passes",
+		},
+		{
+			name: "conforming, read-only", target: good, code: 0,
+			args: func(c checkTarget) []string {
+				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--read-only"}
+			},
+			stdout: "PASS: ", stderr: "PASS  must   events.list\n", notStderr: "FAIL",
+		},
+		{
+			name: "conforming, full run", target: good, code: 0,
+			args: func(c checkTarget) []string {
+				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--quiet"}
+			},
+			stdout: "PASS: 147 passed, 0 failed (0 must, 0 should), 0 skipped", notStderr: "PASS",
+		},
+		{
+			name: "violation", target: bad, code: 1,
+			args:   func(c checkTarget) []string { return []string{"--cso-base-url", c.cso, "--only", `^events\.create$`} },
+			stdout: "FAIL  must   events.create", stderr: "FAIL  must   events.create: a create of 2 events answered added 1",
+		},
+		{
+			name: "violation, JSON to a file", target: bad, code: 1, wantOutput: true,
+			args: func(c checkTarget) []string {
+				return []string{"--cso-base-url", c.cso, "--only", `^events\.create$`, "--format", "json"}
+			},
+			stderr: "Summary by operation", notStdout: "events",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c checkTarget
+			if tt.target != nil {
+				c = tt.target(t)
+			}
+			args := tt.args(c)
+			out := filepath.Join(t.TempDir(), "report")
+			if tt.wantOutput {
+				args = append(args, "--output", out)
+			}
+			code, stdout, stderr := runCheckArgs(t, args...)
+			if code != tt.code {
+				t.Errorf("exit code %d; want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout, stderr)
+			}
+			for _, c := range []struct{ name, got, want string }{{"stdout", stdout, tt.stdout}, {"stderr", stderr, tt.stderr}} {
+				if !strings.Contains(c.got, c.want) {
+					t.Errorf("%s does not say %q:\n%s", c.name, c.want, c.got)
+				}
+			}
+			if tt.notStderr != "" && strings.Contains(stderr, tt.notStderr) {
+				t.Errorf("stderr says %q:\n%s", tt.notStderr, stderr)
+			}
+			if tt.notStdout != "" && strings.Contains(stdout, tt.notStdout) {
+				t.Errorf("stdout says %q:\n%s", tt.notStdout, stdout)
+			}
+			if tt.wantOutput {
+				data, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var report struct {
+					Passed bool
+					Checks []struct{ ID, Status, Request string }
+				}
+				if err := json.Unmarshal(data, &report); err != nil {
+					t.Fatalf("the report is not JSON: %v", err)
+				}
+				if report.Passed || len(report.Checks) != 1 || report.Checks[0].Status != "fail" || !strings.HasPrefix(report.Checks[0].Request, "curl ") {
+					t.Errorf("report %+v", report)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckHelpExplainsEveryFlag shows that --help documents each flag.
+func TestCheckHelpExplainsEveryFlag(t *testing.T) {
+	code, stdout, _ := runCheckArgs(t, "--help")
+	if code != 0 {
+		t.Fatalf("--help exited %d", code)
+	}
+	for _, f := range []string{"base-url", "cso-base-url", "token", "header", "read-only", "only", "format", "output", "run-id", "timeout", "strict", "quiet"} {
+		if !strings.Contains(stdout, "  -"+f+" ") && !strings.Contains(stdout, "  -"+f+"\n") {
+			t.Errorf("--help does not explain -%s:\n%s", f, stdout)
+		}
+	}
+}
+
+// TestCheckPassesCredentials shows that the token (from the flag or
+// $COUPAKIT_TOKEN) reaches the Core API and not the Sourcing API, and that
+// the headers reach both.
+func TestCheckPassesCredentials(t *testing.T) {
+	m, err := mock.New(mock.Options{Seed: 1, Records: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	record := func(api string, next http.Handler) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen[api+" auth="+r.Header.Get("Authorization")] = true
+			seen[api+" key="+r.Header.Get("X-Cso-Api-Key")] = true
+			mu.Unlock()
+			next.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	core, cso := record("core", m.CoreHandler()), record("sourcing", m.SourcingHandler())
+	for _, tt := range []struct {
+		name string
+		env  string
+		args []string
+		want []string
+	}{
+		{"flag", "", []string{"--token", "from-flag"}, []string{"core auth=Bearer from-flag", "sourcing auth="}},
+		{"environment", "from-env", nil, []string{"core auth=Bearer from-env", "sourcing auth="}},
+		{"header", "", []string{"--header", "X-CSO-API-KEY: k3y"}, []string{"core key=k3y", "sourcing key=k3y"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("COUPAKIT_TOKEN", tt.env)
+			mu.Lock()
+			clear(seen)
+			mu.Unlock()
+			args := append([]string{"--base-url", core.URL, "--cso-base-url", cso.URL, "--read-only", "--only", `^(events|integration_errors)\.list$`, "--quiet"}, tt.args...)
+			if code, stdout, stderr := runCheckArgs(t, args...); code != 0 {
+				t.Fatalf("exit code %d\n%s%s", code, stdout, stderr)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, want := range tt.want {
+				if !seen[want] {
+					t.Errorf("the servers did not see %q; they saw %v", want, seen)
+				}
+			}
+			if !strings.HasSuffix(tt.want[1], "=") {
+				return
+			}
+			for k := range seen {
+				if strings.HasPrefix(k, "sourcing auth=Bearer") {
+					t.Errorf("the Sourcing API was sent the token: %s", k)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckReportGolden pins each report format of a run with a failure:
+// the run ID is fixed and the servers' URLs are replaced, so the output is
+// deterministic. Run go test -update to rewrite the golden files.
+func TestCheckReportGolden(t *testing.T) {
+	for _, format := range []string{"json", "junit", "text"} {
+		t.Run(format, func(t *testing.T) {
+			c := serveCheckTarget(t, miscountAdded)
+			code, stdout, stderr := runCheckArgs(t,
+				"--base-url", c.core, "--cso-base-url", c.cso, "--run-id", "golden", "--format", format, "--quiet",
+				"--only", `^(events\.(create|show|response\.createEvents)|integration_errors\.(list|response\.listIntegrationErrors))$`)
+			if code != 1 {
+				t.Fatalf("exit code %d; want 1\n%s", code, stderr)
+			}
+			got := strings.NewReplacer(c.core, "http://core.test", c.cso, "http://cso.test").Replace(stdout)
+			path := filepath.Join("testdata", "check_report."+map[string]string{"json": "json", "junit": "xml", "text": "txt"}[format])
+			if *updateGolden {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("%s mismatch (-want +got), run go test -update if the change is right:\n%s", path, diff)
+			}
+		})
+	}
+}

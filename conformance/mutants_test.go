@@ -1,0 +1,625 @@
+package conformance_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/coupakit/coupakit/conformance"
+)
+
+// A mutant is the mock with one violation of the contract injected by a
+// test-only middleware. Each must be caught by the check named in want; the
+// lenient ones, where the spec says the documents are uncertain, must be
+// caught by a should-level check only, and the run must still pass.
+type mutant struct {
+	name string
+	// core and sourcing wrap the mock's handlers (nil: unchanged).
+	core, sourcing func(next http.Handler) http.Handler
+	// want is the check expected to catch the violation.
+	want string
+	// lenient says the violation is where the spec is lenient: no
+	// must-level check may fail.
+	lenient bool
+}
+
+func TestMutantsAreCaught(t *testing.T) {
+	for _, m := range mutants {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			target := serveMock(t, func(core, sourcing http.Handler) (http.Handler, http.Handler) {
+				if m.core != nil {
+					core = m.core(core)
+				}
+				if m.sourcing != nil {
+					sourcing = m.sourcing(sourcing)
+				}
+				return core, sourcing
+			})
+			// Only the expected check runs, to keep the test fast; but the
+			// checks that judge responses need every check of the resource
+			// to produce them, and a lenient mutant must be run against
+			// every check of its resource to show that none fails.
+			only := "^" + regexp.QuoteMeta(m.want) + "$"
+			if resource, aspect, _ := strings.Cut(m.want, "."); m.lenient ||
+				strings.HasPrefix(aspect, "response.") || strings.HasPrefix(aspect, "error-format.") || strings.HasPrefix(aspect, "bulk-shape.") {
+				only = "^" + regexp.QuoteMeta(resource) + `\.`
+			}
+			target.Only = regexp.MustCompile(only)
+			report, err := conformance.Check(t.Context(), target)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			failed := failedIDs(report)
+			if !slices.Contains(failed, m.want) {
+				t.Fatalf("%s was not caught by %s; failed checks: %v%s", m.name, m.want, failed, describeFailures(report))
+			}
+			res := result(t, report, m.want)
+			if len(res.Problems) == 0 || res.Message == "" {
+				t.Errorf("%s failed without a problem to show: %+v", m.want, res)
+			}
+			switch {
+			case m.lenient && !report.Passed():
+				t.Errorf("a violation where the spec is lenient failed must-level checks:%s", describeFailures(report))
+			case res.Level == conformance.Must && report.Passed():
+				t.Errorf("the run passed though the must-level %s failed", m.want)
+			}
+			t.Logf("caught by %v", failed)
+		})
+	}
+}
+
+var mutants = []mutant{
+	{
+		name: "required output element dropped",
+		core: onResponse(route("GET", `/api/integration_errors/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			delete(obj(body), "contact-alert-type")
+			return status, body
+		}),
+		want: "integration_errors.response.showIntegrationError",
+	},
+	{
+		name: "enum value outside the set in a response",
+		sourcing: onResponse(route("GET", `/api/events/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m["state"] != nil {
+				m["state"] = "Einrichtung"
+			}
+			return status, body
+		}),
+		want: "events.response.showEvent",
+	},
+	{
+		name: "null value",
+		core: onResponse(route("GET", `/api/integration_history_records/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m != nil && status == 200 {
+				m["document-status"] = nil
+			}
+			return status, body
+		}),
+		want: "integration_history_records.response.showIntegrationHistoryRecord",
+	},
+	{
+		name: "null value where the schema allows any element",
+		sourcing: onResponse(route("GET", `/api/events/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m != nil && status == 200 {
+				m["settings"] = map[string]any{"currency": "EUR", "approver": nil}
+			}
+			return status, body
+		}),
+		want: "events.response.showEvent",
+	},
+	{
+		name: "datetime with fractional seconds",
+		core: onResponse(route("GET", `/api/integration_errors/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m["created-at"] != nil {
+				m["created-at"] = strings.Replace(m["created-at"].(string), "Z", ".123456Z", 1)
+			}
+			return status, body
+		}),
+		want: "integration_errors.response.showIntegrationError",
+	},
+	{
+		name: "unknown integration accepted",
+		core: onRequest(route("POST", `/api/integration_history_records`), func(_ *http.Request, body any) {
+			if in, ok := obj(body)["integration"].(map[string]any); ok && strings.HasPrefix(fmt.Sprint(in["code"]), "COUPAKIT-NO-SUCH") {
+				delete(obj(body), "integration")
+			}
+		}),
+		want: "integration_history_records.create.unknown-integration",
+	},
+	{
+		name: "undocumented status",
+		core: onResponse(route("POST", `/api/integration_errors`), func(_ *http.Request, status int, body any) (int, any) {
+			if status == http.StatusCreated {
+				status = http.StatusOK
+			}
+			return status, body
+		}),
+		want: "integration_errors.response.createIntegrationError",
+	},
+	{
+		name: "undocumented content type",
+		core: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == "GET" && r.URL.Path == "/api/integration_errors" {
+					w = &contentTypeWriter{ResponseWriter: w, ct: "text/plain; charset=utf-8"}
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "integration_errors.response.listIntegrationErrors",
+	},
+	{
+		name: "required input not enforced",
+		core: onRequest(route("POST", `/api/integration_history_records`), func(r *http.Request, body any) {
+			if m := obj(body); m != nil && m["document-type"] == nil {
+				m["document-type"] = "InvoiceHeader"
+			}
+		}),
+		want: "integration_history_records.create.required.document-type",
+	},
+	{
+		name: "400 that does not name the element",
+		core: onResponse(route("POST", `/api/integration_errors`), func(_ *http.Request, status int, body any) (int, any) {
+			if status == http.StatusBadRequest {
+				body = map[string]any{"errors": map[string]any{"integration-error": []any{"invalid request"}}}
+			}
+			return status, body
+		}),
+		want: "integration_errors.create.required.contact-alert-type",
+	},
+	{
+		name: "rejected create stored anyway",
+		core: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "POST" || r.URL.Path != "/api/integration_errors" {
+					next.ServeHTTP(w, r)
+					return
+				}
+				data, _ := io.ReadAll(r.Body)
+				rec := record(next, r, data)
+				if rec.Code == http.StatusBadRequest {
+					var m map[string]any
+					if json.Unmarshal(data, &m) == nil {
+						m["contact-alert-type"], m["document-type"] = "Technical", "InvoiceHeader"
+						fixed, _ := json.Marshal(m)
+						record(next, r, fixed)
+					}
+				}
+				replay(w, rec)
+			})
+		},
+		want: "integration_errors.enum.document-type.invalid",
+	},
+	{
+		name: "invalid enum accepted (case and spaces folded)",
+		sourcing: onRequest(func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/events") }, func(_ *http.Request, body any) {
+			fold := func(m map[string]any) {
+				if s, ok := m["state"].(string); ok {
+					for _, v := range []string{"Setup", "Active", "Terminated"} {
+						if strings.EqualFold(strings.TrimSpace(s), v) {
+							m["state"] = v
+						}
+					}
+				}
+			}
+			m := obj(body)
+			fold(m)
+			if items, ok := m["events"].([]any); ok {
+				for _, it := range items {
+					fold(obj(it))
+				}
+			}
+		}),
+		want: "events.enum.state.invalid",
+	},
+	{
+		name: "output-only element writable (resolved)",
+		core: func(next http.Handler) http.Handler {
+			item := regexp.MustCompile(`^/api/integration_errors/\d+$`)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if (r.Method != "PUT" && r.Method != "PATCH") || !item.MatchString(r.URL.Path) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				data, _ := io.ReadAll(r.Body)
+				var m map[string]any
+				_ = json.Unmarshal(data, &m)
+				rec := record(next, r, data)
+				if v, ok := m["resolved"].(bool); ok && rec.Code == http.StatusOK {
+					action := "/unresolve"
+					if v {
+						action = "/resolve"
+					}
+					ar := httptest.NewRequest("PUT", r.URL.Path+action, nil)
+					ar.Header = r.Header.Clone()
+					rec = record(next, ar, nil)
+				}
+				replay(w, rec)
+			})
+		},
+		want: "integration_errors.readonly.resolved",
+	},
+	{
+		name: "resolve does not change resolved",
+		core: func(next http.Handler) http.Handler {
+			action := regexp.MustCompile(`^(/api/integration_errors/\d+)/resolve$`)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if m := action.FindStringSubmatch(r.URL.Path); m != nil && r.Method == "PUT" {
+					r = r.Clone(r.Context())
+					r.Method, r.URL.Path = "GET", m[1]
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "integration_errors.resolve",
+	},
+	{
+		name: "limit ignored",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) { q.Del("limit") }),
+		want: "integration_errors.list.limit",
+	},
+	{
+		name: "limit not capped at 50",
+		core: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+				if r.Method != "GET" || r.URL.Path != "/api/integration_history_records" || limit <= 50 {
+					next.ServeHTTP(w, r)
+					return
+				}
+				// Page through the mock to serve more than 50 records.
+				offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+				var all []any
+				for len(all) < limit {
+					pr := r.Clone(r.Context())
+					pr.URL.RawQuery = url.Values{"limit": {"50"}, "offset": {strconv.Itoa(offset + len(all))}}.Encode()
+					var page []any
+					_ = json.Unmarshal(record(next, pr, nil).Body.Bytes(), &page)
+					if len(page) == 0 {
+						break
+					}
+					all = append(all, page...)
+				}
+				writeJSON(w, http.StatusOK, all[:min(limit, len(all))])
+			})
+		},
+		want: "integration_history_records.list.limit-cap",
+	},
+	{
+		name:     "offset ignored",
+		sourcing: onQuery(route("GET", `/api/events`), func(q url.Values) { q.Del("offset") }),
+		want:     "events.list.offset",
+	},
+	{
+		name: "unknown filter ignored",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) { q.Del("statut") }),
+		want: "integration_errors.list.filter-invalid",
+	},
+	{
+		name:     "filter ignored",
+		sourcing: onQuery(route("GET", `/api/events`), func(q url.Values) { q.Del("state") }),
+		want:     "events.list.filter",
+	},
+	{
+		name:     "bulk update not lenient",
+		sourcing: allOrNothing,
+		want:     "events.update.lenient",
+	},
+	{
+		name: "lenient create without the failed item's index",
+		sourcing: onResponse(route("POST", `/api/events`), func(_ *http.Request, status int, body any) (int, any) {
+			if items, ok := obj(body)["result"].([]any); ok {
+				for _, it := range items {
+					delete(obj(it), "index")
+				}
+			}
+			return status, body
+		}),
+		want: "events.create.lenient",
+	},
+	{
+		name: "added miscounted",
+		sourcing: onResponse(route("POST", `/api/events`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m["added"] != nil {
+				m["added"] = 1
+			}
+			return status, body
+		}),
+		want: "events.create",
+	},
+	{
+		name: "translated key (Name)",
+		sourcing: onResponse(route("GET", `/api/events/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m["name"] != nil {
+				m["Name"] = m["name"]
+				delete(m, "name")
+			}
+			return status, body
+		}),
+		want: "events.response.showEvent",
+	},
+	{
+		name: "event-number reused",
+		sourcing: onResponse(route("GET", `/api/events(/\d+)?`), func(_ *http.Request, status int, body any) (int, any) {
+			m := obj(body)
+			if m["event-number"] != nil {
+				m["event-number"] = 7
+			}
+			if items, ok := m["events"].([]any); ok {
+				for _, it := range items {
+					obj(it)["event-number"] = 7
+				}
+			}
+			return status, body
+		}),
+		want: "events.event-number",
+	},
+	{
+		name: "delete does nothing",
+		sourcing: func(next http.Handler) http.Handler {
+			item := regexp.MustCompile(`^/api/events/\d+$`)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == "DELETE" && item.MatchString(r.URL.Path) {
+					writeJSON(w, http.StatusOK, map[string]any{"result": []any{map[string]any{"type": "event.deleted.logMsg", "description": "The event was deleted."}}, "deleted": 1})
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "events.delete.one",
+	},
+	{
+		name: "market-id changeable",
+		sourcing: onRequest(route("PUT", `/api/events/\d+`), func(_ *http.Request, body any) {
+			// Drop market-id so the mock does not refuse the change, as a
+			// server that ignores the rule would accept it.
+			delete(obj(body), "market-id")
+		}),
+		want: "events.readonly.market-id",
+	},
+	{
+		name: "mark_exported not all or nothing",
+		core: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "POST" || r.URL.Path != "/api/integration_history_records/mark_exported" {
+					next.ServeHTTP(w, r)
+					return
+				}
+				var body struct{ IDs []int64 }
+				data, _ := io.ReadAll(r.Body)
+				_ = json.Unmarshal(data, &body)
+				var last *httptest.ResponseRecorder
+				for _, id := range body.IDs {
+					one, _ := json.Marshal(map[string]any{"ids": []int64{id}})
+					if rec := record(next, r, one); rec.Code != http.StatusOK || last == nil {
+						last = rec
+					}
+				}
+				if last.Code == http.StatusOK {
+					last = record(next, r, data)
+				}
+				replay(w, last)
+			})
+		},
+		want: "integration_history_records.mark-exported.unknown-id",
+	},
+	{
+		name: "updated-at frozen",
+		core: onResponse(route("", `/api/integration_errors.*`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m["created-at"] != nil {
+				m["updated-at"] = m["created-at"]
+			}
+			return status, body
+		}),
+		want: "integration_errors.update.updated-at",
+	},
+	{
+		name: "text/plain accepted as JSON",
+		core: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
+					r.Header.Set("Content-Type", "application/json")
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "integration_errors.create.media-type",
+	},
+	// Where the spec is lenient: caught at should level, and the run passes.
+	{
+		name:     "Sourcing errors in XML, as the page says",
+		sourcing: xmlErrors,
+		want:     "events.error-format.createEvents",
+		lenient:  true,
+	},
+	{
+		name: "single-event PUT answers the event, not the bulk shape",
+		sourcing: func(next http.Handler) http.Handler {
+			item := regexp.MustCompile(`^/api/events/\d+$`)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "PUT" || !item.MatchString(r.URL.Path) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				data, _ := io.ReadAll(r.Body)
+				rec := record(next, r, data)
+				if rec.Code == http.StatusOK {
+					rec = record(next, httptest.NewRequest("GET", r.URL.Path, nil), nil)
+				}
+				replay(w, rec)
+			})
+		},
+		want:    "events.bulk-shape.updateEvent",
+		lenient: true,
+	},
+}
+
+// route matches requests by method (any when empty) and a path pattern.
+func route(method, pattern string) func(*http.Request) bool {
+	re := regexp.MustCompile("^" + pattern + "$")
+	return func(r *http.Request) bool {
+		return (method == "" || r.Method == method) && re.MatchString(r.URL.Path)
+	}
+}
+
+// obj returns v as a JSON object, or an empty one.
+func obj(v any) map[string]any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return map[string]any{}
+	}
+	return m
+}
+
+// record serves r with body through h and returns the response.
+func record(h http.Handler, r *http.Request, body []byte) *httptest.ResponseRecorder {
+	r = r.Clone(r.Context())
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec
+}
+
+// replay writes a recorded response.
+func replay(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+// onResponse rewrites the JSON responses of the matching requests.
+func onResponse(match func(*http.Request) bool, change func(r *http.Request, status int, body any) (int, any)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !match(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			data, _ := io.ReadAll(r.Body)
+			rec := record(next, r, data)
+			var body any
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				replay(w, rec)
+				return
+			}
+			status, body := change(r, rec.Code, body)
+			writeJSON(w, status, body)
+		})
+	}
+}
+
+// onRequest rewrites the JSON bodies of the matching requests.
+func onRequest(match func(*http.Request) bool, change func(r *http.Request, body any)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !match(r) || r.Body == nil {
+				next.ServeHTTP(w, r)
+				return
+			}
+			data, _ := io.ReadAll(r.Body)
+			var body any
+			if err := json.Unmarshal(data, &body); err == nil {
+				change(r, body)
+				data, _ = json.Marshal(body)
+			}
+			replay(w, record(next, r, data))
+		})
+	}
+}
+
+// onQuery rewrites the query of the matching requests.
+func onQuery(match func(*http.Request) bool, change func(url.Values)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if match(r) {
+				q := r.URL.Query()
+				change(q)
+				r = r.Clone(r.Context())
+				r.URL.RawQuery = q.Encode()
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// contentTypeWriter answers with another Content-Type.
+type contentTypeWriter struct {
+	http.ResponseWriter
+	ct string
+}
+
+func (w *contentTypeWriter) WriteHeader(status int) {
+	w.Header().Set("Content-Type", w.ct)
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// allOrNothing applies a bulk update item by item and stops at the first
+// failure, answering 400: the opposite of the spec's lenient bulk update.
+func allOrNothing(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "PUT" || r.URL.Path != "/api/events" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		data, _ := io.ReadAll(r.Body)
+		var body struct{ Events []json.RawMessage }
+		if json.Unmarshal(data, &body) != nil || len(body.Events) < 2 {
+			replay(w, record(next, r, data))
+			return
+		}
+		for _, it := range body.Events {
+			one, _ := json.Marshal(map[string]any{"events": []json.RawMessage{it}})
+			if rec := record(next, r, one); rec.Code != http.StatusOK {
+				replay(w, rec)
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"result": []any{map[string]any{"type": "api.put.updated", "description": fmt.Sprintf("%d objects updated.", len(body.Events))}}, "updated": len(body.Events)})
+	})
+}
+
+// xmlErrors answers the Sourcing API's errors in XML, as the vendor's page
+// says it does.
+func xmlErrors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, _ := io.ReadAll(r.Body)
+		rec := record(next, r, data)
+		if rec.Code < 400 {
+			replay(w, rec)
+			return
+		}
+		var body struct{ Errors map[string][]string }
+		_ = json.Unmarshal(rec.Body.Bytes(), &body)
+		var b strings.Builder
+		b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<errors>")
+		for _, msgs := range body.Errors {
+			for _, m := range msgs {
+				b.WriteString("<error>" + strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(m) + "</error>")
+			}
+		}
+		b.WriteString("</errors>\n")
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(rec.Code)
+		_, _ = io.WriteString(w, b.String())
+	})
+}

@@ -1,0 +1,601 @@
+package conformance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coupakit/coupakit/openapi"
+)
+
+const (
+	apiCore     = "core"
+	apiSourcing = "sourcing"
+)
+
+// maxProblems bounds the problems kept per check; the rest are counted.
+const maxProblems = 20
+
+// suite is one run: the target, the specs, what the run has seen.
+type suite struct {
+	ctx    context.Context
+	target Target
+	cfg    config
+	client *http.Client
+	runID  string
+
+	coreSpec, csoSpec *spec
+	core, cso         *apiClient // nil when the API has no base URL
+
+	results []Result
+	stats   map[string]*opStats   // by api + " " + operationId
+	enums   map[string]*enumStats // by resource + " " + element
+	seq     int
+	events  []string // ids of events the run created and has not deleted
+	// throttled counts the answers 429 that were waited out and retried.
+	throttled int
+
+	discovered  bool
+	integration map[string]any // a reference to an existing integration
+	runRef      any            // an existing integration-run-id
+	marketID    string
+}
+
+// opStats is what the run saw of one operation.
+type opStats struct {
+	requests int
+	statuses map[int]int
+	problems []Problem // must: the response check
+	errors   []Problem // should: Sourcing error bodies
+	shape    []Problem // should: single-event PUT/DELETE bodies
+	dropped  int
+}
+
+// enumStats is what the run did with one enum element.
+type enumStats struct {
+	resource, element string
+	allowed           []string
+	accepted          map[string]bool
+	rejected          map[string]bool
+}
+
+var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func newSuite(ctx context.Context, target Target, opts []Option) (*suite, error) {
+	s := &suite{ctx: ctx, target: target, stats: map[string]*opStats{}, enums: map[string]*enumStats{}}
+	for _, o := range opts {
+		o(&s.cfg)
+	}
+	if target.BaseURL == "" && target.CSOBaseURL == "" {
+		return nil, errors.New("conformance: no base URL: set BaseURL (Core API), CSOBaseURL (Sourcing API) or both")
+	}
+	s.runID = target.RunID
+	if s.runID == "" {
+		var b [3]byte
+		_, _ = rand.Read(b[:])
+		s.runID = time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+	}
+	if !runIDPattern.MatchString(s.runID) {
+		return nil, fmt.Errorf("conformance: run ID %q: use 1 to 64 letters, digits, '.', '_' or '-'", s.runID)
+	}
+	coreDoc, csoDoc := s.cfg.core, s.cfg.sourcing
+	var err error
+	if coreDoc == nil {
+		if coreDoc, err = openapi.Core(); err != nil {
+			return nil, err
+		}
+	}
+	if csoDoc == nil {
+		if csoDoc, err = openapi.Sourcing(); err != nil {
+			return nil, err
+		}
+	}
+	s.coreSpec = newSpec(apiCore, "core.yaml", coreDoc)
+	s.csoSpec = newSpec(apiSourcing, "sourcing.yaml", csoDoc)
+	if target.BaseURL != "" {
+		if s.core, err = newAPIClient(s.coreSpec, target.BaseURL); err != nil {
+			return nil, err
+		}
+	}
+	if target.CSOBaseURL != "" {
+		if s.cso, err = newAPIClient(s.csoSpec, target.CSOBaseURL); err != nil {
+			return nil, err
+		}
+	}
+	s.client = target.Client
+	if s.client == nil {
+		s.client = &http.Client{
+			Timeout:       30 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return s, nil
+}
+
+// start checks that each API answers, with a harmless list request.
+func (s *suite) start() error {
+	probes := []struct {
+		api  *apiClient
+		name string
+		path string
+	}{
+		{s.core, "Core API", "/api/integration_errors"},
+		{s.cso, "Sourcing API", "/api/events"},
+	}
+	for _, p := range probes {
+		if p.api == nil {
+			continue
+		}
+		ex, err := s.send(p.api, request{method: http.MethodGet, path: p.path, query: url.Values{"limit": {"1"}}, valid: true})
+		if err != nil {
+			if s.ctx.Err() != nil {
+				return s.ctx.Err()
+			}
+			if !transportError(err) {
+				return fmt.Errorf("conformance: %w", err)
+			}
+			return fmt.Errorf("conformance: the %s at %s: %w: %w", p.name, p.api.base, ErrUnreachable, err)
+		}
+		if ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden {
+			return fmt.Errorf("conformance: the %s at %s: %w: it answered %d to %s; pass a token or the authentication headers", p.name, p.api.base, ErrUnreachable, ex.status, p.path)
+		}
+	}
+	return nil
+}
+
+// check is one entry of the table of checks.
+type check struct {
+	id      string
+	title   string
+	level   Level
+	api     string
+	op      string
+	element string
+	source  string
+	mutates bool
+	run     func(c *cctx)
+}
+
+// item is a check ready to run.
+type item struct {
+	id   string
+	exec func() Result
+}
+
+// plan returns the checks this run selects, in order.
+func (s *suite) plan() []item {
+	var checks []*check
+	checks = append(checks, s.coreChecks()...)
+	checks = append(checks, s.sourcingChecks()...)
+	return s.items(checks)
+}
+
+// finalPlan returns the checks that judge every response the run saw.
+func (s *suite) finalPlan() []item { return s.items(s.responseChecks()) }
+
+func (s *suite) items(checks []*check) []item {
+	var out []item
+	for _, chk := range checks {
+		if s.target.Only != nil && !s.target.Only.MatchString(chk.id) {
+			continue
+		}
+		out = append(out, item{id: chk.id, exec: func() Result { return s.runCheck(chk) }})
+	}
+	return out
+}
+
+// record keeps a result and reports progress.
+func (s *suite) record(r Result) {
+	s.results = append(s.results, r)
+	if s.target.Progress != nil {
+		s.target.Progress(r)
+	}
+}
+
+// api returns the client of a check's API, nil when it has no base URL.
+func (s *suite) api(name string) *apiClient {
+	if name == apiCore {
+		return s.core
+	}
+	return s.cso
+}
+
+type abort struct{}
+
+// cctx is what a running check uses to talk to the target and to report.
+type cctx struct {
+	s        *suite
+	chk      *check
+	problems []Problem
+	more     int
+	skipped  string
+	notes    []string
+}
+
+func (s *suite) runCheck(chk *check) Result {
+	r := Result{ID: chk.id, Level: chk.level, API: chk.api, Operation: chk.op, Element: chk.element, Source: chk.source, Title: chk.title}
+	switch {
+	case s.api(chk.api) == nil && chk.api == apiCore:
+		r.Status, r.Message = Skip, "no Core API base URL given"
+		return r
+	case s.api(chk.api) == nil:
+		r.Status, r.Message = Skip, "no Sourcing API base URL given"
+		return r
+	case chk.mutates && s.target.ReadOnly:
+		r.Status, r.Message = Skip, "read-only run: this check creates or changes records"
+		return r
+	}
+	c := &cctx{s: s, chk: chk}
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				if _, ok := v.(abort); !ok {
+					c.problems = append(c.problems, Problem{Message: fmt.Sprintf("internal error of the suite: %v\n%s", v, debug.Stack())})
+				}
+			}
+		}()
+		chk.run(c)
+	}()
+	switch {
+	case len(c.problems) > 0:
+		r.Status, r.Problems, r.Omitted = Fail, c.problems, c.more
+		r.Message, r.Request = c.problems[0].Message, c.problems[0].Request
+		if n := len(c.problems) - 1 + c.more; n > 0 {
+			r.Message += fmt.Sprintf(" (and %d more)", n)
+		}
+	case c.skipped != "":
+		r.Status, r.Message = Skip, c.skipped
+	default:
+		r.Status, r.Message = Pass, strings.Join(c.notes, "; ")
+	}
+	return r
+}
+
+// errorf records a problem, shown by the request of ex when ex is not nil.
+func (c *cctx) errorf(ex *exchange, format string, args ...any) {
+	if len(c.problems) >= maxProblems {
+		c.more++
+		return
+	}
+	p := Problem{Message: fmt.Sprintf(format, args...)}
+	if ex != nil {
+		p.Request = ex.curl
+	}
+	c.problems = append(c.problems, p)
+}
+
+// fatalf records a problem and ends the check.
+func (c *cctx) fatalf(ex *exchange, format string, args ...any) {
+	c.errorf(ex, format, args...)
+	panic(abort{})
+}
+
+// skipf ends the check as skipped.
+func (c *cctx) skipf(format string, args ...any) {
+	c.skipped = fmt.Sprintf(format, args...)
+	panic(abort{})
+}
+
+// notef adds to what a passing check reports.
+func (c *cctx) notef(format string, args ...any) {
+	c.notes = append(c.notes, fmt.Sprintf(format, args...))
+}
+
+// do sends rq to the check's API; a request that cannot be sent ends the
+// check.
+func (c *cctx) do(rq request) *exchange {
+	ex, err := c.s.send(c.s.api(c.chk.api), rq)
+	if err != nil {
+		if ex == nil {
+			c.fatalf(nil, "%v", err)
+		}
+		c.fatalf(ex, "%s %s: no answer: %v", rq.method, rq.path, err)
+	}
+	return ex
+}
+
+// expect ends the check unless ex has one of the statuses.
+func (c *cctx) expect(ex *exchange, what string, statuses ...int) {
+	if slices.Contains(statuses, ex.status) {
+		return
+	}
+	want := make([]string, len(statuses))
+	for i, st := range statuses {
+		want[i] = fmt.Sprint(st)
+	}
+	c.fatalf(ex, "%s: got %s; want %s", what, ex.summary(), strings.Join(want, " or "))
+}
+
+// object ends the check unless ex's body is a JSON object.
+func (c *cctx) object(ex *exchange, what string) map[string]any {
+	m, ok := ex.object()
+	if !ok {
+		c.fatalf(ex, "%s: the body is not a JSON object: %s", what, ex.summary())
+	}
+	return m
+}
+
+// array ends the check unless ex's body is a JSON array.
+func (c *cctx) array(ex *exchange, what string) []any {
+	a, ok := ex.array()
+	if !ok {
+		c.fatalf(ex, "%s: the body is not a JSON array: %s", what, ex.summary())
+	}
+	return a
+}
+
+// marker returns a new marker for the records one request creates.
+func (s *suite) marker() string {
+	s.seq++
+	return fmt.Sprintf("%s%s-%d", MarkerPrefix, s.runID, s.seq)
+}
+
+// observe keeps what the run saw of an operation.
+func (s *suite) observe(ex *exchange) {
+	st := s.opStats(ex.api.spec.api, ex.op)
+	st.requests++
+	st.statuses[ex.status]++
+	add := func(list *[]Problem, msgs []string) {
+		for _, m := range msgs {
+			if len(*list) >= maxProblems {
+				st.dropped++
+				continue
+			}
+			*list = append(*list, Problem{Message: fmt.Sprintf("%s %s answered %d: %s", ex.method, strings.TrimPrefix(ex.url, ex.api.base), ex.status, m), Request: ex.curl})
+		}
+	}
+	add(&st.problems, ex.problems)
+	if ex.status >= 400 {
+		add(&st.errors, ex.lenient)
+	} else {
+		add(&st.shape, ex.lenient)
+	}
+}
+
+func (s *suite) opStats(api, op string) *opStats {
+	key := api + " " + op
+	st := s.stats[key]
+	if st == nil {
+		st = &opStats{statuses: map[int]int{}}
+		s.stats[key] = st
+	}
+	return st
+}
+
+// enumStats returns the record of an enum element.
+func (s *suite) enumStats(resource string, el element) *enumStats {
+	key := resource + " " + el.name
+	es := s.enums[key]
+	if es == nil {
+		es = &enumStats{resource: resource, element: el.name, allowed: el.enum(), accepted: map[string]bool{}, rejected: map[string]bool{}}
+		s.enums[key] = es
+	}
+	return es
+}
+
+// responseChecks judge every response of every operation, at the end.
+func (s *suite) responseChecks() []*check {
+	var out []*check
+	for _, sp := range []*spec{s.coreSpec, s.csoSpec} {
+		for _, o := range sp.ops {
+			o, sp := o, sp
+			resource := cmpOr(o.tag, sp.api)
+			out = append(out, &check{
+				id:     resource + ".response." + o.id,
+				title:  fmt.Sprintf("Every response of %s %s has a documented status and Content-Type, matches the schema (required elements, types, formats, lengths, enums, element names) and has no null value.", o.method, o.path),
+				level:  Must,
+				api:    sp.api,
+				op:     o.id,
+				source: sp.source(o.pointer() + "/responses"),
+				run: func(c *cctx) {
+					st := s.stats[sp.api+" "+o.id]
+					if st == nil || st.requests == 0 {
+						c.skipf("not exercised by the checks that ran")
+					}
+					c.problems, c.more = st.problems, st.dropped
+					c.notef("%s (%s)", plural(st.requests, "response"), statusList(st.statuses))
+				},
+			})
+			if sp.api != apiSourcing {
+				continue
+			}
+			out = append(out, &check{
+				id:     resource + ".error-format." + o.id,
+				title:  "Error responses have the body the spec describes, {\"errors\": {\"event\": [...]}} (the page says XML, so this is not required).",
+				level:  Should,
+				api:    sp.api,
+				op:     o.id,
+				source: sp.source("#/components/schemas/Errors"),
+				run: func(c *cctx) {
+					st := s.stats[sp.api+" "+o.id]
+					n := 0
+					if st != nil {
+						for code, k := range st.statuses {
+							if code >= 400 {
+								n += k
+							}
+						}
+					}
+					if n == 0 {
+						c.skipf("no error response seen")
+					}
+					c.problems = st.errors
+					c.notef("%s", plural(n, "error response"))
+				},
+			})
+			if o.id != "updateEvent" && o.id != "deleteEvent" {
+				continue
+			}
+			out = append(out, &check{
+				id:     resource + ".bulk-shape." + o.id,
+				title:  "The single-event answer has the bulk answer's shape, as the spec chose (the documents are uncertain).",
+				level:  Should,
+				api:    sp.api,
+				op:     o.id,
+				source: sp.source(o.pointer() + "/responses/200"),
+				run: func(c *cctx) {
+					st := s.stats[sp.api+" "+o.id]
+					if st == nil || st.statuses[http.StatusOK] == 0 {
+						c.skipf("no successful response seen")
+					}
+					c.problems = st.shape
+					c.notef("%s", plural(st.statuses[http.StatusOK], "successful response"))
+				},
+			})
+		}
+	}
+	return out
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func statusList(m map[int]int) string {
+	codes := make([]int, 0, len(m))
+	for code := range m {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	parts := make([]string, len(codes))
+	for i, code := range codes {
+		parts[i] = fmt.Sprintf("%d×%d", m[code], code)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// cleanup deletes the events the run created and did not delete. Its
+// requests are judged like any other.
+func (s *suite) cleanup() {
+	if s.cso == nil || len(s.events) == 0 {
+		return
+	}
+	for chunk := range slices.Chunk(s.events, 100) {
+		items := make([]any, len(chunk))
+		for i, id := range chunk {
+			items[i] = map[string]any{"id": id}
+		}
+		_, _ = s.send(s.cso, request{method: http.MethodDelete, path: "/api/events", body: map[string]any{"events": items}})
+	}
+	s.events = nil
+}
+
+// trackEvents remembers events the run created, for cleanup.
+func (s *suite) trackEvents(ids ...string) { s.events = append(s.events, ids...) }
+
+// untrackEvents forgets events the run deleted.
+func (s *suite) untrackEvents(ids ...string) {
+	s.events = slices.DeleteFunc(s.events, func(id string) bool { return slices.Contains(ids, id) })
+}
+
+// discover finds, once, what the created records can refer to: an
+// existing integration and integration run (Core), a market (Sourcing).
+func (s *suite) discover() {
+	if s.discovered {
+		return
+	}
+	s.discovered = true
+	if s.core != nil {
+		for _, path := range []string{"/api/integration_errors", "/api/integration_history_records"} {
+			ex, err := s.send(s.core, request{method: http.MethodGet, path: path, query: url.Values{"limit": {"50"}}, valid: true})
+			if err != nil {
+				continue
+			}
+			list, _ := ex.array()
+			for _, v := range list {
+				rec, _ := v.(map[string]any)
+				if in, ok := rec["integration"].(map[string]any); ok && s.integration == nil {
+					if id, ok := in["id"]; ok {
+						s.integration = map[string]any{"id": id}
+					} else if code, ok := in["code"]; ok {
+						s.integration = map[string]any{"code": code}
+					}
+				}
+				if run, ok := rec["integration-run-id"]; ok && s.runRef == nil {
+					s.runRef = run
+				}
+			}
+		}
+	}
+	if s.cso != nil {
+		ex, err := s.send(s.cso, request{method: http.MethodGet, path: "/api/events", query: url.Values{"limit": {"1"}}, valid: true})
+		if err == nil {
+			if m, ok := ex.object(); ok {
+				if list, ok := m["events"].([]any); ok && len(list) > 0 {
+					if ev, ok := list[0].(map[string]any); ok {
+						s.marketID, _ = ev["market-id"].(string)
+					}
+				}
+			}
+		}
+	}
+	if s.marketID == "" {
+		// The spec's own example.
+		s.marketID = "9220538753220565329"
+	}
+}
+
+// report assembles what the run found.
+func (s *suite) report() Report {
+	return Report{
+		RunID:      s.runID,
+		BaseURL:    s.target.BaseURL,
+		CSOBaseURL: s.target.CSOBaseURL,
+		ReadOnly:   s.target.ReadOnly,
+		Strict:     s.cfg.strict,
+		Throttled:  s.throttled,
+		Results:    slices.Clone(s.results),
+		Coverage:   s.coverage(),
+	}
+}
+
+// coverage says which operations, statuses and enum values the run
+// exercised.
+func (s *suite) coverage() Coverage {
+	var cov Coverage
+	for _, sp := range []*spec{s.coreSpec, s.csoSpec} {
+		if s.api(sp.api) == nil {
+			continue
+		}
+		for _, o := range sp.ops {
+			oc := OperationCoverage{API: sp.api, Operation: o.id, Method: o.method, Path: o.path, Documented: o.statuses()}
+			if st := s.stats[sp.api+" "+o.id]; st != nil {
+				oc.Requests = st.requests
+				for code := range st.statuses {
+					if slices.Contains(oc.Documented, code) {
+						oc.Exercised = append(oc.Exercised, code)
+					} else {
+						oc.Undocumented = append(oc.Undocumented, code)
+					}
+				}
+				slices.Sort(oc.Exercised)
+				slices.Sort(oc.Undocumented)
+			}
+			cov.Operations = append(cov.Operations, oc)
+		}
+	}
+	for _, key := range sortedKeys(s.enums) {
+		es := s.enums[key]
+		ec := EnumCoverage{Resource: es.resource, Element: es.element, Allowed: es.allowed}
+		for _, v := range es.allowed {
+			if es.accepted[v] {
+				ec.Accepted = append(ec.Accepted, v)
+			}
+		}
+		ec.Rejected = sortedKeys(es.rejected)
+		cov.Enums = append(cov.Enums, ec)
+	}
+	return cov
+}
