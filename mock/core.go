@@ -14,6 +14,7 @@ type coreServer struct {
 	m       *Mock
 	errors  *resource[core.IntegrationError, core.IntegrationErrorUpdate]
 	history *resource[core.IntegrationHistoryRecord, core.IntegrationHistoryRecordUpdate]
+	integrationResources
 }
 
 var _ core.StrictServerInterface = (*coreServer)(nil)
@@ -35,7 +36,11 @@ func newCoreServer(m *Mock, doc *openapi3.T) (*coreServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &coreServer{m: m, errors: errs, history: hist}, nil
+	ir, err := newIntegrationResources(m, doc)
+	if err != nil {
+		return nil, err
+	}
+	return &coreServer{m: m, errors: errs, history: hist, integrationResources: ir}, nil
 }
 
 // ListIntegrationErrors implements GET /api/integration_errors.

@@ -31,10 +31,10 @@ func (r record) id(tb testing.TB) int64 {
 
 func integrationCode(tb testing.TB, c *apiClient) string {
 	tb.Helper()
-	var ins []mock.IntegrationInfo
-	c.do("GET", "/_mock/integrations", nil).expect(tb, 200).decode(tb, &ins)
+	var ins []record
+	c.do("GET", "/api/integrations", nil).expect(tb, 200).decode(tb, &ins)
 	require.NotEmpty(tb, ins)
-	return ins[0].Code
+	return ins[0]["code"].(string)
 }
 
 func validError(code string) record {
@@ -45,7 +45,7 @@ func validError(code string) record {
 		"external-id":        "TEST-4711",
 		"status":             "error",
 		"integration":        map[string]any{"code": code},
-		"integration-run-id": 12,
+		"integration-run-id": 1,
 		"responses":          []any{map[string]any{"response-code": "E-042", "response-message": "Cost center 4100 is blocked."}},
 	}
 }
@@ -58,7 +58,7 @@ func validHistory(code string) record {
 		"external-id":        "TEST-815",
 		"status":             "success",
 		"integration":        map[string]any{"code": code},
-		"integration-run":    map[string]any{"id": 7},
+		"integration-run":    map[string]any{"id": 1},
 	}
 }
 
@@ -87,7 +87,7 @@ func TestIntegrationErrorLifecycle(t *testing.T) {
 	assert.Equal(t, "Technical", created["contact-alert-type"])
 	assert.Equal(t, code, created["integration"].(map[string]any)["code"])
 	assert.NotEmpty(t, created["integration"].(map[string]any)["name"], "the integration reference is shown in full")
-	assert.Equal(t, float64(12), created["integration-run-id"])
+	assert.Equal(t, float64(1), created["integration-run-id"])
 	assert.Equal(t, "integration.user", created["created-by"].(map[string]any)["login"])
 	responses := created["responses"].([]any)
 	require.Len(t, responses, 1)
@@ -151,7 +151,7 @@ func TestIntegrationHistoryRecordActions(t *testing.T) {
 	var rec record
 	c.do("POST", "/api/integration_history_records", validHistory(code)).expect(t, 201).decode(t, &rec)
 	id := rec.id(t)
-	assert.Equal(t, float64(7), rec["integration-run-id"], "integration-run is shown as integration-run-id")
+	assert.Equal(t, float64(1), rec["integration-run-id"], "integration-run is shown as integration-run-id")
 	assert.NotContains(t, rec, "integration-run", "integration-run is input only")
 	assert.Equal(t, false, rec["exported"])
 	assert.Equal(t, false, rec["acknowledged"])
@@ -391,6 +391,7 @@ func TestBadInputRejected(t *testing.T) {
 		{"unknown nested element", "POST", "/api/integration_errors", with("responses", []any{map[string]any{"code": "x"}}), 400, []string{"code"}},
 		{"unknown integration", "POST", "/api/integration_errors", with("integration", map[string]any{"code": "NO_SUCH"}), 400, []string{"integration", "NO_SUCH"}},
 		{"run disagrees", "POST", "/api/integration_errors", with("integration-run", map[string]any{"id": 99}), 400, []string{"integration-run", "99"}},
+		{"unknown run", "POST", "/api/integration_errors", with("integration-run-id", 99), 400, []string{"integration-run-id", "99"}},
 		{"null value", "POST", "/api/integration_errors", with("status", nil), 400, []string{"status"}},
 		{"bad id", "GET", "/api/integration_errors/abc", nil, 400, []string{"id"}},
 		{"body too large", "POST", "/api/integration_errors", with("status", strings.Repeat("x", 5000)), 413, []string{"larger"}},
@@ -461,7 +462,8 @@ func TestSeededDataIsDeterministic(t *testing.T) {
 			b.Write(c.do("GET", path, nil).expect(t, 200).body)
 		}
 		b.Write(s.do("GET", "/api/events", nil).expect(t, 200).body)
-		b.Write(c.do("GET", "/_mock/integrations", nil).expect(t, 200).body)
+		b.Write(c.do("GET", "/api/integrations", nil).expect(t, 200).body)
+		b.Write(c.do("GET", "/api/integration_runs", nil).expect(t, 200).body)
 		return b.String()
 	}
 	a, b, other := dump(42), dump(42), dump(43)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -142,8 +143,9 @@ func (m *Mock) Alerts() []Alert { return m.st().alerts.all() }
 
 // Integrations returns the integrations records may reference, with their
 // contacts.
-func (m *Mock) Integrations() []IntegrationInfo {
-	return append([]IntegrationInfo{}, m.st().integrations...)
+func (m *Mock) Integrations() []core.IntegrationResource {
+	out, _ := m.st().integrations.list(nil, 0, math.MaxInt, false)
+	return out
 }
 
 func (m *Mock) st() *state { return m.state.Load() }
@@ -238,9 +240,6 @@ func (m *Mock) withAdmin(api http.Handler, token bool) http.Handler {
 	mux.HandleFunc("GET /_mock/alerts", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, m.Alerts())
 	})
-	mux.HandleFunc("GET /_mock/integrations", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, m.Integrations())
-	})
 	mux.HandleFunc("POST /_mock/sftp/outgoing/{object}", m.dropOutgoing)
 	mux.HandleFunc("/_mock/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))
@@ -281,27 +280,13 @@ func (l *alertLog) all() []Alert {
 	return append([]Alert{}, l.list...)
 }
 
-// Contact is someone an integration alerts.
-type Contact struct {
-	Name             string `json:"name"`
-	Email            string `json:"email"`
-	ContactAlertType string `json:"contact-alert-type"`
-}
-
-// IntegrationInfo is an integration the mock knows, with its contacts.
-type IntegrationInfo struct {
-	ID       int64     `json:"id"`
-	Code     string    `json:"code"`
-	Name     string    `json:"name"`
-	Contacts []Contact `json:"contacts"`
-}
-
 // state is everything a Reset puts back.
 type state struct {
 	errors       *table[core.IntegrationError]
 	history      *table[core.IntegrationHistoryRecord]
+	integrations *table[core.IntegrationResource]
+	runs         *table[core.IntegrationRunResource]
 	events       *table[eventRow]
-	integrations []IntegrationInfo
 	users        []core.User
 	apiUser      core.User
 	alerts       alertLog
@@ -315,30 +300,30 @@ type eventRow struct {
 	ev sourcing.Event
 }
 
+// integration resolves a reference to an integration, by id or code (both
+// must agree when both are given), into the reference a record shows.
 func (s *state) integration(ref *core.Integration) (*core.Integration, error) {
-	for _, in := range s.integrations {
-		if (ref.Id == nil || *ref.Id == in.ID) && (ref.Code == nil || *ref.Code == in.Code) {
-			return &core.Integration{Id: ptr(in.ID), Code: ptr(in.Code), Name: ptr(in.Name)}, nil
-		}
+	var in core.IntegrationResource
+	var ok bool
+	switch {
+	case ref.Id != nil:
+		in, ok = s.integrations.get(*ref.Id)
+		ok = ok && (ref.Code == nil || *ref.Code == in.Code)
+	case ref.Code != nil:
+		in, ok = s.integrations.find(func(r *core.IntegrationResource) bool { return r.Code == *ref.Code })
+	default:
+		return nil, badRequest("integration: give its id or code")
+	}
+	if ok {
+		return &core.Integration{Id: in.Id, Code: ptr(in.Code), Name: ptr(in.Name)}, nil
 	}
 	switch {
 	case ref.Id != nil && ref.Code != nil:
 		return nil, badRequest("integration: no integration has id %d and code %q", *ref.Id, *ref.Code)
 	case ref.Id != nil:
 		return nil, badRequest("integration: no integration has id %d", *ref.Id)
-	case ref.Code != nil:
-		return nil, badRequest("integration: no integration has code %q", *ref.Code)
 	}
-	return nil, badRequest("integration: give its id or code")
-}
-
-func (s *state) contacts(code string) []Contact {
-	for _, in := range s.integrations {
-		if in.Code == code {
-			return in.Contacts
-		}
-	}
-	return nil
+	return nil, badRequest("integration: no integration has code %q", *ref.Code)
 }
 
 func ptr[T any](v T) *T { return &v }

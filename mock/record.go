@@ -16,9 +16,12 @@ import (
 // Core API lists: default and maximum page size.
 const coreMaxLimit = 50
 
-// shared gives typed access to the elements both Core resources have, so
-// one implementation serves integration_errors and
-// integration_history_records.
+// reservedParams are the list parameters that are not filters.
+var reservedParams = []string{"limit", "offset", "order_by", "dir", "return_object", "fields"}
+
+// shared gives typed access to the elements the Core resources share, so
+// one implementation serves them all. A resource without an element leaves
+// its field nil.
 type shared struct {
 	id                   **int64
 	createdAt, updatedAt **time.Time
@@ -40,6 +43,9 @@ type resource[T, U any] struct {
 	readOnly []string        // elements the server sets; cleared from input
 	writable map[string]bool // elements an update may change
 	filter   *query.Schema
+	// check, when set, vets a record about to be stored against the others
+	// (self is its id, 0 on create), under the table's lock.
+	check func(rec *T, self int64, rows []T) error
 }
 
 func newResource[T, U any](m *Mock, doc *openapi3.T, schemaName, human string, tab func(*state) *table[T], sh func(*T) shared) (*resource[T, U], error) {
@@ -65,7 +71,7 @@ func newResource[T, U any](m *Mock, doc *openapi3.T, schemaName, human string, t
 }
 
 func (r *resource[T, U]) list(ctx context.Context, limit, offset *int) ([]T, error) {
-	f, err := r.filter.Parse(queryOf(ctx), "limit", "offset")
+	f, err := r.filter.Parse(queryOf(ctx), reservedParams...)
 	if err != nil {
 		return nil, badRequest("%s", err.Error())
 	}
@@ -110,12 +116,18 @@ func (r *resource[T, U]) create(in *T, then ...func(*T, time.Time)) (T, error) {
 	now := r.m.stamp(nil)
 	*sh.createdAt, *sh.updatedAt = &now, &now
 	*sh.createdBy, *sh.updatedBy = ptr(st.apiUser), ptr(st.apiUser)
-	*sh.resolved = ptr(false)
+	if sh.resolved != nil {
+		*sh.resolved = ptr(false)
+	}
 	r.initFlags(&rec)
 	for _, f := range then {
 		f(&rec, now)
 	}
-	return r.table(st).insert(rec, func(t *T, id int64) { *r.shared(t).id = &id }), nil
+	var check func([]T) error
+	if r.check != nil {
+		check = func(rows []T) error { return r.check(&rec, 0, rows) }
+	}
+	return r.table(st).insertChecked(rec, func(t *T, id int64) { *r.shared(t).id = &id }, check)
 }
 
 // initFlags sets the action flags a new record starts with, where the type
@@ -129,11 +141,16 @@ func (r *resource[T, U]) initFlags(rec *T) {
 // update changes the elements sent in a validated update body.
 func (r *resource[T, U]) update(id int64, in *U) (T, error) {
 	st := r.m.st()
-	rec, err := r.table(st).update(id, func(rec T) (T, error) {
+	rec, err := r.table(st).updateChecked(id, func(rec T, rows []T) (T, error) {
 		overlay(&rec, in, r.writable)
 		sh := r.shared(&rec)
 		if err := r.finish(st, sh); err != nil {
 			return rec, err
+		}
+		if r.check != nil {
+			if err := r.check(&rec, id, rows); err != nil {
+				return rec, err
+			}
 		}
 		r.touch(st, sh)
 		return rec, nil
@@ -170,21 +187,28 @@ func (r *resource[T, U]) touch(st *state, sh shared) {
 // integration by id or code, the run given as integration-run, and the ids
 // and timestamps of new responses.
 func (r *resource[T, U]) finish(st *state, sh shared) error {
-	if in := *sh.integration; in != nil {
-		full, err := st.integration(in)
+	if sh.integration != nil && *sh.integration != nil {
+		full, err := st.integration(*sh.integration)
 		if err != nil {
 			return err
 		}
 		*sh.integration = full
 	}
-	if run := *sh.run; run != nil {
+	if sh.run != nil && *sh.run != nil {
+		run := *sh.run
 		if id := *sh.runID; id != nil && *id != run.Id {
 			return badRequest("integration-run: id %d disagrees with integration-run-id %d", run.Id, *id)
 		}
 		*sh.runID = ptr(run.Id)
 		*sh.run = nil
 	}
-	if rs := *sh.responses; rs != nil {
+	if sh.runID != nil && *sh.runID != nil {
+		if _, ok := st.runs.get(**sh.runID); !ok {
+			return badRequest("integration-run-id: no integration run has id %d", **sh.runID)
+		}
+	}
+	if sh.responses != nil && *sh.responses != nil {
+		rs := *sh.responses
 		now := r.m.stamp(nil)
 		out := make([]core.IntegrationRecordResponse, len(*rs))
 		for i, resp := range *rs {
@@ -207,11 +231,15 @@ func (r *resource[T, U]) alert(rec *T, kind string, resource string) Alert {
 	st := r.m.st()
 	sh := r.shared(rec)
 	a := Alert{CreatedAt: r.m.stamp(nil), Resource: resource, RecordID: **sh.id, ContactAlertType: kind, Recipients: []string{}}
-	if in := *sh.integration; in != nil && in.Code != nil {
-		a.IntegrationCode = *in.Code
-		for _, c := range st.contacts(*in.Code) {
-			if c.ContactAlertType == "Both" || kind == "Both" || c.ContactAlertType == kind {
-				a.Recipients = append(a.Recipients, c.Email)
+	if in := *sh.integration; in != nil && in.Id != nil {
+		if full, ok := st.integrations.get(*in.Id); ok {
+			a.IntegrationCode = full.Code
+			if full.Contacts != nil {
+				for _, c := range *full.Contacts {
+					if c.ContactAlertType == core.Both || kind == "Both" || string(c.ContactAlertType) == kind {
+						a.Recipients = append(a.Recipients, c.Email)
+					}
+				}
 			}
 		}
 	}

@@ -50,9 +50,11 @@ var (
 func newState(seed int64, records int) *state {
 	f := gofakeit.NewCustom(rand.NewSource(seed).(rand.Source64))
 	s := &state{
-		errors:  newTable(func(r *core.IntegrationError) int64 { return *r.Id }, 1),
-		history: newTable(func(r *core.IntegrationHistoryRecord) int64 { return *r.Id }, 1),
-		events:  newTable(func(r *eventRow) int64 { return r.id }, firstEventID),
+		errors:       newTable(func(r *core.IntegrationError) int64 { return *r.Id }, 1),
+		history:      newTable(func(r *core.IntegrationHistoryRecord) int64 { return *r.Id }, 1),
+		integrations: newTable(func(r *core.IntegrationResource) int64 { return *r.Id }, 1),
+		runs:         newTable(func(r *core.IntegrationRunResource) int64 { return *r.Id }, 1),
+		events:       newTable(func(r *eventRow) int64 { return r.id }, firstEventID),
 	}
 	s.apiUser = core.User{Id: 1, Login: "integration.user", Email: ptr("integration.user@example.com"), Firstname: ptr("Integration"), Lastname: ptr("User")}
 	s.users = []core.User{s.apiUser}
@@ -63,30 +65,78 @@ func newState(seed int64, records int) *state {
 	}
 
 	seen := map[string]bool{}
-	for len(s.integrations) < 6 {
+	var ins []core.IntegrationResource
+	for len(ins) < 6 {
 		sys, obj := systems[f.Number(0, len(systems)-1)], objects[f.Number(0, len(objects)-1)]
 		code := sys + "_" + obj.code
 		if seen[code] {
 			continue
 		}
 		seen[code] = true
-		in := IntegrationInfo{ID: int64(len(s.integrations) + 1), Code: code, Name: fmt.Sprintf("%s %s %s", sys, strings.ToLower(strings.ReplaceAll(obj.code, "_", " ")), "integration")}
+		at := seedEpoch.Add(-time.Duration(f.Number(90, 365)) * 24 * time.Hour)
+		in := core.IntegrationResource{
+			Id:              ptr(int64(len(ins) + 1)),
+			CreatedAt:       ptr(at),
+			UpdatedAt:       ptr(at),
+			CreatedBy:       ptr(s.apiUser),
+			UpdatedBy:       ptr(s.apiUser),
+			Code:            code,
+			Name:            fmt.Sprintf("%s %s integration", sys, strings.ToLower(strings.ReplaceAll(obj.code, "_", " "))),
+			Description:     ptr(fmt.Sprintf("%s %s between Coupa and %s.", []string{"Exports", "Imports"}[f.Number(0, 1)], strings.ToLower(strings.ReplaceAll(obj.code, "_", " ")), sys)),
+			Direction:       ptr(core.Direction([]string{"to_coupa", "from_coupa"}[f.Number(0, 1)])),
+			IntegrationType: ptr(core.IntegrationType([]string{"flat_file", "api", "json", "xml"}[f.Number(0, 3)])),
+			EndSystemType:   ptr(sys),
+		}
+		var contacts []core.IntegrationContact
 		for _, kind := range []string{"Technical", "Functional", alertTypes[f.Number(0, 2)]} {
 			first, last := f.FirstName(), f.LastName()
-			in.Contacts = append(in.Contacts, Contact{Name: first + " " + last, Email: strings.ToLower(first+"."+last) + "@example.com", ContactAlertType: kind})
+			contacts = append(contacts, core.IntegrationContact{Name: ptr(first + " " + last), Email: strings.ToLower(first+"."+last) + "@example.com", ContactAlertType: core.ContactAlertType(kind)})
 		}
-		s.integrations = append(s.integrations, in)
+		in.Contacts = &contacts
+		ins = append(ins, in)
 	}
+	s.integrations.load(ins)
+
+	var runs []core.IntegrationRunResource
+	if records > 0 {
+		for i := 1; i <= records/3+1; i++ {
+			in := ins[f.Number(0, len(ins)-1)]
+			start := seedEpoch.Add(-time.Duration(f.Number(60, 60*24*60)) * time.Minute)
+			total := int64(f.Number(1, 500))
+			run := core.IntegrationRunResource{
+				Id:           ptr(int64(i)),
+				CreatedAt:    ptr(start),
+				UpdatedAt:    ptr(start),
+				CreatedBy:    ptr(s.apiUser),
+				UpdatedBy:    ptr(s.apiUser),
+				Integration:  core.Integration{Id: in.Id, Code: ptr(in.Code), Name: ptr(in.Name)},
+				StartTime:    ptr(start),
+				TotalRecords: ptr(total),
+			}
+			switch status := []core.RunStatus{core.Successful, core.Successful, core.Failed, core.Running}[f.Number(0, 3)]; status {
+			case core.Running:
+				run.Status, run.RecordsProcessed = ptr(status), ptr(total/2)
+			default:
+				end := start.Add(time.Duration(f.Number(1, 600)) * time.Second)
+				run.Status, run.EndTime, run.UpdatedAt = ptr(status), ptr(end), ptr(end)
+				run.RecordsProcessed = ptr(total)
+				if status == core.Failed {
+					run.RecordsProcessed = ptr(int64(f.Number(0, int(total))))
+				}
+			}
+			runs = append(runs, run)
+		}
+	}
+	s.runs.load(runs)
 
 	errs := make([]core.IntegrationError, 0, records)
 	hist := make([]core.IntegrationHistoryRecord, 0, records)
 	evs := make([]eventRow, 0, records)
-	var runID int64 = 100
 	for i := 1; i <= records; i++ {
 		at := seedEpoch.Add(-time.Duration(f.Number(60, 60*24*60)) * time.Minute)
-		in := s.integrations[f.Number(0, len(s.integrations)-1)]
-		obj := objectOf(in.Code)
-		runID += int64(f.Number(0, 1))
+		run := runs[f.Number(0, len(runs)-1)]
+		runID, in := *run.Id, run.Integration
+		obj := objectOf(*in.Code)
 		creator := s.users[f.Number(0, len(s.users)-1)]
 		docID := int64(f.Number(1000, 99999))
 		e := core.IntegrationError{
@@ -101,8 +151,8 @@ func newState(seed int64, records int) *state {
 			DocumentRevision:    ptr(int64(f.Number(1, 4))),
 			DocumentStatus:      ptr(f.RandomString([]string{"pending_approval", "approved", "draft", "pending_receipt"})),
 			DocumentType:        ptr(core.DocumentType(obj.doc)),
-			ExternalId:          ptr(fmt.Sprintf("%s-%s-%d", strings.SplitN(in.Code, "_", 2)[0], f.LetterN(3), docID)),
-			Integration:         &core.Integration{Id: ptr(in.ID), Code: ptr(in.Code), Name: ptr(in.Name)},
+			ExternalId:          ptr(fmt.Sprintf("%s-%s-%d", strings.SplitN(*in.Code, "_", 2)[0], f.LetterN(3), docID)),
+			Integration:         &in,
 			IntegrationFilename: ptr(exportName(obj.folder, at)),
 			IntegrationRunId:    ptr(runID),
 			Resolved:            ptr(f.Number(0, 3) == 0),
@@ -129,8 +179,8 @@ func newState(seed int64, records int) *state {
 			CreationMethod:      ptr(creationMethod[f.Number(0, len(creationMethod)-1)]),
 			DocumentId:          int64(f.Number(1000, 99999)),
 			DocumentType:        core.HistoryDocumentType(obj.doc),
-			ExternalId:          ptr(fmt.Sprintf("%s-%d", strings.SplitN(in.Code, "_", 2)[0], f.Number(100000, 999999))),
-			Integration:         &core.Integration{Id: ptr(in.ID), Code: ptr(in.Code), Name: ptr(in.Name)},
+			ExternalId:          ptr(fmt.Sprintf("%s-%d", strings.SplitN(*in.Code, "_", 2)[0], f.Number(100000, 999999))),
+			Integration:         &in,
 			IntegrationFilename: ptr(exportName(obj.folder, at)),
 			IntegrationRunId:    ptr(runID),
 			Resolved:            ptr(false),

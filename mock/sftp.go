@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/coupakit/coupakit/gen/core"
 	"github.com/coupakit/coupakit/sftpd"
@@ -19,10 +21,15 @@ var _ sftpd.Recorder = (*Mock)(nil)
 // reason, or one per bad row with the row in its response). Each carries the
 // file's name as integration-filename, so a user finds them with
 // ?integration-filename=<name>.
+//
+// Each file gets its own integration run, of the folder's flat-file
+// integration (code SFTP_<FOLDER>, made on first use): successful with the
+// row count for a good file, failed for a bad one.
 func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 	st := m.st()
 	now := m.stamp(nil)
 	docType := r.DocumentType
+	in, run := m.fileRun(st, r, now)
 	if r.OK() {
 		// Folders without a document-type of their own (BudgetLines,
 		// BusinessGroups, Commodities, Departments) are reference data:
@@ -35,6 +42,8 @@ func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 			CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
 			ContactAlertType:    core.Functional,
 			CreationMethod:      ptr("flat_file"),
+			Integration:         in,
+			IntegrationRunId:    run,
 			DocumentId:          0,
 			DocumentType:        core.HistoryDocumentType(docType),
 			IntegrationFilename: ptr(r.FileName),
@@ -58,6 +67,8 @@ func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 			CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
 			ContactAlertType:    core.Technical,
 			CreationMethod:      ptr("flat_file"),
+			Integration:         in,
+			IntegrationRunId:    run,
 			IntegrationFilename: ptr(r.FileName),
 			Status:              ptr("error"),
 			Resolved:            ptr(false),
@@ -75,6 +86,52 @@ func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 	}
 	return nil
 }
+
+// fileRun makes the integration run of one processed file, and the
+// folder's integration when it is the first file of that folder.
+func (m *Mock) fileRun(st *state, r sftpd.Result, now time.Time) (*core.Integration, *int64) {
+	code := "SFTP_" + strings.ToUpper(r.Folder)
+	in, ok := st.integrations.find(func(i *core.IntegrationResource) bool { return i.Code == code })
+	if !ok {
+		var err error
+		in, err = st.integrations.insertChecked(core.IntegrationResource{
+			CreatedAt: &now, UpdatedAt: &now, CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
+			Code:            code,
+			Name:            "SFTP " + r.Folder + " import",
+			Description:     ptr("Flat files received in /Incoming/" + r.Folder + "/."),
+			Direction:       ptr(core.ToCoupa),
+			IntegrationType: ptr(core.FlatFile),
+			Contacts:        &[]core.IntegrationContact{},
+		}, func(i *core.IntegrationResource, id int64) { i.Id = &id }, func(rows []core.IntegrationResource) error {
+			for i := range rows {
+				if rows[i].Code == code {
+					return errDuplicate
+				}
+			}
+			return nil
+		})
+		if err != nil { // made meanwhile by another file of the folder
+			in, _ = st.integrations.find(func(i *core.IntegrationResource) bool { return i.Code == code })
+		}
+	}
+	ref := &core.Integration{Id: in.Id, Code: ptr(in.Code), Name: ptr(in.Name)}
+	run := core.IntegrationRunResource{
+		CreatedAt: &now, UpdatedAt: &now, CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
+		Integration:      *ref,
+		Status:           ptr(core.Successful),
+		StartTime:        ptr(r.ReceivedAt.UTC().Truncate(time.Second)),
+		EndTime:          &now,
+		TotalRecords:     ptr(int64(r.Rows)),
+		RecordsProcessed: ptr(int64(r.Rows)),
+	}
+	if !r.OK() {
+		run.Status, run.RecordsProcessed = ptr(core.Failed), ptr(int64(0))
+	}
+	run = st.runs.insert(run, func(x *core.IntegrationRunResource, id int64) { x.Id = &id })
+	return ref, run.Id
+}
+
+var errDuplicate = errors.New("duplicate")
 
 // OutgoingDropper places export files in the SFTP server's /Outgoing/
 // folders; *sftpd.Server is one.

@@ -26,14 +26,39 @@ func newTable[T any](idOf func(*T) int64, firstID int64) *table[T] {
 
 // insert assigns the next id through setID, stores the record and returns it.
 func (t *table[T]) insert(rec T, setID func(*T, int64)) T {
+	rec, _ = t.insertChecked(rec, setID, nil)
+	return rec
+}
+
+// insertChecked is insert after check, which sees every record under the
+// table's lock (for uniqueness): an error from it stores nothing.
+func (t *table[T]) insertChecked(rec T, setID func(*T, int64), check func(rows []T) error) (T, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if check != nil {
+		if err := check(t.rows); err != nil {
+			return rec, err
+		}
+	}
 	id := t.nextID
 	t.nextID++
 	setID(&rec, id)
 	t.pos[id] = len(t.rows)
 	t.rows = append(t.rows, rec)
-	return rec
+	return rec, nil
+}
+
+// find returns the first record for which match is true.
+func (t *table[T]) find(match func(*T) bool) (T, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for i := range t.rows {
+		if match(&t.rows[i]) {
+			return t.rows[i], true
+		}
+	}
+	var zero T
+	return zero, false
 }
 
 // get returns the record with this id.
@@ -52,6 +77,12 @@ func (t *table[T]) get(id int64) (T, bool) {
 // runs under the table's lock, so read-modify-write is atomic; an error from
 // change leaves the record as it was.
 func (t *table[T]) update(id int64, change func(T) (T, error)) (T, error) {
+	return t.updateChecked(id, func(rec T, _ []T) (T, error) { return change(rec) })
+}
+
+// updateChecked is update whose change also sees every record (for
+// uniqueness).
+func (t *table[T]) updateChecked(id int64, change func(rec T, rows []T) (T, error)) (T, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	i, ok := t.pos[id]
@@ -59,7 +90,7 @@ func (t *table[T]) update(id int64, change func(T) (T, error)) (T, error) {
 		var zero T
 		return zero, errNotFound
 	}
-	rec, err := change(t.rows[i])
+	rec, err := change(t.rows[i], t.rows)
 	if err != nil {
 		return t.rows[i], err
 	}

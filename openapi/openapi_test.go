@@ -38,7 +38,8 @@ func TestSpecsValidate(t *testing.T) {
 }
 
 // TestDocumentedOperations pins every operation the seeds document, with its
-// exact verb and path.
+// exact verb and path, and those of the integration guides (integrations and
+// runs).
 func TestDocumentedOperations(t *testing.T) {
 	want := map[string][]string{
 		"core": {
@@ -50,6 +51,10 @@ func TestDocumentedOperations(t *testing.T) {
 			"GET /api/integration_history_records/{id}", "PUT /api/integration_history_records/{id}", "PATCH /api/integration_history_records/{id}",
 			"POST /api/integration_history_records/acknowledge", "POST /api/integration_history_records/create_alert",
 			"POST /api/integration_history_records/create_alert_and_mark_exported", "POST /api/integration_history_records/mark_exported",
+			"GET /api/integrations", "POST /api/integrations", "GET /api/integrations/{id}", "PUT /api/integrations/{id}",
+			"GET /api/integration_runs", "POST /api/integration_runs", "GET /api/integration_runs/{id}", "PUT /api/integration_runs/{id}",
+			"PUT /api/integration_runs/{id}/run", "PUT /api/integration_runs/{id}/pending", "PUT /api/integration_runs/{id}/pause",
+			"PUT /api/integration_runs/{id}/success", "PUT /api/integration_runs/{id}/fail",
 		},
 		"sourcing": {
 			"GET /api/events", "POST /api/events", "PUT /api/events", "DELETE /api/events",

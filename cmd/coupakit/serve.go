@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/mock"
 	"github.com/coupakit/coupakit/sftpd"
 )
@@ -30,6 +31,16 @@ type serveConfig struct {
 	sftpUsers        string
 	stateDir         string
 	sftpProcessDelay time.Duration
+
+	authMode    string
+	authConfig  string
+	clientID    string
+	secret      string
+	tokenTTL    time.Duration
+	allowAPIKey bool
+	apiKey      string
+	csoAPIKey   string
+	rateLimit   bool
 }
 
 func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -48,6 +59,15 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&cfg.sftpUsers, "sftp-users", "", "JSON `file` of SFTP users, in place of --sftp-user: {\"users\": [{\"name\", \"password\", \"authorized_keys_file\"}]}")
 	fs.StringVar(&cfg.stateDir, "state-dir", sftpd.DefaultStateDir(), "`dir` that keeps the SFTP host keys between runs")
 	fs.DurationVar(&cfg.sftpProcessDelay, "sftp-process-delay", 0, "how long after an upload the incoming folder is processed (Coupa: every few minutes)")
+	fs.StringVar(&cfg.authMode, "auth", "oauth", "`mode`: oauth (OAuth 2.0 on the Core API, X-CSO-API-KEY on the Sourcing API, as Coupa) or none (everything passes)")
+	fs.StringVar(&cfg.authConfig, "auth-config", "", "JSON `file` of OAuth clients and keys, in place of the flags below: {\"clients\": [{\"id\", \"secret\", \"scopes\"}], \"api_keys\", \"cso_api_keys\", \"token_ttl_seconds\"}")
+	fs.StringVar(&cfg.clientID, "client-id", auth.DefaultClientID, "OAuth client `id` (with both scopes)")
+	fs.StringVar(&cfg.secret, "client-secret", auth.DefaultClientSecret, "OAuth client `secret`")
+	fs.DurationVar(&cfg.tokenTTL, "token-ttl", auth.DefaultTokenTTL, "how long access tokens last")
+	fs.BoolVar(&cfg.allowAPIKey, "allow-api-key", false, "accept the legacy X-COUPA-API-KEY header (Coupa refuses it since R35), for old integrations")
+	fs.StringVar(&cfg.apiKey, "api-key", "", "the legacy `key` accepted with --allow-api-key (default "+auth.DefaultAPIKey+")")
+	fs.StringVar(&cfg.csoAPIKey, "cso-api-key", auth.DefaultCSOAPIKey, "the Sourcing API's X-CSO-API-KEY `key`")
+	fs.BoolVar(&cfg.rateLimit, "rate-limit", false, "limit each client to Coupa's 25 requests per second, burst 20 (429 with Retry-After)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: coupakit serve [flags]
 
@@ -56,7 +76,7 @@ deterministic fake data, and an SFTP server with Coupa's folders whose
 incoming files show up as integration records. Every request is validated
 against the specs in openapi/. Admin routes on both HTTP ports:
 GET /_mock/health, POST /_mock/reset, GET /_mock/alerts,
-GET /_mock/integrations, POST /_mock/sftp/outgoing/{object}.
+POST /_mock/sftp/outgoing/{object}.
 Stop it with Ctrl-C (SIGINT) or SIGTERM.
 
 Flags:
@@ -81,7 +101,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "coupakit serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records})
+	authCfg, err := cfg.auth()
+	if err != nil {
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		return 2
+	}
+	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg})
 	if err != nil {
 		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
 		return 2
@@ -122,6 +147,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		m.AttachSFTP(sftpSrv)
 	}
+	fmt.Fprint(stdout, m.Authority().Describe())
 	fmt.Fprintf(stdout, "seed %d, %d records per resource; Ctrl-C to stop\n", cfg.seed, cfg.records)
 
 	var wg sync.WaitGroup
@@ -152,6 +178,35 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	wg.Wait()
 	fmt.Fprintln(stdout, "stopped")
 	return code
+}
+
+// auth turns the auth flags into the mock's authentication.
+func (cfg *serveConfig) auth() (*auth.Config, error) {
+	var c auth.Config
+	switch cfg.authMode {
+	case "oauth":
+	case "none":
+		c.Disabled = true
+	default:
+		return nil, fmt.Errorf("--auth must be oauth or none, not %q", cfg.authMode)
+	}
+	if cfg.authConfig != "" {
+		var err error
+		if c, err = auth.LoadConfig(cfg.authConfig); err != nil {
+			return nil, err
+		}
+		c.Disabled = cfg.authMode == "none"
+	} else {
+		c.Clients = []auth.Client{{ID: cfg.clientID, Secret: cfg.secret, Scopes: []string{auth.ScopeRead, auth.ScopeWrite}}}
+		c.TokenTTL = cfg.tokenTTL
+		c.CSOAPIKeys = []string{cfg.csoAPIKey}
+		if cfg.apiKey != "" {
+			c.APIKeys = []string{cfg.apiKey}
+		}
+	}
+	c.AllowAPIKey = cfg.allowAPIKey
+	c.RateLimit = cfg.rateLimit
+	return &c, nil
 }
 
 // startSFTP starts the SFTP server, recording processed files in the mock.

@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coupakit/coupakit/auth"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from the server goroutine and
@@ -75,13 +79,16 @@ func startServe(t *testing.T, args ...string) (map[string]string, func() int, *s
 	return urls, stop, stdout
 }
 
-func get(t *testing.T, url string) (int, string) {
+func get(t *testing.T, url string, header ...string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -99,19 +106,39 @@ func TestServeServesBothAPIsAndStopsCleanly(t *testing.T) {
 			t.Errorf("%s health: %d %s", u, code, body)
 		}
 	}
-	code, body := get(t, urls["Core API"]+"/api/integration_errors")
+	// Authentication is on by default, with the credentials printed at start.
+	if code, _ := get(t, urls["Core API"]+"/api/integration_errors"); code != 401 {
+		t.Errorf("core list without a token: %d, want 401", code)
+	}
+	resp, err := http.PostForm(urls["Core API"]+"/oauth2/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {auth.DefaultClientID}, "client_secret": {auth.DefaultClientSecret},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %v %+v", err, tok)
+	}
+	code, body := get(t, urls["Core API"]+"/api/integration_errors", "Authorization", "Bearer "+tok.AccessToken)
 	if code != 200 || strings.Count(body, `"contact-alert-type"`) != 3 {
 		t.Errorf("core list: %d %s", code, body)
 	}
-	code, body = get(t, urls["Sourcing API"]+"/api/events")
+	code, body = get(t, urls["Sourcing API"]+"/api/events", "X-CSO-API-KEY", auth.DefaultCSOAPIKey)
 	if code != 200 || !strings.Contains(body, `"total":3`) {
 		t.Errorf("events list: %d %s", code, body)
 	}
 	if got := stop(); got != 0 {
 		t.Errorf("exit code %d, want 0", got)
 	}
-	if !strings.Contains(stdout.String(), "seed 7, 3 records") || !strings.Contains(stdout.String(), "stopped") {
-		t.Errorf("output: %s", stdout)
+	for _, want := range []string{"seed 7, 3 records", "stopped", auth.DefaultClientID, auth.DefaultClientSecret, auth.DefaultCSOAPIKey, "sftp://coupakit@"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
 	}
 }
 
@@ -126,7 +153,10 @@ func TestServeFlags(t *testing.T) {
 		{"no command", nil, 2, []string{"Usage"}},
 		{"unknown command", []string{"nosuch"}, 2, []string{`unknown command "nosuch"`}},
 		{"serve help", []string{"serve", "--help"}, 0, []string{"-addr", "-cso-addr", "-seed", "-records", "127.0.0.1:8080", "127.0.0.1:8081",
-			"-sftp-addr", "127.0.0.1:2222", "-sftp-user", "-sftp-password", "-sftp-authorized-keys", "-state-dir", "-sftp-process-delay"}},
+			"-sftp-addr", "127.0.0.1:2222", "-sftp-user", "-sftp-password", "-sftp-authorized-keys", "-state-dir", "-sftp-process-delay",
+			"-auth", "-auth-config", "-client-id", "-client-secret", "-token-ttl", "-allow-api-key", "-api-key", "-cso-api-key", "-rate-limit"}},
+		{"bad auth mode", []string{"serve", "--auth", "basic"}, 2, []string{"--auth must be oauth or none"}},
+		{"missing auth config", []string{"serve", "--auth-config", "/nonexistent/auth.json"}, 2, []string{"/nonexistent/auth.json"}},
 		{"missing authorized keys", []string{"serve", "--addr", "127.0.0.1:0", "--cso-addr", "127.0.0.1:0", "--sftp-addr", "127.0.0.1:0", "--sftp-authorized-keys", "/nonexistent/keys"}, 1, []string{"SFTP", "/nonexistent/keys"}},
 		{"bad flag", []string{"serve", "--nosuch"}, 2, []string{"nosuch"}},
 		{"stray argument", []string{"serve", "extra"}, 2, []string{`unexpected argument "extra"`}},

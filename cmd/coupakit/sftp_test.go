@@ -82,7 +82,7 @@ func records(t *testing.T, listURL string) []map[string]any {
 // TestSFTPFilesShowUpInTheAPI runs the whole path: upload over SFTP, the
 // file is processed and archived, and the outcome is read over HTTP.
 func TestSFTPFilesShowUpInTheAPI(t *testing.T) {
-	urls, stop, _ := startServe(t, "--records", "2")
+	urls, stop, _ := startServe(t, "--records", "2", "--auth", "none")
 	defer stop()
 	c := dialSFTP(t, urls["SFTP"])
 	core := urls["Core API"]

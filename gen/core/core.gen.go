@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -38,6 +39,24 @@ func (e ContactAlertType) Valid() bool {
 	case Functional:
 		return true
 	case Technical:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Direction.
+const (
+	FromCoupa Direction = "from_coupa"
+	ToCoupa   Direction = "to_coupa"
+)
+
+// Valid indicates whether the value is a known member of the Direction enum.
+func (e Direction) Valid() bool {
+	switch e {
+	case FromCoupa:
+		return true
+	case ToCoupa:
 		return true
 	default:
 		return false
@@ -248,9 +267,843 @@ func (e HistoryDocumentType) Valid() bool {
 	}
 }
 
+// Defines values for IntegrationType.
+const (
+	Api                     IntegrationType = "api"
+	CorporateCreditCardFile IntegrationType = "corporate_credit_card_file"
+	FlatFile                IntegrationType = "flat_file"
+	Json                    IntegrationType = "json"
+	Xml                     IntegrationType = "xml"
+)
+
+// Valid indicates whether the value is a known member of the IntegrationType enum.
+func (e IntegrationType) Valid() bool {
+	switch e {
+	case Api:
+		return true
+	case CorporateCreditCardFile:
+		return true
+	case FlatFile:
+		return true
+	case Json:
+		return true
+	case Xml:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunStatus.
+const (
+	Failed     RunStatus = "failed"
+	Paused     RunStatus = "paused"
+	Pending    RunStatus = "pending"
+	Running    RunStatus = "running"
+	Successful RunStatus = "successful"
+)
+
+// Valid indicates whether the value is a known member of the RunStatus enum.
+func (e RunStatus) Valid() bool {
+	switch e {
+	case Failed:
+		return true
+	case Paused:
+		return true
+	case Pending:
+		return true
+	case Running:
+		return true
+	case Successful:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Dir.
+const (
+	DirAsc  Dir = "asc"
+	DirDesc Dir = "desc"
+)
+
+// Valid indicates whether the value is a known member of the Dir enum.
+func (e Dir) Valid() bool {
+	switch e {
+	case DirAsc:
+		return true
+	case DirDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReturnObjectQuery.
+const (
+	ReturnObjectQueryLimited ReturnObjectQuery = "limited"
+	ReturnObjectQueryShallow ReturnObjectQuery = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ReturnObjectQuery enum.
+func (e ReturnObjectQuery) Valid() bool {
+	switch e {
+	case ReturnObjectQueryLimited:
+		return true
+	case ReturnObjectQueryShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReturnObjectWrite.
+const (
+	ReturnObjectWriteLimited ReturnObjectWrite = "limited"
+	ReturnObjectWriteNone    ReturnObjectWrite = "none"
+	ReturnObjectWriteShallow ReturnObjectWrite = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ReturnObjectWrite enum.
+func (e ReturnObjectWrite) Valid() bool {
+	switch e {
+	case ReturnObjectWriteLimited:
+		return true
+	case ReturnObjectWriteNone:
+		return true
+	case ReturnObjectWriteShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIntegrationErrorsParamsDir.
+const (
+	ListIntegrationErrorsParamsDirAsc  ListIntegrationErrorsParamsDir = "asc"
+	ListIntegrationErrorsParamsDirDesc ListIntegrationErrorsParamsDir = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListIntegrationErrorsParamsDir enum.
+func (e ListIntegrationErrorsParamsDir) Valid() bool {
+	switch e {
+	case ListIntegrationErrorsParamsDirAsc:
+		return true
+	case ListIntegrationErrorsParamsDirDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIntegrationErrorsParamsReturnObject.
+const (
+	ListIntegrationErrorsParamsReturnObjectLimited ListIntegrationErrorsParamsReturnObject = "limited"
+	ListIntegrationErrorsParamsReturnObjectShallow ListIntegrationErrorsParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ListIntegrationErrorsParamsReturnObject enum.
+func (e ListIntegrationErrorsParamsReturnObject) Valid() bool {
+	switch e {
+	case ListIntegrationErrorsParamsReturnObjectLimited:
+		return true
+	case ListIntegrationErrorsParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIntegrationErrorParamsReturnObject.
+const (
+	CreateIntegrationErrorParamsReturnObjectLimited CreateIntegrationErrorParamsReturnObject = "limited"
+	CreateIntegrationErrorParamsReturnObjectNone    CreateIntegrationErrorParamsReturnObject = "none"
+	CreateIntegrationErrorParamsReturnObjectShallow CreateIntegrationErrorParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the CreateIntegrationErrorParamsReturnObject enum.
+func (e CreateIntegrationErrorParamsReturnObject) Valid() bool {
+	switch e {
+	case CreateIntegrationErrorParamsReturnObjectLimited:
+		return true
+	case CreateIntegrationErrorParamsReturnObjectNone:
+		return true
+	case CreateIntegrationErrorParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIntegrationErrorAlertParamsReturnObject.
+const (
+	CreateIntegrationErrorAlertParamsReturnObjectLimited CreateIntegrationErrorAlertParamsReturnObject = "limited"
+	CreateIntegrationErrorAlertParamsReturnObjectNone    CreateIntegrationErrorAlertParamsReturnObject = "none"
+	CreateIntegrationErrorAlertParamsReturnObjectShallow CreateIntegrationErrorAlertParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the CreateIntegrationErrorAlertParamsReturnObject enum.
+func (e CreateIntegrationErrorAlertParamsReturnObject) Valid() bool {
+	switch e {
+	case CreateIntegrationErrorAlertParamsReturnObjectLimited:
+		return true
+	case CreateIntegrationErrorAlertParamsReturnObjectNone:
+		return true
+	case CreateIntegrationErrorAlertParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShowIntegrationErrorParamsReturnObject.
+const (
+	ShowIntegrationErrorParamsReturnObjectLimited ShowIntegrationErrorParamsReturnObject = "limited"
+	ShowIntegrationErrorParamsReturnObjectShallow ShowIntegrationErrorParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ShowIntegrationErrorParamsReturnObject enum.
+func (e ShowIntegrationErrorParamsReturnObject) Valid() bool {
+	switch e {
+	case ShowIntegrationErrorParamsReturnObjectLimited:
+		return true
+	case ShowIntegrationErrorParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchIntegrationErrorParamsReturnObject.
+const (
+	PatchIntegrationErrorParamsReturnObjectLimited PatchIntegrationErrorParamsReturnObject = "limited"
+	PatchIntegrationErrorParamsReturnObjectNone    PatchIntegrationErrorParamsReturnObject = "none"
+	PatchIntegrationErrorParamsReturnObjectShallow PatchIntegrationErrorParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the PatchIntegrationErrorParamsReturnObject enum.
+func (e PatchIntegrationErrorParamsReturnObject) Valid() bool {
+	switch e {
+	case PatchIntegrationErrorParamsReturnObjectLimited:
+		return true
+	case PatchIntegrationErrorParamsReturnObjectNone:
+		return true
+	case PatchIntegrationErrorParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIntegrationErrorParamsReturnObject.
+const (
+	UpdateIntegrationErrorParamsReturnObjectLimited UpdateIntegrationErrorParamsReturnObject = "limited"
+	UpdateIntegrationErrorParamsReturnObjectNone    UpdateIntegrationErrorParamsReturnObject = "none"
+	UpdateIntegrationErrorParamsReturnObjectShallow UpdateIntegrationErrorParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIntegrationErrorParamsReturnObject enum.
+func (e UpdateIntegrationErrorParamsReturnObject) Valid() bool {
+	switch e {
+	case UpdateIntegrationErrorParamsReturnObjectLimited:
+		return true
+	case UpdateIntegrationErrorParamsReturnObjectNone:
+		return true
+	case UpdateIntegrationErrorParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResolveIntegrationErrorParamsReturnObject.
+const (
+	ResolveIntegrationErrorParamsReturnObjectLimited ResolveIntegrationErrorParamsReturnObject = "limited"
+	ResolveIntegrationErrorParamsReturnObjectNone    ResolveIntegrationErrorParamsReturnObject = "none"
+	ResolveIntegrationErrorParamsReturnObjectShallow ResolveIntegrationErrorParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ResolveIntegrationErrorParamsReturnObject enum.
+func (e ResolveIntegrationErrorParamsReturnObject) Valid() bool {
+	switch e {
+	case ResolveIntegrationErrorParamsReturnObjectLimited:
+		return true
+	case ResolveIntegrationErrorParamsReturnObjectNone:
+		return true
+	case ResolveIntegrationErrorParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnresolveIntegrationErrorParamsReturnObject.
+const (
+	UnresolveIntegrationErrorParamsReturnObjectLimited UnresolveIntegrationErrorParamsReturnObject = "limited"
+	UnresolveIntegrationErrorParamsReturnObjectNone    UnresolveIntegrationErrorParamsReturnObject = "none"
+	UnresolveIntegrationErrorParamsReturnObjectShallow UnresolveIntegrationErrorParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the UnresolveIntegrationErrorParamsReturnObject enum.
+func (e UnresolveIntegrationErrorParamsReturnObject) Valid() bool {
+	switch e {
+	case UnresolveIntegrationErrorParamsReturnObjectLimited:
+		return true
+	case UnresolveIntegrationErrorParamsReturnObjectNone:
+		return true
+	case UnresolveIntegrationErrorParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIntegrationHistoryRecordsParamsDir.
+const (
+	ListIntegrationHistoryRecordsParamsDirAsc  ListIntegrationHistoryRecordsParamsDir = "asc"
+	ListIntegrationHistoryRecordsParamsDirDesc ListIntegrationHistoryRecordsParamsDir = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListIntegrationHistoryRecordsParamsDir enum.
+func (e ListIntegrationHistoryRecordsParamsDir) Valid() bool {
+	switch e {
+	case ListIntegrationHistoryRecordsParamsDirAsc:
+		return true
+	case ListIntegrationHistoryRecordsParamsDirDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIntegrationHistoryRecordsParamsReturnObject.
+const (
+	ListIntegrationHistoryRecordsParamsReturnObjectLimited ListIntegrationHistoryRecordsParamsReturnObject = "limited"
+	ListIntegrationHistoryRecordsParamsReturnObjectShallow ListIntegrationHistoryRecordsParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ListIntegrationHistoryRecordsParamsReturnObject enum.
+func (e ListIntegrationHistoryRecordsParamsReturnObject) Valid() bool {
+	switch e {
+	case ListIntegrationHistoryRecordsParamsReturnObjectLimited:
+		return true
+	case ListIntegrationHistoryRecordsParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIntegrationHistoryRecordParamsReturnObject.
+const (
+	CreateIntegrationHistoryRecordParamsReturnObjectLimited CreateIntegrationHistoryRecordParamsReturnObject = "limited"
+	CreateIntegrationHistoryRecordParamsReturnObjectNone    CreateIntegrationHistoryRecordParamsReturnObject = "none"
+	CreateIntegrationHistoryRecordParamsReturnObjectShallow CreateIntegrationHistoryRecordParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the CreateIntegrationHistoryRecordParamsReturnObject enum.
+func (e CreateIntegrationHistoryRecordParamsReturnObject) Valid() bool {
+	switch e {
+	case CreateIntegrationHistoryRecordParamsReturnObjectLimited:
+		return true
+	case CreateIntegrationHistoryRecordParamsReturnObjectNone:
+		return true
+	case CreateIntegrationHistoryRecordParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcknowledgeIntegrationHistoryRecordsParamsReturnObject.
+const (
+	AcknowledgeIntegrationHistoryRecordsParamsReturnObjectLimited AcknowledgeIntegrationHistoryRecordsParamsReturnObject = "limited"
+	AcknowledgeIntegrationHistoryRecordsParamsReturnObjectNone    AcknowledgeIntegrationHistoryRecordsParamsReturnObject = "none"
+	AcknowledgeIntegrationHistoryRecordsParamsReturnObjectShallow AcknowledgeIntegrationHistoryRecordsParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the AcknowledgeIntegrationHistoryRecordsParamsReturnObject enum.
+func (e AcknowledgeIntegrationHistoryRecordsParamsReturnObject) Valid() bool {
+	switch e {
+	case AcknowledgeIntegrationHistoryRecordsParamsReturnObjectLimited:
+		return true
+	case AcknowledgeIntegrationHistoryRecordsParamsReturnObjectNone:
+		return true
+	case AcknowledgeIntegrationHistoryRecordsParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIntegrationHistoryRecordAlertParamsReturnObject.
+const (
+	CreateIntegrationHistoryRecordAlertParamsReturnObjectLimited CreateIntegrationHistoryRecordAlertParamsReturnObject = "limited"
+	CreateIntegrationHistoryRecordAlertParamsReturnObjectNone    CreateIntegrationHistoryRecordAlertParamsReturnObject = "none"
+	CreateIntegrationHistoryRecordAlertParamsReturnObjectShallow CreateIntegrationHistoryRecordAlertParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the CreateIntegrationHistoryRecordAlertParamsReturnObject enum.
+func (e CreateIntegrationHistoryRecordAlertParamsReturnObject) Valid() bool {
+	switch e {
+	case CreateIntegrationHistoryRecordAlertParamsReturnObjectLimited:
+		return true
+	case CreateIntegrationHistoryRecordAlertParamsReturnObjectNone:
+		return true
+	case CreateIntegrationHistoryRecordAlertParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObject.
+const (
+	CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObjectLimited CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObject = "limited"
+	CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObjectNone    CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObject = "none"
+	CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObjectShallow CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObject enum.
+func (e CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObject) Valid() bool {
+	switch e {
+	case CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObjectLimited:
+		return true
+	case CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObjectNone:
+		return true
+	case CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MarkIntegrationHistoryRecordsExportedParamsReturnObject.
+const (
+	MarkIntegrationHistoryRecordsExportedParamsReturnObjectLimited MarkIntegrationHistoryRecordsExportedParamsReturnObject = "limited"
+	MarkIntegrationHistoryRecordsExportedParamsReturnObjectNone    MarkIntegrationHistoryRecordsExportedParamsReturnObject = "none"
+	MarkIntegrationHistoryRecordsExportedParamsReturnObjectShallow MarkIntegrationHistoryRecordsExportedParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the MarkIntegrationHistoryRecordsExportedParamsReturnObject enum.
+func (e MarkIntegrationHistoryRecordsExportedParamsReturnObject) Valid() bool {
+	switch e {
+	case MarkIntegrationHistoryRecordsExportedParamsReturnObjectLimited:
+		return true
+	case MarkIntegrationHistoryRecordsExportedParamsReturnObjectNone:
+		return true
+	case MarkIntegrationHistoryRecordsExportedParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShowIntegrationHistoryRecordParamsReturnObject.
+const (
+	ShowIntegrationHistoryRecordParamsReturnObjectLimited ShowIntegrationHistoryRecordParamsReturnObject = "limited"
+	ShowIntegrationHistoryRecordParamsReturnObjectShallow ShowIntegrationHistoryRecordParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ShowIntegrationHistoryRecordParamsReturnObject enum.
+func (e ShowIntegrationHistoryRecordParamsReturnObject) Valid() bool {
+	switch e {
+	case ShowIntegrationHistoryRecordParamsReturnObjectLimited:
+		return true
+	case ShowIntegrationHistoryRecordParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchIntegrationHistoryRecordParamsReturnObject.
+const (
+	PatchIntegrationHistoryRecordParamsReturnObjectLimited PatchIntegrationHistoryRecordParamsReturnObject = "limited"
+	PatchIntegrationHistoryRecordParamsReturnObjectNone    PatchIntegrationHistoryRecordParamsReturnObject = "none"
+	PatchIntegrationHistoryRecordParamsReturnObjectShallow PatchIntegrationHistoryRecordParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the PatchIntegrationHistoryRecordParamsReturnObject enum.
+func (e PatchIntegrationHistoryRecordParamsReturnObject) Valid() bool {
+	switch e {
+	case PatchIntegrationHistoryRecordParamsReturnObjectLimited:
+		return true
+	case PatchIntegrationHistoryRecordParamsReturnObjectNone:
+		return true
+	case PatchIntegrationHistoryRecordParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIntegrationHistoryRecordParamsReturnObject.
+const (
+	UpdateIntegrationHistoryRecordParamsReturnObjectLimited UpdateIntegrationHistoryRecordParamsReturnObject = "limited"
+	UpdateIntegrationHistoryRecordParamsReturnObjectNone    UpdateIntegrationHistoryRecordParamsReturnObject = "none"
+	UpdateIntegrationHistoryRecordParamsReturnObjectShallow UpdateIntegrationHistoryRecordParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIntegrationHistoryRecordParamsReturnObject enum.
+func (e UpdateIntegrationHistoryRecordParamsReturnObject) Valid() bool {
+	switch e {
+	case UpdateIntegrationHistoryRecordParamsReturnObjectLimited:
+		return true
+	case UpdateIntegrationHistoryRecordParamsReturnObjectNone:
+		return true
+	case UpdateIntegrationHistoryRecordParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResolveIntegrationHistoryRecordParamsReturnObject.
+const (
+	ResolveIntegrationHistoryRecordParamsReturnObjectLimited ResolveIntegrationHistoryRecordParamsReturnObject = "limited"
+	ResolveIntegrationHistoryRecordParamsReturnObjectNone    ResolveIntegrationHistoryRecordParamsReturnObject = "none"
+	ResolveIntegrationHistoryRecordParamsReturnObjectShallow ResolveIntegrationHistoryRecordParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ResolveIntegrationHistoryRecordParamsReturnObject enum.
+func (e ResolveIntegrationHistoryRecordParamsReturnObject) Valid() bool {
+	switch e {
+	case ResolveIntegrationHistoryRecordParamsReturnObjectLimited:
+		return true
+	case ResolveIntegrationHistoryRecordParamsReturnObjectNone:
+		return true
+	case ResolveIntegrationHistoryRecordParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnresolveIntegrationHistoryRecordParamsReturnObject.
+const (
+	UnresolveIntegrationHistoryRecordParamsReturnObjectLimited UnresolveIntegrationHistoryRecordParamsReturnObject = "limited"
+	UnresolveIntegrationHistoryRecordParamsReturnObjectNone    UnresolveIntegrationHistoryRecordParamsReturnObject = "none"
+	UnresolveIntegrationHistoryRecordParamsReturnObjectShallow UnresolveIntegrationHistoryRecordParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the UnresolveIntegrationHistoryRecordParamsReturnObject enum.
+func (e UnresolveIntegrationHistoryRecordParamsReturnObject) Valid() bool {
+	switch e {
+	case UnresolveIntegrationHistoryRecordParamsReturnObjectLimited:
+		return true
+	case UnresolveIntegrationHistoryRecordParamsReturnObjectNone:
+		return true
+	case UnresolveIntegrationHistoryRecordParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIntegrationRunsParamsDir.
+const (
+	ListIntegrationRunsParamsDirAsc  ListIntegrationRunsParamsDir = "asc"
+	ListIntegrationRunsParamsDirDesc ListIntegrationRunsParamsDir = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListIntegrationRunsParamsDir enum.
+func (e ListIntegrationRunsParamsDir) Valid() bool {
+	switch e {
+	case ListIntegrationRunsParamsDirAsc:
+		return true
+	case ListIntegrationRunsParamsDirDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIntegrationRunsParamsReturnObject.
+const (
+	ListIntegrationRunsParamsReturnObjectLimited ListIntegrationRunsParamsReturnObject = "limited"
+	ListIntegrationRunsParamsReturnObjectShallow ListIntegrationRunsParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ListIntegrationRunsParamsReturnObject enum.
+func (e ListIntegrationRunsParamsReturnObject) Valid() bool {
+	switch e {
+	case ListIntegrationRunsParamsReturnObjectLimited:
+		return true
+	case ListIntegrationRunsParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIntegrationRunParamsReturnObject.
+const (
+	CreateIntegrationRunParamsReturnObjectLimited CreateIntegrationRunParamsReturnObject = "limited"
+	CreateIntegrationRunParamsReturnObjectNone    CreateIntegrationRunParamsReturnObject = "none"
+	CreateIntegrationRunParamsReturnObjectShallow CreateIntegrationRunParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the CreateIntegrationRunParamsReturnObject enum.
+func (e CreateIntegrationRunParamsReturnObject) Valid() bool {
+	switch e {
+	case CreateIntegrationRunParamsReturnObjectLimited:
+		return true
+	case CreateIntegrationRunParamsReturnObjectNone:
+		return true
+	case CreateIntegrationRunParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShowIntegrationRunParamsReturnObject.
+const (
+	ShowIntegrationRunParamsReturnObjectLimited ShowIntegrationRunParamsReturnObject = "limited"
+	ShowIntegrationRunParamsReturnObjectShallow ShowIntegrationRunParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ShowIntegrationRunParamsReturnObject enum.
+func (e ShowIntegrationRunParamsReturnObject) Valid() bool {
+	switch e {
+	case ShowIntegrationRunParamsReturnObjectLimited:
+		return true
+	case ShowIntegrationRunParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIntegrationRunParamsReturnObject.
+const (
+	UpdateIntegrationRunParamsReturnObjectLimited UpdateIntegrationRunParamsReturnObject = "limited"
+	UpdateIntegrationRunParamsReturnObjectNone    UpdateIntegrationRunParamsReturnObject = "none"
+	UpdateIntegrationRunParamsReturnObjectShallow UpdateIntegrationRunParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIntegrationRunParamsReturnObject enum.
+func (e UpdateIntegrationRunParamsReturnObject) Valid() bool {
+	switch e {
+	case UpdateIntegrationRunParamsReturnObjectLimited:
+		return true
+	case UpdateIntegrationRunParamsReturnObjectNone:
+		return true
+	case UpdateIntegrationRunParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FailIntegrationRunParamsReturnObject.
+const (
+	FailIntegrationRunParamsReturnObjectLimited FailIntegrationRunParamsReturnObject = "limited"
+	FailIntegrationRunParamsReturnObjectNone    FailIntegrationRunParamsReturnObject = "none"
+	FailIntegrationRunParamsReturnObjectShallow FailIntegrationRunParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the FailIntegrationRunParamsReturnObject enum.
+func (e FailIntegrationRunParamsReturnObject) Valid() bool {
+	switch e {
+	case FailIntegrationRunParamsReturnObjectLimited:
+		return true
+	case FailIntegrationRunParamsReturnObjectNone:
+		return true
+	case FailIntegrationRunParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PauseIntegrationRunParamsReturnObject.
+const (
+	PauseIntegrationRunParamsReturnObjectLimited PauseIntegrationRunParamsReturnObject = "limited"
+	PauseIntegrationRunParamsReturnObjectNone    PauseIntegrationRunParamsReturnObject = "none"
+	PauseIntegrationRunParamsReturnObjectShallow PauseIntegrationRunParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the PauseIntegrationRunParamsReturnObject enum.
+func (e PauseIntegrationRunParamsReturnObject) Valid() bool {
+	switch e {
+	case PauseIntegrationRunParamsReturnObjectLimited:
+		return true
+	case PauseIntegrationRunParamsReturnObjectNone:
+		return true
+	case PauseIntegrationRunParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PendIntegrationRunParamsReturnObject.
+const (
+	PendIntegrationRunParamsReturnObjectLimited PendIntegrationRunParamsReturnObject = "limited"
+	PendIntegrationRunParamsReturnObjectNone    PendIntegrationRunParamsReturnObject = "none"
+	PendIntegrationRunParamsReturnObjectShallow PendIntegrationRunParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the PendIntegrationRunParamsReturnObject enum.
+func (e PendIntegrationRunParamsReturnObject) Valid() bool {
+	switch e {
+	case PendIntegrationRunParamsReturnObjectLimited:
+		return true
+	case PendIntegrationRunParamsReturnObjectNone:
+		return true
+	case PendIntegrationRunParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunIntegrationRunParamsReturnObject.
+const (
+	RunIntegrationRunParamsReturnObjectLimited RunIntegrationRunParamsReturnObject = "limited"
+	RunIntegrationRunParamsReturnObjectNone    RunIntegrationRunParamsReturnObject = "none"
+	RunIntegrationRunParamsReturnObjectShallow RunIntegrationRunParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the RunIntegrationRunParamsReturnObject enum.
+func (e RunIntegrationRunParamsReturnObject) Valid() bool {
+	switch e {
+	case RunIntegrationRunParamsReturnObjectLimited:
+		return true
+	case RunIntegrationRunParamsReturnObjectNone:
+		return true
+	case RunIntegrationRunParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SucceedIntegrationRunParamsReturnObject.
+const (
+	SucceedIntegrationRunParamsReturnObjectLimited SucceedIntegrationRunParamsReturnObject = "limited"
+	SucceedIntegrationRunParamsReturnObjectNone    SucceedIntegrationRunParamsReturnObject = "none"
+	SucceedIntegrationRunParamsReturnObjectShallow SucceedIntegrationRunParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the SucceedIntegrationRunParamsReturnObject enum.
+func (e SucceedIntegrationRunParamsReturnObject) Valid() bool {
+	switch e {
+	case SucceedIntegrationRunParamsReturnObjectLimited:
+		return true
+	case SucceedIntegrationRunParamsReturnObjectNone:
+		return true
+	case SucceedIntegrationRunParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIntegrationsParamsDir.
+const (
+	ListIntegrationsParamsDirAsc  ListIntegrationsParamsDir = "asc"
+	ListIntegrationsParamsDirDesc ListIntegrationsParamsDir = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListIntegrationsParamsDir enum.
+func (e ListIntegrationsParamsDir) Valid() bool {
+	switch e {
+	case ListIntegrationsParamsDirAsc:
+		return true
+	case ListIntegrationsParamsDirDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListIntegrationsParamsReturnObject.
+const (
+	ListIntegrationsParamsReturnObjectLimited ListIntegrationsParamsReturnObject = "limited"
+	ListIntegrationsParamsReturnObjectShallow ListIntegrationsParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ListIntegrationsParamsReturnObject enum.
+func (e ListIntegrationsParamsReturnObject) Valid() bool {
+	switch e {
+	case ListIntegrationsParamsReturnObjectLimited:
+		return true
+	case ListIntegrationsParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateIntegrationParamsReturnObject.
+const (
+	CreateIntegrationParamsReturnObjectLimited CreateIntegrationParamsReturnObject = "limited"
+	CreateIntegrationParamsReturnObjectNone    CreateIntegrationParamsReturnObject = "none"
+	CreateIntegrationParamsReturnObjectShallow CreateIntegrationParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the CreateIntegrationParamsReturnObject enum.
+func (e CreateIntegrationParamsReturnObject) Valid() bool {
+	switch e {
+	case CreateIntegrationParamsReturnObjectLimited:
+		return true
+	case CreateIntegrationParamsReturnObjectNone:
+		return true
+	case CreateIntegrationParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ShowIntegrationParamsReturnObject.
+const (
+	ShowIntegrationParamsReturnObjectLimited ShowIntegrationParamsReturnObject = "limited"
+	ShowIntegrationParamsReturnObjectShallow ShowIntegrationParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the ShowIntegrationParamsReturnObject enum.
+func (e ShowIntegrationParamsReturnObject) Valid() bool {
+	switch e {
+	case ShowIntegrationParamsReturnObjectLimited:
+		return true
+	case ShowIntegrationParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UpdateIntegrationParamsReturnObject.
+const (
+	UpdateIntegrationParamsReturnObjectLimited UpdateIntegrationParamsReturnObject = "limited"
+	UpdateIntegrationParamsReturnObjectNone    UpdateIntegrationParamsReturnObject = "none"
+	UpdateIntegrationParamsReturnObjectShallow UpdateIntegrationParamsReturnObject = "shallow"
+)
+
+// Valid indicates whether the value is a known member of the UpdateIntegrationParamsReturnObject enum.
+func (e UpdateIntegrationParamsReturnObject) Valid() bool {
+	switch e {
+	case UpdateIntegrationParamsReturnObjectLimited:
+		return true
+	case UpdateIntegrationParamsReturnObjectNone:
+		return true
+	case UpdateIntegrationParamsReturnObjectShallow:
+		return true
+	default:
+		return false
+	}
+}
+
 // ContactAlertType Which contacts of the integration are alerted: `Technical`, `Functional` or `Both`
 // (case-sensitive).
 type ContactAlertType string
+
+// Direction Which way the integration's data flows.
+type Direction string
 
 // DocumentType The type of the document the record is about. Exact, case-sensitive codes; the `::`
 // codes have no spaces. The French page translated some codes (Compte, Fournisseur,
@@ -278,6 +1131,21 @@ type Integration struct {
 	Id *int64 `json:"id,omitempty"`
 
 	// Name The integration's name (output only).
+	Name *string `json:"name,omitempty"`
+}
+
+// IntegrationContact Someone the integration alerts: create_alert sends to the contacts whose
+// `contact-alert-type` matches the record's (a contact with `Both` gets every alert).
+// Not in Coupa's published elements; the mock keeps them so that alerts are observable.
+type IntegrationContact struct {
+	// ContactAlertType Which contacts of the integration are alerted: `Technical`, `Functional` or `Both`
+	// (case-sensitive).
+	ContactAlertType ContactAlertType `json:"contact-alert-type"`
+
+	// Email The contact's e-mail address.
+	Email string `json:"email"`
+
+	// Name The contact's name.
 	Name *string `json:"name,omitempty"`
 }
 
@@ -608,6 +1476,84 @@ type IntegrationRecordResponse struct {
 	UpdatedAt *time.Time `json:"updated-at,omitempty"`
 }
 
+// IntegrationResource An integration (`/api/integrations`).
+type IntegrationResource struct {
+	// Code The integration's code: required and unique.
+	Code string `json:"code"`
+
+	// Contacts The integration's contacts (see IntegrationContact). Sending it replaces the list.
+	Contacts *[]IntegrationContact `json:"contacts,omitempty"`
+
+	// CreatedAt Set by the server.
+	CreatedAt *time.Time `json:"created-at,omitempty"`
+
+	// CreatedBy The user who created the integration.
+	CreatedBy *User `json:"created-by,omitempty"`
+
+	// Description What the integration does.
+	Description *string `json:"description,omitempty"`
+
+	// Direction Which way the integration's data flows.
+	Direction *Direction `json:"direction,omitempty"`
+
+	// EndSystemType The kind of system on the other end (SAP, Oracle, ...).
+	EndSystemType *string `json:"end-system-type,omitempty"`
+
+	// Id Unique Coupa identifier.
+	Id *int64 `json:"id,omitempty"`
+
+	// IntegrationType How the integration exchanges its data.
+	IntegrationType *IntegrationType `json:"integration-type,omitempty"`
+
+	// Name The integration's name: required and unique.
+	Name string `json:"name"`
+
+	// UpdatedAt Set by the server; changes on every change.
+	UpdatedAt *time.Time `json:"updated-at,omitempty"`
+
+	// UpdatedBy The user who last updated the integration.
+	UpdatedBy *User `json:"updated-by,omitempty"`
+}
+
+// IntegrationResourceUpdate The elements of an integration that an update may change; all optional.
+type IntegrationResourceUpdate struct {
+	// Code The integration's code: required and unique.
+	Code *string `json:"code,omitempty"`
+
+	// Contacts The integration's contacts (see IntegrationContact). Sending it replaces the list.
+	Contacts *[]IntegrationContact `json:"contacts,omitempty"`
+
+	// CreatedAt Set by the server.
+	CreatedAt *time.Time `json:"created-at,omitempty"`
+
+	// CreatedBy The user who created the integration.
+	CreatedBy *User `json:"created-by,omitempty"`
+
+	// Description What the integration does.
+	Description *string `json:"description,omitempty"`
+
+	// Direction Which way the integration's data flows.
+	Direction *Direction `json:"direction,omitempty"`
+
+	// EndSystemType The kind of system on the other end (SAP, Oracle, ...).
+	EndSystemType *string `json:"end-system-type,omitempty"`
+
+	// Id Unique Coupa identifier.
+	Id *int64 `json:"id,omitempty"`
+
+	// IntegrationType How the integration exchanges its data.
+	IntegrationType *IntegrationType `json:"integration-type,omitempty"`
+
+	// Name The integration's name: required and unique.
+	Name *string `json:"name,omitempty"`
+
+	// UpdatedAt Set by the server; changes on every change.
+	UpdatedAt *time.Time `json:"updated-at,omitempty"`
+
+	// UpdatedBy The user who last updated the integration.
+	UpdatedBy *User `json:"updated-by,omitempty"`
+}
+
 // IntegrationRun A reference to the integration run the record belongs to. Input only: the record
 // shows the run as `integration-run-id`.
 type IntegrationRun struct {
@@ -615,10 +1561,103 @@ type IntegrationRun struct {
 	Id int64 `json:"id"`
 }
 
+// IntegrationRunCounts The counts a run action may carry.
+type IntegrationRunCounts struct {
+	// RecordsProcessed How many it handled.
+	RecordsProcessed *int64 `json:"records-processed,omitempty"`
+
+	// TotalRecords How many records the run will handle.
+	TotalRecords *int64 `json:"total-records,omitempty"`
+}
+
+// IntegrationRunResource A run of an integration (`/api/integration_runs`). On create, `integration` is
+// required and must exist; the run starts `pending`.
+type IntegrationRunResource struct {
+	// CreatedAt Set by the server.
+	CreatedAt *time.Time `json:"created-at,omitempty"`
+
+	// CreatedBy The user who created the run.
+	CreatedBy *User `json:"created-by,omitempty"`
+
+	// EndTime When the run ended (success or fail).
+	EndTime *time.Time `json:"end-time,omitempty"`
+
+	// Id Unique Coupa identifier.
+	Id *int64 `json:"id,omitempty"`
+
+	// Integration The integration a record belongs to. On input it is a reference: `id` or `code`
+	// (at least one) of an integration that exists; an unknown one is rejected with 400.
+	// On output the mock shows `id`, `code` and `name`.
+	Integration Integration `json:"integration"`
+
+	// RecordsProcessed How many it has handled.
+	RecordsProcessed *int64 `json:"records-processed,omitempty"`
+
+	// StartTime When the run first ran.
+	StartTime *time.Time `json:"start-time,omitempty"`
+
+	// Status Set by the server; changed only by the actions.
+	Status *RunStatus `json:"status,omitempty"`
+
+	// TotalRecords How many records the run handles.
+	TotalRecords *int64 `json:"total-records,omitempty"`
+
+	// UpdatedAt Set by the server; changes on every change.
+	UpdatedAt *time.Time `json:"updated-at,omitempty"`
+
+	// UpdatedBy The user who last updated the run.
+	UpdatedBy *User `json:"updated-by,omitempty"`
+}
+
+// IntegrationRunResourceUpdate The elements of a run that an update may change; all optional.
+type IntegrationRunResourceUpdate struct {
+	// CreatedAt Set by the server.
+	CreatedAt *time.Time `json:"created-at,omitempty"`
+
+	// CreatedBy The user who created the run.
+	CreatedBy *User `json:"created-by,omitempty"`
+
+	// EndTime When the run ended (success or fail).
+	EndTime *time.Time `json:"end-time,omitempty"`
+
+	// Id Unique Coupa identifier.
+	Id *int64 `json:"id,omitempty"`
+
+	// Integration The integration a record belongs to. On input it is a reference: `id` or `code`
+	// (at least one) of an integration that exists; an unknown one is rejected with 400.
+	// On output the mock shows `id`, `code` and `name`.
+	Integration *Integration `json:"integration,omitempty"`
+
+	// RecordsProcessed How many it has handled.
+	RecordsProcessed *int64 `json:"records-processed,omitempty"`
+
+	// StartTime When the run first ran.
+	StartTime *time.Time `json:"start-time,omitempty"`
+
+	// Status Set by the server; changed only by the actions.
+	Status *RunStatus `json:"status,omitempty"`
+
+	// TotalRecords How many records the run handles.
+	TotalRecords *int64 `json:"total-records,omitempty"`
+
+	// UpdatedAt Set by the server; changes on every change.
+	UpdatedAt *time.Time `json:"updated-at,omitempty"`
+
+	// UpdatedBy The user who last updated the run.
+	UpdatedBy *User `json:"updated-by,omitempty"`
+}
+
+// IntegrationType How the integration exchanges its data.
+type IntegrationType string
+
 // RecordIds The ids of the records an action applies to.
 type RecordIds struct {
 	Ids []int64 `json:"ids"`
 }
+
+// RunStatus The run's status. Coupa's samples show `successful` and `failed`; the full set is not
+// published, so checks accept any string here and the mock uses these five.
+type RunStatus string
 
 // User A Coupa user, as embedded in `created-by` and `updated-by`.
 type User struct {
@@ -638,6 +1677,12 @@ type User struct {
 	Login string `json:"login"`
 }
 
+// Dir defines model for dir.
+type Dir string
+
+// Fields defines model for fields.
+type Fields = string
+
 // Id defines model for id.
 type Id = int64
 
@@ -647,9 +1692,22 @@ type Limit = int
 // Offset defines model for offset.
 type Offset = int
 
+// OrderBy defines model for order_by.
+type OrderBy = string
+
+// ReturnObjectQuery defines model for returnObjectQuery.
+type ReturnObjectQuery string
+
+// ReturnObjectWrite defines model for returnObjectWrite.
+type ReturnObjectWrite string
+
 // BadRequest Coupa's JSON error format: one key per resource (hyphenated singular, such as
 // `integration-error`), each with the list of messages.
 type BadRequest = Errors
+
+// Forbidden Coupa's JSON error format: one key per resource (hyphenated singular, such as
+// `integration-error`), each with the list of messages.
+type Forbidden = Errors
 
 // NotFound Coupa's JSON error format: one key per resource (hyphenated singular, such as
 // `integration-error`), each with the list of messages.
@@ -658,6 +1716,14 @@ type NotFound = Errors
 // TooLarge Coupa's JSON error format: one key per resource (hyphenated singular, such as
 // `integration-error`), each with the list of messages.
 type TooLarge = Errors
+
+// TooManyRequests Coupa's JSON error format: one key per resource (hyphenated singular, such as
+// `integration-error`), each with the list of messages.
+type TooManyRequests = Errors
+
+// Unauthorized Coupa's JSON error format: one key per resource (hyphenated singular, such as
+// `integration-error`), each with the list of messages.
+type Unauthorized = Errors
 
 // UnsupportedMediaType Coupa's JSON error format: one key per resource (hyphenated singular, such as
 // `integration-error`), each with the list of messages.
@@ -681,7 +1747,173 @@ type ListIntegrationErrorsParams struct {
 
 	// Offset Records to skip, 0-based (`offset=50` gives records 51 to 100).
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The top-level scalar element to order the list by (hyphens or underscores), in
+	// place of `id`; records with equal values stay in `id` order, and records without the
+	// element come first. An element the resource does not have is answered with 400.
+	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Dir The direction of `order_by` (and of the default `id` order).
+	Dir *ListIntegrationErrorsParamsDir `form:"dir,omitempty" json:"dir,omitempty"`
+
+	// ReturnObject How much of each record to return. `limited`: the `id` only. `shallow`: the
+	// record's own elements, with each association (`integration`, `created-by`,
+	// `updated-by`, `responses`) reduced to its `id`. Without it, the whole record. A
+	// limited or shallow answer leaves out elements the schema marks required: it holds
+	// exactly the elements asked for.
+	ReturnObject *ListIntegrationErrorsParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
+
+// ListIntegrationErrorsParamsDir defines parameters for ListIntegrationErrors.
+type ListIntegrationErrorsParamsDir string
+
+// ListIntegrationErrorsParamsReturnObject defines parameters for ListIntegrationErrors.
+type ListIntegrationErrorsParamsReturnObject string
+
+// CreateIntegrationErrorParams defines parameters for CreateIntegrationError.
+type CreateIntegrationErrorParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *CreateIntegrationErrorParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// CreateIntegrationErrorParamsReturnObject defines parameters for CreateIntegrationError.
+type CreateIntegrationErrorParamsReturnObject string
+
+// CreateIntegrationErrorAlertParams defines parameters for CreateIntegrationErrorAlert.
+type CreateIntegrationErrorAlertParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *CreateIntegrationErrorAlertParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// CreateIntegrationErrorAlertParamsReturnObject defines parameters for CreateIntegrationErrorAlert.
+type CreateIntegrationErrorAlertParamsReturnObject string
+
+// ShowIntegrationErrorParams defines parameters for ShowIntegrationError.
+type ShowIntegrationErrorParams struct {
+	// ReturnObject How much of each record to return. `limited`: the `id` only. `shallow`: the
+	// record's own elements, with each association (`integration`, `created-by`,
+	// `updated-by`, `responses`) reduced to its `id`. Without it, the whole record. A
+	// limited or shallow answer leaves out elements the schema marks required: it holds
+	// exactly the elements asked for.
+	ReturnObject *ShowIntegrationErrorParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// ShowIntegrationErrorParamsReturnObject defines parameters for ShowIntegrationError.
+type ShowIntegrationErrorParamsReturnObject string
+
+// PatchIntegrationErrorParams defines parameters for PatchIntegrationError.
+type PatchIntegrationErrorParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *PatchIntegrationErrorParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// PatchIntegrationErrorParamsReturnObject defines parameters for PatchIntegrationError.
+type PatchIntegrationErrorParamsReturnObject string
+
+// UpdateIntegrationErrorParams defines parameters for UpdateIntegrationError.
+type UpdateIntegrationErrorParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *UpdateIntegrationErrorParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// UpdateIntegrationErrorParamsReturnObject defines parameters for UpdateIntegrationError.
+type UpdateIntegrationErrorParamsReturnObject string
+
+// ResolveIntegrationErrorParams defines parameters for ResolveIntegrationError.
+type ResolveIntegrationErrorParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *ResolveIntegrationErrorParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// ResolveIntegrationErrorParamsReturnObject defines parameters for ResolveIntegrationError.
+type ResolveIntegrationErrorParamsReturnObject string
+
+// UnresolveIntegrationErrorParams defines parameters for UnresolveIntegrationError.
+type UnresolveIntegrationErrorParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *UnresolveIntegrationErrorParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// UnresolveIntegrationErrorParamsReturnObject defines parameters for UnresolveIntegrationError.
+type UnresolveIntegrationErrorParamsReturnObject string
 
 // ListIntegrationHistoryRecordsParams defines parameters for ListIntegrationHistoryRecords.
 type ListIntegrationHistoryRecordsParams struct {
@@ -690,7 +1922,523 @@ type ListIntegrationHistoryRecordsParams struct {
 
 	// Offset Records to skip, 0-based (`offset=50` gives records 51 to 100).
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The top-level scalar element to order the list by (hyphens or underscores), in
+	// place of `id`; records with equal values stay in `id` order, and records without the
+	// element come first. An element the resource does not have is answered with 400.
+	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Dir The direction of `order_by` (and of the default `id` order).
+	Dir *ListIntegrationHistoryRecordsParamsDir `form:"dir,omitempty" json:"dir,omitempty"`
+
+	// ReturnObject How much of each record to return. `limited`: the `id` only. `shallow`: the
+	// record's own elements, with each association (`integration`, `created-by`,
+	// `updated-by`, `responses`) reduced to its `id`. Without it, the whole record. A
+	// limited or shallow answer leaves out elements the schema marks required: it holds
+	// exactly the elements asked for.
+	ReturnObject *ListIntegrationHistoryRecordsParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
+
+// ListIntegrationHistoryRecordsParamsDir defines parameters for ListIntegrationHistoryRecords.
+type ListIntegrationHistoryRecordsParamsDir string
+
+// ListIntegrationHistoryRecordsParamsReturnObject defines parameters for ListIntegrationHistoryRecords.
+type ListIntegrationHistoryRecordsParamsReturnObject string
+
+// CreateIntegrationHistoryRecordParams defines parameters for CreateIntegrationHistoryRecord.
+type CreateIntegrationHistoryRecordParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *CreateIntegrationHistoryRecordParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// CreateIntegrationHistoryRecordParamsReturnObject defines parameters for CreateIntegrationHistoryRecord.
+type CreateIntegrationHistoryRecordParamsReturnObject string
+
+// AcknowledgeIntegrationHistoryRecordsParams defines parameters for AcknowledgeIntegrationHistoryRecords.
+type AcknowledgeIntegrationHistoryRecordsParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *AcknowledgeIntegrationHistoryRecordsParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// AcknowledgeIntegrationHistoryRecordsParamsReturnObject defines parameters for AcknowledgeIntegrationHistoryRecords.
+type AcknowledgeIntegrationHistoryRecordsParamsReturnObject string
+
+// CreateIntegrationHistoryRecordAlertParams defines parameters for CreateIntegrationHistoryRecordAlert.
+type CreateIntegrationHistoryRecordAlertParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *CreateIntegrationHistoryRecordAlertParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// CreateIntegrationHistoryRecordAlertParamsReturnObject defines parameters for CreateIntegrationHistoryRecordAlert.
+type CreateIntegrationHistoryRecordAlertParamsReturnObject string
+
+// CreateIntegrationHistoryRecordAlertAndMarkExportedParams defines parameters for CreateIntegrationHistoryRecordAlertAndMarkExported.
+type CreateIntegrationHistoryRecordAlertAndMarkExportedParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObject defines parameters for CreateIntegrationHistoryRecordAlertAndMarkExported.
+type CreateIntegrationHistoryRecordAlertAndMarkExportedParamsReturnObject string
+
+// MarkIntegrationHistoryRecordsExportedParams defines parameters for MarkIntegrationHistoryRecordsExported.
+type MarkIntegrationHistoryRecordsExportedParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *MarkIntegrationHistoryRecordsExportedParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// MarkIntegrationHistoryRecordsExportedParamsReturnObject defines parameters for MarkIntegrationHistoryRecordsExported.
+type MarkIntegrationHistoryRecordsExportedParamsReturnObject string
+
+// ShowIntegrationHistoryRecordParams defines parameters for ShowIntegrationHistoryRecord.
+type ShowIntegrationHistoryRecordParams struct {
+	// ReturnObject How much of each record to return. `limited`: the `id` only. `shallow`: the
+	// record's own elements, with each association (`integration`, `created-by`,
+	// `updated-by`, `responses`) reduced to its `id`. Without it, the whole record. A
+	// limited or shallow answer leaves out elements the schema marks required: it holds
+	// exactly the elements asked for.
+	ReturnObject *ShowIntegrationHistoryRecordParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// ShowIntegrationHistoryRecordParamsReturnObject defines parameters for ShowIntegrationHistoryRecord.
+type ShowIntegrationHistoryRecordParamsReturnObject string
+
+// PatchIntegrationHistoryRecordParams defines parameters for PatchIntegrationHistoryRecord.
+type PatchIntegrationHistoryRecordParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *PatchIntegrationHistoryRecordParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// PatchIntegrationHistoryRecordParamsReturnObject defines parameters for PatchIntegrationHistoryRecord.
+type PatchIntegrationHistoryRecordParamsReturnObject string
+
+// UpdateIntegrationHistoryRecordParams defines parameters for UpdateIntegrationHistoryRecord.
+type UpdateIntegrationHistoryRecordParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *UpdateIntegrationHistoryRecordParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// UpdateIntegrationHistoryRecordParamsReturnObject defines parameters for UpdateIntegrationHistoryRecord.
+type UpdateIntegrationHistoryRecordParamsReturnObject string
+
+// ResolveIntegrationHistoryRecordParams defines parameters for ResolveIntegrationHistoryRecord.
+type ResolveIntegrationHistoryRecordParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *ResolveIntegrationHistoryRecordParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// ResolveIntegrationHistoryRecordParamsReturnObject defines parameters for ResolveIntegrationHistoryRecord.
+type ResolveIntegrationHistoryRecordParamsReturnObject string
+
+// UnresolveIntegrationHistoryRecordParams defines parameters for UnresolveIntegrationHistoryRecord.
+type UnresolveIntegrationHistoryRecordParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *UnresolveIntegrationHistoryRecordParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// UnresolveIntegrationHistoryRecordParamsReturnObject defines parameters for UnresolveIntegrationHistoryRecord.
+type UnresolveIntegrationHistoryRecordParamsReturnObject string
+
+// ListIntegrationRunsParams defines parameters for ListIntegrationRuns.
+type ListIntegrationRunsParams struct {
+	// Limit Records per page: default 50, and a larger value is capped at 50, as Coupa does.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset Records to skip, 0-based (`offset=50` gives records 51 to 100).
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The top-level scalar element to order the list by (hyphens or underscores), in
+	// place of `id`; records with equal values stay in `id` order, and records without the
+	// element come first. An element the resource does not have is answered with 400.
+	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Dir The direction of `order_by` (and of the default `id` order).
+	Dir *ListIntegrationRunsParamsDir `form:"dir,omitempty" json:"dir,omitempty"`
+
+	// ReturnObject How much of each record to return. `limited`: the `id` only. `shallow`: the
+	// record's own elements, with each association (`integration`, `created-by`,
+	// `updated-by`, `responses`) reduced to its `id`. Without it, the whole record. A
+	// limited or shallow answer leaves out elements the schema marks required: it holds
+	// exactly the elements asked for.
+	ReturnObject *ListIntegrationRunsParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// ListIntegrationRunsParamsDir defines parameters for ListIntegrationRuns.
+type ListIntegrationRunsParamsDir string
+
+// ListIntegrationRunsParamsReturnObject defines parameters for ListIntegrationRuns.
+type ListIntegrationRunsParamsReturnObject string
+
+// CreateIntegrationRunParams defines parameters for CreateIntegrationRun.
+type CreateIntegrationRunParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *CreateIntegrationRunParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// CreateIntegrationRunParamsReturnObject defines parameters for CreateIntegrationRun.
+type CreateIntegrationRunParamsReturnObject string
+
+// ShowIntegrationRunParams defines parameters for ShowIntegrationRun.
+type ShowIntegrationRunParams struct {
+	// ReturnObject How much of each record to return. `limited`: the `id` only. `shallow`: the
+	// record's own elements, with each association (`integration`, `created-by`,
+	// `updated-by`, `responses`) reduced to its `id`. Without it, the whole record. A
+	// limited or shallow answer leaves out elements the schema marks required: it holds
+	// exactly the elements asked for.
+	ReturnObject *ShowIntegrationRunParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// ShowIntegrationRunParamsReturnObject defines parameters for ShowIntegrationRun.
+type ShowIntegrationRunParamsReturnObject string
+
+// UpdateIntegrationRunParams defines parameters for UpdateIntegrationRun.
+type UpdateIntegrationRunParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *UpdateIntegrationRunParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// UpdateIntegrationRunParamsReturnObject defines parameters for UpdateIntegrationRun.
+type UpdateIntegrationRunParamsReturnObject string
+
+// FailIntegrationRunParams defines parameters for FailIntegrationRun.
+type FailIntegrationRunParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *FailIntegrationRunParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// FailIntegrationRunParamsReturnObject defines parameters for FailIntegrationRun.
+type FailIntegrationRunParamsReturnObject string
+
+// PauseIntegrationRunParams defines parameters for PauseIntegrationRun.
+type PauseIntegrationRunParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *PauseIntegrationRunParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// PauseIntegrationRunParamsReturnObject defines parameters for PauseIntegrationRun.
+type PauseIntegrationRunParamsReturnObject string
+
+// PendIntegrationRunParams defines parameters for PendIntegrationRun.
+type PendIntegrationRunParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *PendIntegrationRunParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// PendIntegrationRunParamsReturnObject defines parameters for PendIntegrationRun.
+type PendIntegrationRunParamsReturnObject string
+
+// RunIntegrationRunParams defines parameters for RunIntegrationRun.
+type RunIntegrationRunParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *RunIntegrationRunParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// RunIntegrationRunParamsReturnObject defines parameters for RunIntegrationRun.
+type RunIntegrationRunParamsReturnObject string
+
+// SucceedIntegrationRunParams defines parameters for SucceedIntegrationRun.
+type SucceedIntegrationRunParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *SucceedIntegrationRunParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// SucceedIntegrationRunParamsReturnObject defines parameters for SucceedIntegrationRun.
+type SucceedIntegrationRunParamsReturnObject string
+
+// ListIntegrationsParams defines parameters for ListIntegrations.
+type ListIntegrationsParams struct {
+	// Limit Records per page: default 50, and a larger value is capped at 50, as Coupa does.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset Records to skip, 0-based (`offset=50` gives records 51 to 100).
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The top-level scalar element to order the list by (hyphens or underscores), in
+	// place of `id`; records with equal values stay in `id` order, and records without the
+	// element come first. An element the resource does not have is answered with 400.
+	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
+
+	// Dir The direction of `order_by` (and of the default `id` order).
+	Dir *ListIntegrationsParamsDir `form:"dir,omitempty" json:"dir,omitempty"`
+
+	// ReturnObject How much of each record to return. `limited`: the `id` only. `shallow`: the
+	// record's own elements, with each association (`integration`, `created-by`,
+	// `updated-by`, `responses`) reduced to its `id`. Without it, the whole record. A
+	// limited or shallow answer leaves out elements the schema marks required: it holds
+	// exactly the elements asked for.
+	ReturnObject *ListIntegrationsParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// ListIntegrationsParamsDir defines parameters for ListIntegrations.
+type ListIntegrationsParamsDir string
+
+// ListIntegrationsParamsReturnObject defines parameters for ListIntegrations.
+type ListIntegrationsParamsReturnObject string
+
+// CreateIntegrationParams defines parameters for CreateIntegration.
+type CreateIntegrationParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *CreateIntegrationParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// CreateIntegrationParamsReturnObject defines parameters for CreateIntegration.
+type CreateIntegrationParamsReturnObject string
+
+// ShowIntegrationParams defines parameters for ShowIntegration.
+type ShowIntegrationParams struct {
+	// ReturnObject How much of each record to return. `limited`: the `id` only. `shallow`: the
+	// record's own elements, with each association (`integration`, `created-by`,
+	// `updated-by`, `responses`) reduced to its `id`. Without it, the whole record. A
+	// limited or shallow answer leaves out elements the schema marks required: it holds
+	// exactly the elements asked for.
+	ReturnObject *ShowIntegrationParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// ShowIntegrationParamsReturnObject defines parameters for ShowIntegration.
+type ShowIntegrationParamsReturnObject string
+
+// UpdateIntegrationParams defines parameters for UpdateIntegration.
+type UpdateIntegrationParams struct {
+	// ReturnObject How much of the changed record to return: `none` answers the same status with an
+	// empty body, `limited` and `shallow` as on queries. Without it, the whole record.
+	ReturnObject *UpdateIntegrationParamsReturnObject `form:"return_object,omitempty" json:"return_object,omitempty"`
+
+	// Fields A JSON array naming the elements to return, such as
+	// `["id","status",{"integration":["code"]}]`: a string names a top-level element, an
+	// object names an association and the list of its elements to return. The answer
+	// holds exactly those elements (the schema's required list does not apply). Names the
+	// resource does not have are ignored, as clients expect of Coupa; a value that is not
+	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
+	// and `shallow`.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// UpdateIntegrationParamsReturnObject defines parameters for UpdateIntegration.
+type UpdateIntegrationParamsReturnObject string
 
 // CreateIntegrationErrorJSONRequestBody defines body for CreateIntegrationError for application/json ContentType.
 type CreateIntegrationErrorJSONRequestBody = IntegrationError
@@ -725,6 +2473,27 @@ type PatchIntegrationHistoryRecordJSONRequestBody = IntegrationHistoryRecordUpda
 // UpdateIntegrationHistoryRecordJSONRequestBody defines body for UpdateIntegrationHistoryRecord for application/json ContentType.
 type UpdateIntegrationHistoryRecordJSONRequestBody = IntegrationHistoryRecordUpdate
 
+// CreateIntegrationRunJSONRequestBody defines body for CreateIntegrationRun for application/json ContentType.
+type CreateIntegrationRunJSONRequestBody = IntegrationRunResource
+
+// UpdateIntegrationRunJSONRequestBody defines body for UpdateIntegrationRun for application/json ContentType.
+type UpdateIntegrationRunJSONRequestBody = IntegrationRunResourceUpdate
+
+// FailIntegrationRunJSONRequestBody defines body for FailIntegrationRun for application/json ContentType.
+type FailIntegrationRunJSONRequestBody = IntegrationRunCounts
+
+// RunIntegrationRunJSONRequestBody defines body for RunIntegrationRun for application/json ContentType.
+type RunIntegrationRunJSONRequestBody = IntegrationRunCounts
+
+// SucceedIntegrationRunJSONRequestBody defines body for SucceedIntegrationRun for application/json ContentType.
+type SucceedIntegrationRunJSONRequestBody = IntegrationRunCounts
+
+// CreateIntegrationJSONRequestBody defines body for CreateIntegration for application/json ContentType.
+type CreateIntegrationJSONRequestBody = IntegrationResource
+
+// UpdateIntegrationJSONRequestBody defines body for UpdateIntegration for application/json ContentType.
+type UpdateIntegrationJSONRequestBody = IntegrationResourceUpdate
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListIntegrationErrors Query integration errors (index)
@@ -732,58 +2501,97 @@ type ServerInterface interface {
 	ListIntegrationErrors(w http.ResponseWriter, r *http.Request, params ListIntegrationErrorsParams)
 	// CreateIntegrationError Create an integration error (create)
 	// (POST /api/integration_errors)
-	CreateIntegrationError(w http.ResponseWriter, r *http.Request)
+	CreateIntegrationError(w http.ResponseWriter, r *http.Request, params CreateIntegrationErrorParams)
 	// CreateIntegrationErrorAlert Create an integration error and alert the integration's contacts (create_alert)
 	// (POST /api/integration_errors/create_alert)
-	CreateIntegrationErrorAlert(w http.ResponseWriter, r *http.Request)
+	CreateIntegrationErrorAlert(w http.ResponseWriter, r *http.Request, params CreateIntegrationErrorAlertParams)
 	// ShowIntegrationError Show an integration error (show)
 	// (GET /api/integration_errors/{id})
-	ShowIntegrationError(w http.ResponseWriter, r *http.Request, id Id)
+	ShowIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params ShowIntegrationErrorParams)
 	// PatchIntegrationError Update an integration error (update, PATCH)
 	// (PATCH /api/integration_errors/{id})
-	PatchIntegrationError(w http.ResponseWriter, r *http.Request, id Id)
+	PatchIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params PatchIntegrationErrorParams)
 	// UpdateIntegrationError Update an integration error (update, PUT)
 	// (PUT /api/integration_errors/{id})
-	UpdateIntegrationError(w http.ResponseWriter, r *http.Request, id Id)
+	UpdateIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params UpdateIntegrationErrorParams)
 	// ResolveIntegrationError Resolve an integration error (resolve)
 	// (PUT /api/integration_errors/{id}/resolve)
-	ResolveIntegrationError(w http.ResponseWriter, r *http.Request, id Id)
+	ResolveIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params ResolveIntegrationErrorParams)
 	// UnresolveIntegrationError Mark an integration error unresolved (unresolve)
 	// (PUT /api/integration_errors/{id}/unresolve)
-	UnresolveIntegrationError(w http.ResponseWriter, r *http.Request, id Id)
+	UnresolveIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params UnresolveIntegrationErrorParams)
 	// ListIntegrationHistoryRecords Query integration history records (index)
 	// (GET /api/integration_history_records)
 	ListIntegrationHistoryRecords(w http.ResponseWriter, r *http.Request, params ListIntegrationHistoryRecordsParams)
 	// CreateIntegrationHistoryRecord Create an integration history record (create)
 	// (POST /api/integration_history_records)
-	CreateIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request)
+	CreateIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, params CreateIntegrationHistoryRecordParams)
 	// AcknowledgeIntegrationHistoryRecords Acknowledge history records (acknowledge)
 	// (POST /api/integration_history_records/acknowledge)
-	AcknowledgeIntegrationHistoryRecords(w http.ResponseWriter, r *http.Request)
+	AcknowledgeIntegrationHistoryRecords(w http.ResponseWriter, r *http.Request, params AcknowledgeIntegrationHistoryRecordsParams)
 	// CreateIntegrationHistoryRecordAlert Create a history record and alert the integration's contacts (create_alert)
 	// (POST /api/integration_history_records/create_alert)
-	CreateIntegrationHistoryRecordAlert(w http.ResponseWriter, r *http.Request)
+	CreateIntegrationHistoryRecordAlert(w http.ResponseWriter, r *http.Request, params CreateIntegrationHistoryRecordAlertParams)
 	// CreateIntegrationHistoryRecordAlertAndMarkExported Create a history record, alert, and mark it exported (create_alert_and_mark_exported)
 	// (POST /api/integration_history_records/create_alert_and_mark_exported)
-	CreateIntegrationHistoryRecordAlertAndMarkExported(w http.ResponseWriter, r *http.Request)
+	CreateIntegrationHistoryRecordAlertAndMarkExported(w http.ResponseWriter, r *http.Request, params CreateIntegrationHistoryRecordAlertAndMarkExportedParams)
 	// MarkIntegrationHistoryRecordsExported Mark history records exported (mark_exported)
 	// (POST /api/integration_history_records/mark_exported)
-	MarkIntegrationHistoryRecordsExported(w http.ResponseWriter, r *http.Request)
+	MarkIntegrationHistoryRecordsExported(w http.ResponseWriter, r *http.Request, params MarkIntegrationHistoryRecordsExportedParams)
 	// ShowIntegrationHistoryRecord Show an integration history record (show)
 	// (GET /api/integration_history_records/{id})
-	ShowIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id)
+	ShowIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params ShowIntegrationHistoryRecordParams)
 	// PatchIntegrationHistoryRecord Update an integration history record (update, PATCH)
 	// (PATCH /api/integration_history_records/{id})
-	PatchIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id)
+	PatchIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params PatchIntegrationHistoryRecordParams)
 	// UpdateIntegrationHistoryRecord Update an integration history record (update, PUT)
 	// (PUT /api/integration_history_records/{id})
-	UpdateIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id)
+	UpdateIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params UpdateIntegrationHistoryRecordParams)
 	// ResolveIntegrationHistoryRecord Resolve an integration history record
 	// (PUT /api/integration_history_records/{id}/resolve)
-	ResolveIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id)
+	ResolveIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params ResolveIntegrationHistoryRecordParams)
 	// UnresolveIntegrationHistoryRecord Mark an integration history record unresolved
 	// (PUT /api/integration_history_records/{id}/unresolve)
-	UnresolveIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id)
+	UnresolveIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params UnresolveIntegrationHistoryRecordParams)
+	// ListIntegrationRuns Query integration runs (index)
+	// (GET /api/integration_runs)
+	ListIntegrationRuns(w http.ResponseWriter, r *http.Request, params ListIntegrationRunsParams)
+	// CreateIntegrationRun Create an integration run (create)
+	// (POST /api/integration_runs)
+	CreateIntegrationRun(w http.ResponseWriter, r *http.Request, params CreateIntegrationRunParams)
+	// ShowIntegrationRun Show an integration run (show)
+	// (GET /api/integration_runs/{id})
+	ShowIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params ShowIntegrationRunParams)
+	// UpdateIntegrationRun Update an integration run (update)
+	// (PUT /api/integration_runs/{id})
+	UpdateIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params UpdateIntegrationRunParams)
+	// FailIntegrationRun End a run as failed (fail)
+	// (PUT /api/integration_runs/{id}/fail)
+	FailIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params FailIntegrationRunParams)
+	// PauseIntegrationRun Pause a run (pause)
+	// (PUT /api/integration_runs/{id}/pause)
+	PauseIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params PauseIntegrationRunParams)
+	// PendIntegrationRun Put a run back to pending (pending)
+	// (PUT /api/integration_runs/{id}/pending)
+	PendIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params PendIntegrationRunParams)
+	// RunIntegrationRun Start (or resume) a run (run)
+	// (PUT /api/integration_runs/{id}/run)
+	RunIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params RunIntegrationRunParams)
+	// SucceedIntegrationRun End a run successfully (success)
+	// (PUT /api/integration_runs/{id}/success)
+	SucceedIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params SucceedIntegrationRunParams)
+	// ListIntegrations Query integrations (index)
+	// (GET /api/integrations)
+	ListIntegrations(w http.ResponseWriter, r *http.Request, params ListIntegrationsParams)
+	// CreateIntegration Create an integration (create)
+	// (POST /api/integrations)
+	CreateIntegration(w http.ResponseWriter, r *http.Request, params CreateIntegrationParams)
+	// ShowIntegration Show an integration (show)
+	// (GET /api/integrations/{id})
+	ShowIntegration(w http.ResponseWriter, r *http.Request, id Id, params ShowIntegrationParams)
+	// UpdateIntegration Update an integration (update)
+	// (PUT /api/integrations/{id})
+	UpdateIntegration(w http.ResponseWriter, r *http.Request, id Id, params UpdateIntegrationParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -830,6 +2638,58 @@ func (siw *ServerInterfaceWrapper) ListIntegrationErrors(w http.ResponseWriter, 
 		return
 	}
 
+	// ------------- Optional query parameter "order_by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_by", r.URL.Query(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "order_by"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "order_by", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "dir" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dir", r.URL.Query(), &params.Dir, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "dir"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "dir", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListIntegrationErrors(w, r, params)
 	}))
@@ -844,8 +2704,40 @@ func (siw *ServerInterfaceWrapper) ListIntegrationErrors(w http.ResponseWriter, 
 // CreateIntegrationError operation middleware
 func (siw *ServerInterfaceWrapper) CreateIntegrationError(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateIntegrationErrorParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateIntegrationError(w, r)
+		siw.Handler.CreateIntegrationError(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -858,8 +2750,40 @@ func (siw *ServerInterfaceWrapper) CreateIntegrationError(w http.ResponseWriter,
 // CreateIntegrationErrorAlert operation middleware
 func (siw *ServerInterfaceWrapper) CreateIntegrationErrorAlert(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateIntegrationErrorAlertParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateIntegrationErrorAlert(w, r)
+		siw.Handler.CreateIntegrationErrorAlert(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -884,8 +2808,37 @@ func (siw *ServerInterfaceWrapper) ShowIntegrationError(w http.ResponseWriter, r
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ShowIntegrationErrorParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ShowIntegrationError(w, r, id)
+		siw.Handler.ShowIntegrationError(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -910,8 +2863,37 @@ func (siw *ServerInterfaceWrapper) PatchIntegrationError(w http.ResponseWriter, 
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PatchIntegrationErrorParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.PatchIntegrationError(w, r, id)
+		siw.Handler.PatchIntegrationError(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -936,8 +2918,37 @@ func (siw *ServerInterfaceWrapper) UpdateIntegrationError(w http.ResponseWriter,
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateIntegrationErrorParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateIntegrationError(w, r, id)
+		siw.Handler.UpdateIntegrationError(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -962,8 +2973,37 @@ func (siw *ServerInterfaceWrapper) ResolveIntegrationError(w http.ResponseWriter
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResolveIntegrationErrorParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ResolveIntegrationError(w, r, id)
+		siw.Handler.ResolveIntegrationError(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -988,8 +3028,37 @@ func (siw *ServerInterfaceWrapper) UnresolveIntegrationError(w http.ResponseWrit
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnresolveIntegrationErrorParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UnresolveIntegrationError(w, r, id)
+		siw.Handler.UnresolveIntegrationError(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1034,6 +3103,58 @@ func (siw *ServerInterfaceWrapper) ListIntegrationHistoryRecords(w http.Response
 		return
 	}
 
+	// ------------- Optional query parameter "order_by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_by", r.URL.Query(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "order_by"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "order_by", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "dir" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dir", r.URL.Query(), &params.Dir, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "dir"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "dir", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListIntegrationHistoryRecords(w, r, params)
 	}))
@@ -1048,8 +3169,40 @@ func (siw *ServerInterfaceWrapper) ListIntegrationHistoryRecords(w http.Response
 // CreateIntegrationHistoryRecord operation middleware
 func (siw *ServerInterfaceWrapper) CreateIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateIntegrationHistoryRecordParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateIntegrationHistoryRecord(w, r)
+		siw.Handler.CreateIntegrationHistoryRecord(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1062,8 +3215,40 @@ func (siw *ServerInterfaceWrapper) CreateIntegrationHistoryRecord(w http.Respons
 // AcknowledgeIntegrationHistoryRecords operation middleware
 func (siw *ServerInterfaceWrapper) AcknowledgeIntegrationHistoryRecords(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcknowledgeIntegrationHistoryRecordsParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.AcknowledgeIntegrationHistoryRecords(w, r)
+		siw.Handler.AcknowledgeIntegrationHistoryRecords(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1076,8 +3261,40 @@ func (siw *ServerInterfaceWrapper) AcknowledgeIntegrationHistoryRecords(w http.R
 // CreateIntegrationHistoryRecordAlert operation middleware
 func (siw *ServerInterfaceWrapper) CreateIntegrationHistoryRecordAlert(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateIntegrationHistoryRecordAlertParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateIntegrationHistoryRecordAlert(w, r)
+		siw.Handler.CreateIntegrationHistoryRecordAlert(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1090,8 +3307,40 @@ func (siw *ServerInterfaceWrapper) CreateIntegrationHistoryRecordAlert(w http.Re
 // CreateIntegrationHistoryRecordAlertAndMarkExported operation middleware
 func (siw *ServerInterfaceWrapper) CreateIntegrationHistoryRecordAlertAndMarkExported(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateIntegrationHistoryRecordAlertAndMarkExportedParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateIntegrationHistoryRecordAlertAndMarkExported(w, r)
+		siw.Handler.CreateIntegrationHistoryRecordAlertAndMarkExported(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1104,8 +3353,40 @@ func (siw *ServerInterfaceWrapper) CreateIntegrationHistoryRecordAlertAndMarkExp
 // MarkIntegrationHistoryRecordsExported operation middleware
 func (siw *ServerInterfaceWrapper) MarkIntegrationHistoryRecordsExported(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MarkIntegrationHistoryRecordsExportedParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.MarkIntegrationHistoryRecordsExported(w, r)
+		siw.Handler.MarkIntegrationHistoryRecordsExported(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1130,8 +3411,37 @@ func (siw *ServerInterfaceWrapper) ShowIntegrationHistoryRecord(w http.ResponseW
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ShowIntegrationHistoryRecordParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ShowIntegrationHistoryRecord(w, r, id)
+		siw.Handler.ShowIntegrationHistoryRecord(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1156,8 +3466,37 @@ func (siw *ServerInterfaceWrapper) PatchIntegrationHistoryRecord(w http.Response
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PatchIntegrationHistoryRecordParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.PatchIntegrationHistoryRecord(w, r, id)
+		siw.Handler.PatchIntegrationHistoryRecord(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1182,8 +3521,37 @@ func (siw *ServerInterfaceWrapper) UpdateIntegrationHistoryRecord(w http.Respons
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateIntegrationHistoryRecordParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UpdateIntegrationHistoryRecord(w, r, id)
+		siw.Handler.UpdateIntegrationHistoryRecord(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1208,8 +3576,37 @@ func (siw *ServerInterfaceWrapper) ResolveIntegrationHistoryRecord(w http.Respon
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResolveIntegrationHistoryRecordParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ResolveIntegrationHistoryRecord(w, r, id)
+		siw.Handler.ResolveIntegrationHistoryRecord(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1234,8 +3631,820 @@ func (siw *ServerInterfaceWrapper) UnresolveIntegrationHistoryRecord(w http.Resp
 		return
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnresolveIntegrationHistoryRecordParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UnresolveIntegrationHistoryRecord(w, r, id)
+		siw.Handler.UnresolveIntegrationHistoryRecord(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListIntegrationRuns operation middleware
+func (siw *ServerInterfaceWrapper) ListIntegrationRuns(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListIntegrationRunsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "order_by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_by", r.URL.Query(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "order_by"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "order_by", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "dir" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dir", r.URL.Query(), &params.Dir, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "dir"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "dir", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListIntegrationRuns(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateIntegrationRun operation middleware
+func (siw *ServerInterfaceWrapper) CreateIntegrationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateIntegrationRunParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateIntegrationRun(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ShowIntegrationRun operation middleware
+func (siw *ServerInterfaceWrapper) ShowIntegrationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ShowIntegrationRunParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ShowIntegrationRun(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateIntegrationRun operation middleware
+func (siw *ServerInterfaceWrapper) UpdateIntegrationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateIntegrationRunParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateIntegrationRun(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// FailIntegrationRun operation middleware
+func (siw *ServerInterfaceWrapper) FailIntegrationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params FailIntegrationRunParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.FailIntegrationRun(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PauseIntegrationRun operation middleware
+func (siw *ServerInterfaceWrapper) PauseIntegrationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PauseIntegrationRunParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PauseIntegrationRun(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PendIntegrationRun operation middleware
+func (siw *ServerInterfaceWrapper) PendIntegrationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PendIntegrationRunParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PendIntegrationRun(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RunIntegrationRun operation middleware
+func (siw *ServerInterfaceWrapper) RunIntegrationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RunIntegrationRunParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RunIntegrationRun(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SucceedIntegrationRun operation middleware
+func (siw *ServerInterfaceWrapper) SucceedIntegrationRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SucceedIntegrationRunParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SucceedIntegrationRun(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListIntegrations operation middleware
+func (siw *ServerInterfaceWrapper) ListIntegrations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListIntegrationsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "order_by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_by", r.URL.Query(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "order_by"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "order_by", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "dir" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dir", r.URL.Query(), &params.Dir, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "dir"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "dir", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListIntegrations(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateIntegration operation middleware
+func (siw *ServerInterfaceWrapper) CreateIntegration(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateIntegrationParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateIntegration(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ShowIntegration operation middleware
+func (siw *ServerInterfaceWrapper) ShowIntegration(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ShowIntegrationParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ShowIntegration(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateIntegration operation middleware
+func (siw *ServerInterfaceWrapper) UpdateIntegration(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateIntegrationParams
+
+	// ------------- Optional query parameter "return_object" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_object", r.URL.Query(), &params.ReturnObject, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "return_object"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "return_object", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "fields" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "fields", r.URL.Query(), &params.Fields, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "fields"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "fields", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateIntegration(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1384,19 +4593,56 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_history_records/{id}", wrapper.UpdateIntegrationHistoryRecord)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_history_records/{id}/resolve", wrapper.ResolveIntegrationHistoryRecord)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_history_records/{id}/unresolve", wrapper.UnresolveIntegrationHistoryRecord)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integrations", wrapper.ListIntegrations)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integrations", wrapper.CreateIntegration)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integrations/{id}", wrapper.ShowIntegration)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integrations/{id}", wrapper.UpdateIntegration)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integration_runs", wrapper.ListIntegrationRuns)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_runs", wrapper.CreateIntegrationRun)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integration_runs/{id}", wrapper.ShowIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}", wrapper.UpdateIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/run", wrapper.RunIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/pending", wrapper.PendIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/pause", wrapper.PauseIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/success", wrapper.SucceedIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/fail", wrapper.FailIntegrationRun)
 
 	return m
 }
 
 type BadRequestJSONResponse Errors
 
+type ForbiddenJSONResponse Errors
+
 type IntegrationErrorJSONResponse IntegrationError
 
 type IntegrationHistoryRecordJSONResponse IntegrationHistoryRecord
 
+type IntegrationResourceJSONResponse IntegrationResource
+
+type IntegrationRunResourceJSONResponse IntegrationRunResource
+
 type NotFoundJSONResponse Errors
 
 type TooLargeJSONResponse Errors
+
+type TooManyRequestsResponseHeaders struct {
+	RetryAfter *int
+}
+type TooManyRequestsJSONResponse struct {
+	Body Errors
+
+	Headers TooManyRequestsResponseHeaders
+}
+
+type UnauthorizedResponseHeaders struct {
+	WWWAuthenticate *string
+}
+type UnauthorizedJSONResponse struct {
+	Body Errors
+
+	Headers UnauthorizedResponseHeaders
+}
 
 type UnsupportedMediaTypeJSONResponse Errors
 
@@ -1436,8 +4682,57 @@ func (response ListIntegrationErrors400JSONResponse) VisitListIntegrationErrorsR
 	return err
 }
 
+type ListIntegrationErrors401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListIntegrationErrors401JSONResponse) VisitListIntegrationErrorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationErrors403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListIntegrationErrors403JSONResponse) VisitListIntegrationErrorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationErrors429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListIntegrationErrors429JSONResponse) VisitListIntegrationErrorsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationErrorRequestObject struct {
-	Body *CreateIntegrationErrorJSONRequestBody
+	Params CreateIntegrationErrorParams
+	Body   *CreateIntegrationErrorJSONRequestBody
 }
 
 type CreateIntegrationErrorResponseObject interface {
@@ -1472,6 +4767,37 @@ func (response CreateIntegrationError400JSONResponse) VisitCreateIntegrationErro
 	return err
 }
 
+type CreateIntegrationError401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateIntegrationError401JSONResponse) VisitCreateIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationError403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateIntegrationError403JSONResponse) VisitCreateIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationError413JSONResponse struct{ TooLargeJSONResponse }
 
 func (response CreateIntegrationError413JSONResponse) VisitCreateIntegrationErrorResponse(w http.ResponseWriter) error {
@@ -1502,8 +4828,26 @@ func (response CreateIntegrationError415JSONResponse) VisitCreateIntegrationErro
 	return err
 }
 
+type CreateIntegrationError429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateIntegrationError429JSONResponse) VisitCreateIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationErrorAlertRequestObject struct {
-	Body *CreateIntegrationErrorAlertJSONRequestBody
+	Params CreateIntegrationErrorAlertParams
+	Body   *CreateIntegrationErrorAlertJSONRequestBody
 }
 
 type CreateIntegrationErrorAlertResponseObject interface {
@@ -1538,6 +4882,37 @@ func (response CreateIntegrationErrorAlert400JSONResponse) VisitCreateIntegratio
 	return err
 }
 
+type CreateIntegrationErrorAlert401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateIntegrationErrorAlert401JSONResponse) VisitCreateIntegrationErrorAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationErrorAlert403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateIntegrationErrorAlert403JSONResponse) VisitCreateIntegrationErrorAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationErrorAlert413JSONResponse struct{ TooLargeJSONResponse }
 
 func (response CreateIntegrationErrorAlert413JSONResponse) VisitCreateIntegrationErrorAlertResponse(w http.ResponseWriter) error {
@@ -1568,8 +4943,26 @@ func (response CreateIntegrationErrorAlert415JSONResponse) VisitCreateIntegratio
 	return err
 }
 
+type CreateIntegrationErrorAlert429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateIntegrationErrorAlert429JSONResponse) VisitCreateIntegrationErrorAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ShowIntegrationErrorRequestObject struct {
-	Id Id `json:"id"`
+	Id     Id `json:"id"`
+	Params ShowIntegrationErrorParams
 }
 
 type ShowIntegrationErrorResponseObject interface {
@@ -1604,6 +4997,37 @@ func (response ShowIntegrationError400JSONResponse) VisitShowIntegrationErrorRes
 	return err
 }
 
+type ShowIntegrationError401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowIntegrationError401JSONResponse) VisitShowIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegrationError403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowIntegrationError403JSONResponse) VisitShowIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ShowIntegrationError404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response ShowIntegrationError404JSONResponse) VisitShowIntegrationErrorResponse(w http.ResponseWriter) error {
@@ -1618,9 +5042,27 @@ func (response ShowIntegrationError404JSONResponse) VisitShowIntegrationErrorRes
 	return err
 }
 
+type ShowIntegrationError429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowIntegrationError429JSONResponse) VisitShowIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PatchIntegrationErrorRequestObject struct {
-	Id   Id `json:"id"`
-	Body *PatchIntegrationErrorJSONRequestBody
+	Id     Id `json:"id"`
+	Params PatchIntegrationErrorParams
+	Body   *PatchIntegrationErrorJSONRequestBody
 }
 
 type PatchIntegrationErrorResponseObject interface {
@@ -1651,6 +5093,37 @@ func (response PatchIntegrationError400JSONResponse) VisitPatchIntegrationErrorR
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchIntegrationError401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PatchIntegrationError401JSONResponse) VisitPatchIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchIntegrationError403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PatchIntegrationError403JSONResponse) VisitPatchIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1699,9 +5172,27 @@ func (response PatchIntegrationError415JSONResponse) VisitPatchIntegrationErrorR
 	return err
 }
 
+type PatchIntegrationError429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response PatchIntegrationError429JSONResponse) VisitPatchIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateIntegrationErrorRequestObject struct {
-	Id   Id `json:"id"`
-	Body *UpdateIntegrationErrorJSONRequestBody
+	Id     Id `json:"id"`
+	Params UpdateIntegrationErrorParams
+	Body   *UpdateIntegrationErrorJSONRequestBody
 }
 
 type UpdateIntegrationErrorResponseObject interface {
@@ -1732,6 +5223,37 @@ func (response UpdateIntegrationError400JSONResponse) VisitUpdateIntegrationErro
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationError401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateIntegrationError401JSONResponse) VisitUpdateIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationError403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateIntegrationError403JSONResponse) VisitUpdateIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1780,8 +5302,26 @@ func (response UpdateIntegrationError415JSONResponse) VisitUpdateIntegrationErro
 	return err
 }
 
+type UpdateIntegrationError429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateIntegrationError429JSONResponse) VisitUpdateIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResolveIntegrationErrorRequestObject struct {
-	Id Id `json:"id"`
+	Id     Id `json:"id"`
+	Params ResolveIntegrationErrorParams
 }
 
 type ResolveIntegrationErrorResponseObject interface {
@@ -1816,6 +5356,37 @@ func (response ResolveIntegrationError400JSONResponse) VisitResolveIntegrationEr
 	return err
 }
 
+type ResolveIntegrationError401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ResolveIntegrationError401JSONResponse) VisitResolveIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveIntegrationError403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ResolveIntegrationError403JSONResponse) VisitResolveIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResolveIntegrationError404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response ResolveIntegrationError404JSONResponse) VisitResolveIntegrationErrorResponse(w http.ResponseWriter) error {
@@ -1830,8 +5401,26 @@ func (response ResolveIntegrationError404JSONResponse) VisitResolveIntegrationEr
 	return err
 }
 
+type ResolveIntegrationError429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ResolveIntegrationError429JSONResponse) VisitResolveIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnresolveIntegrationErrorRequestObject struct {
-	Id Id `json:"id"`
+	Id     Id `json:"id"`
+	Params UnresolveIntegrationErrorParams
 }
 
 type UnresolveIntegrationErrorResponseObject interface {
@@ -1866,6 +5455,37 @@ func (response UnresolveIntegrationError400JSONResponse) VisitUnresolveIntegrati
 	return err
 }
 
+type UnresolveIntegrationError401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnresolveIntegrationError401JSONResponse) VisitUnresolveIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnresolveIntegrationError403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnresolveIntegrationError403JSONResponse) VisitUnresolveIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnresolveIntegrationError404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response UnresolveIntegrationError404JSONResponse) VisitUnresolveIntegrationErrorResponse(w http.ResponseWriter) error {
@@ -1876,6 +5496,23 @@ func (response UnresolveIntegrationError404JSONResponse) VisitUnresolveIntegrati
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnresolveIntegrationError429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UnresolveIntegrationError429JSONResponse) VisitUnresolveIntegrationErrorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1916,8 +5553,57 @@ func (response ListIntegrationHistoryRecords400JSONResponse) VisitListIntegratio
 	return err
 }
 
+type ListIntegrationHistoryRecords401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListIntegrationHistoryRecords401JSONResponse) VisitListIntegrationHistoryRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationHistoryRecords403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListIntegrationHistoryRecords403JSONResponse) VisitListIntegrationHistoryRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationHistoryRecords429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListIntegrationHistoryRecords429JSONResponse) VisitListIntegrationHistoryRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationHistoryRecordRequestObject struct {
-	Body *CreateIntegrationHistoryRecordJSONRequestBody
+	Params CreateIntegrationHistoryRecordParams
+	Body   *CreateIntegrationHistoryRecordJSONRequestBody
 }
 
 type CreateIntegrationHistoryRecordResponseObject interface {
@@ -1954,6 +5640,37 @@ func (response CreateIntegrationHistoryRecord400JSONResponse) VisitCreateIntegra
 	return err
 }
 
+type CreateIntegrationHistoryRecord401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateIntegrationHistoryRecord401JSONResponse) VisitCreateIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationHistoryRecord403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateIntegrationHistoryRecord403JSONResponse) VisitCreateIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationHistoryRecord413JSONResponse struct{ TooLargeJSONResponse }
 
 func (response CreateIntegrationHistoryRecord413JSONResponse) VisitCreateIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
@@ -1984,8 +5701,26 @@ func (response CreateIntegrationHistoryRecord415JSONResponse) VisitCreateIntegra
 	return err
 }
 
+type CreateIntegrationHistoryRecord429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateIntegrationHistoryRecord429JSONResponse) VisitCreateIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AcknowledgeIntegrationHistoryRecordsRequestObject struct {
-	Body *AcknowledgeIntegrationHistoryRecordsJSONRequestBody
+	Params AcknowledgeIntegrationHistoryRecordsParams
+	Body   *AcknowledgeIntegrationHistoryRecordsJSONRequestBody
 }
 
 type AcknowledgeIntegrationHistoryRecordsResponseObject interface {
@@ -2016,6 +5751,37 @@ func (response AcknowledgeIntegrationHistoryRecords400JSONResponse) VisitAcknowl
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeIntegrationHistoryRecords401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response AcknowledgeIntegrationHistoryRecords401JSONResponse) VisitAcknowledgeIntegrationHistoryRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeIntegrationHistoryRecords403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AcknowledgeIntegrationHistoryRecords403JSONResponse) VisitAcknowledgeIntegrationHistoryRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2064,8 +5830,26 @@ func (response AcknowledgeIntegrationHistoryRecords415JSONResponse) VisitAcknowl
 	return err
 }
 
+type AcknowledgeIntegrationHistoryRecords429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AcknowledgeIntegrationHistoryRecords429JSONResponse) VisitAcknowledgeIntegrationHistoryRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationHistoryRecordAlertRequestObject struct {
-	Body *CreateIntegrationHistoryRecordAlertJSONRequestBody
+	Params CreateIntegrationHistoryRecordAlertParams
+	Body   *CreateIntegrationHistoryRecordAlertJSONRequestBody
 }
 
 type CreateIntegrationHistoryRecordAlertResponseObject interface {
@@ -2102,6 +5886,37 @@ func (response CreateIntegrationHistoryRecordAlert400JSONResponse) VisitCreateIn
 	return err
 }
 
+type CreateIntegrationHistoryRecordAlert401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateIntegrationHistoryRecordAlert401JSONResponse) VisitCreateIntegrationHistoryRecordAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationHistoryRecordAlert403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateIntegrationHistoryRecordAlert403JSONResponse) VisitCreateIntegrationHistoryRecordAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationHistoryRecordAlert413JSONResponse struct{ TooLargeJSONResponse }
 
 func (response CreateIntegrationHistoryRecordAlert413JSONResponse) VisitCreateIntegrationHistoryRecordAlertResponse(w http.ResponseWriter) error {
@@ -2132,8 +5947,26 @@ func (response CreateIntegrationHistoryRecordAlert415JSONResponse) VisitCreateIn
 	return err
 }
 
+type CreateIntegrationHistoryRecordAlert429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateIntegrationHistoryRecordAlert429JSONResponse) VisitCreateIntegrationHistoryRecordAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationHistoryRecordAlertAndMarkExportedRequestObject struct {
-	Body *CreateIntegrationHistoryRecordAlertAndMarkExportedJSONRequestBody
+	Params CreateIntegrationHistoryRecordAlertAndMarkExportedParams
+	Body   *CreateIntegrationHistoryRecordAlertAndMarkExportedJSONRequestBody
 }
 
 type CreateIntegrationHistoryRecordAlertAndMarkExportedResponseObject interface {
@@ -2170,6 +6003,37 @@ func (response CreateIntegrationHistoryRecordAlertAndMarkExported400JSONResponse
 	return err
 }
 
+type CreateIntegrationHistoryRecordAlertAndMarkExported401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateIntegrationHistoryRecordAlertAndMarkExported401JSONResponse) VisitCreateIntegrationHistoryRecordAlertAndMarkExportedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationHistoryRecordAlertAndMarkExported403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateIntegrationHistoryRecordAlertAndMarkExported403JSONResponse) VisitCreateIntegrationHistoryRecordAlertAndMarkExportedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateIntegrationHistoryRecordAlertAndMarkExported413JSONResponse struct{ TooLargeJSONResponse }
 
 func (response CreateIntegrationHistoryRecordAlertAndMarkExported413JSONResponse) VisitCreateIntegrationHistoryRecordAlertAndMarkExportedResponse(w http.ResponseWriter) error {
@@ -2200,8 +6064,26 @@ func (response CreateIntegrationHistoryRecordAlertAndMarkExported415JSONResponse
 	return err
 }
 
+type CreateIntegrationHistoryRecordAlertAndMarkExported429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateIntegrationHistoryRecordAlertAndMarkExported429JSONResponse) VisitCreateIntegrationHistoryRecordAlertAndMarkExportedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type MarkIntegrationHistoryRecordsExportedRequestObject struct {
-	Body *MarkIntegrationHistoryRecordsExportedJSONRequestBody
+	Params MarkIntegrationHistoryRecordsExportedParams
+	Body   *MarkIntegrationHistoryRecordsExportedJSONRequestBody
 }
 
 type MarkIntegrationHistoryRecordsExportedResponseObject interface {
@@ -2232,6 +6114,37 @@ func (response MarkIntegrationHistoryRecordsExported400JSONResponse) VisitMarkIn
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkIntegrationHistoryRecordsExported401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MarkIntegrationHistoryRecordsExported401JSONResponse) VisitMarkIntegrationHistoryRecordsExportedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkIntegrationHistoryRecordsExported403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MarkIntegrationHistoryRecordsExported403JSONResponse) VisitMarkIntegrationHistoryRecordsExportedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2280,8 +6193,26 @@ func (response MarkIntegrationHistoryRecordsExported415JSONResponse) VisitMarkIn
 	return err
 }
 
+type MarkIntegrationHistoryRecordsExported429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response MarkIntegrationHistoryRecordsExported429JSONResponse) VisitMarkIntegrationHistoryRecordsExportedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ShowIntegrationHistoryRecordRequestObject struct {
-	Id Id `json:"id"`
+	Id     Id `json:"id"`
+	Params ShowIntegrationHistoryRecordParams
 }
 
 type ShowIntegrationHistoryRecordResponseObject interface {
@@ -2318,6 +6249,37 @@ func (response ShowIntegrationHistoryRecord400JSONResponse) VisitShowIntegration
 	return err
 }
 
+type ShowIntegrationHistoryRecord401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowIntegrationHistoryRecord401JSONResponse) VisitShowIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegrationHistoryRecord403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowIntegrationHistoryRecord403JSONResponse) VisitShowIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ShowIntegrationHistoryRecord404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response ShowIntegrationHistoryRecord404JSONResponse) VisitShowIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
@@ -2332,9 +6294,27 @@ func (response ShowIntegrationHistoryRecord404JSONResponse) VisitShowIntegration
 	return err
 }
 
+type ShowIntegrationHistoryRecord429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowIntegrationHistoryRecord429JSONResponse) VisitShowIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PatchIntegrationHistoryRecordRequestObject struct {
-	Id   Id `json:"id"`
-	Body *PatchIntegrationHistoryRecordJSONRequestBody
+	Id     Id `json:"id"`
+	Params PatchIntegrationHistoryRecordParams
+	Body   *PatchIntegrationHistoryRecordJSONRequestBody
 }
 
 type PatchIntegrationHistoryRecordResponseObject interface {
@@ -2367,6 +6347,37 @@ func (response PatchIntegrationHistoryRecord400JSONResponse) VisitPatchIntegrati
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchIntegrationHistoryRecord401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PatchIntegrationHistoryRecord401JSONResponse) VisitPatchIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PatchIntegrationHistoryRecord403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PatchIntegrationHistoryRecord403JSONResponse) VisitPatchIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2415,9 +6426,27 @@ func (response PatchIntegrationHistoryRecord415JSONResponse) VisitPatchIntegrati
 	return err
 }
 
+type PatchIntegrationHistoryRecord429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response PatchIntegrationHistoryRecord429JSONResponse) VisitPatchIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateIntegrationHistoryRecordRequestObject struct {
-	Id   Id `json:"id"`
-	Body *UpdateIntegrationHistoryRecordJSONRequestBody
+	Id     Id `json:"id"`
+	Params UpdateIntegrationHistoryRecordParams
+	Body   *UpdateIntegrationHistoryRecordJSONRequestBody
 }
 
 type UpdateIntegrationHistoryRecordResponseObject interface {
@@ -2450,6 +6479,37 @@ func (response UpdateIntegrationHistoryRecord400JSONResponse) VisitUpdateIntegra
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationHistoryRecord401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateIntegrationHistoryRecord401JSONResponse) VisitUpdateIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationHistoryRecord403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateIntegrationHistoryRecord403JSONResponse) VisitUpdateIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2498,8 +6558,26 @@ func (response UpdateIntegrationHistoryRecord415JSONResponse) VisitUpdateIntegra
 	return err
 }
 
+type UpdateIntegrationHistoryRecord429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateIntegrationHistoryRecord429JSONResponse) VisitUpdateIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResolveIntegrationHistoryRecordRequestObject struct {
-	Id Id `json:"id"`
+	Id     Id `json:"id"`
+	Params ResolveIntegrationHistoryRecordParams
 }
 
 type ResolveIntegrationHistoryRecordResponseObject interface {
@@ -2536,6 +6614,37 @@ func (response ResolveIntegrationHistoryRecord400JSONResponse) VisitResolveInteg
 	return err
 }
 
+type ResolveIntegrationHistoryRecord401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ResolveIntegrationHistoryRecord401JSONResponse) VisitResolveIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveIntegrationHistoryRecord403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ResolveIntegrationHistoryRecord403JSONResponse) VisitResolveIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResolveIntegrationHistoryRecord404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response ResolveIntegrationHistoryRecord404JSONResponse) VisitResolveIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
@@ -2550,8 +6659,26 @@ func (response ResolveIntegrationHistoryRecord404JSONResponse) VisitResolveInteg
 	return err
 }
 
+type ResolveIntegrationHistoryRecord429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ResolveIntegrationHistoryRecord429JSONResponse) VisitResolveIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnresolveIntegrationHistoryRecordRequestObject struct {
-	Id Id `json:"id"`
+	Id     Id `json:"id"`
+	Params UnresolveIntegrationHistoryRecordParams
 }
 
 type UnresolveIntegrationHistoryRecordResponseObject interface {
@@ -2588,6 +6715,37 @@ func (response UnresolveIntegrationHistoryRecord400JSONResponse) VisitUnresolveI
 	return err
 }
 
+type UnresolveIntegrationHistoryRecord401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnresolveIntegrationHistoryRecord401JSONResponse) VisitUnresolveIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnresolveIntegrationHistoryRecord403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnresolveIntegrationHistoryRecord403JSONResponse) VisitUnresolveIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UnresolveIntegrationHistoryRecord404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response UnresolveIntegrationHistoryRecord404JSONResponse) VisitUnresolveIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
@@ -2598,6 +6756,1489 @@ func (response UnresolveIntegrationHistoryRecord404JSONResponse) VisitUnresolveI
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnresolveIntegrationHistoryRecord429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UnresolveIntegrationHistoryRecord429JSONResponse) VisitUnresolveIntegrationHistoryRecordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationRunsRequestObject struct {
+	Params ListIntegrationRunsParams
+}
+
+type ListIntegrationRunsResponseObject interface {
+	VisitListIntegrationRunsResponse(w http.ResponseWriter) error
+}
+
+type ListIntegrationRuns200JSONResponse []IntegrationRunResource
+
+func (response ListIntegrationRuns200JSONResponse) VisitListIntegrationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationRuns400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListIntegrationRuns400JSONResponse) VisitListIntegrationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationRuns401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListIntegrationRuns401JSONResponse) VisitListIntegrationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationRuns403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListIntegrationRuns403JSONResponse) VisitListIntegrationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationRuns429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListIntegrationRuns429JSONResponse) VisitListIntegrationRunsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationRunRequestObject struct {
+	Params CreateIntegrationRunParams
+	Body   *CreateIntegrationRunJSONRequestBody
+}
+
+type CreateIntegrationRunResponseObject interface {
+	VisitCreateIntegrationRunResponse(w http.ResponseWriter) error
+}
+
+type CreateIntegrationRun201JSONResponse struct {
+	IntegrationRunResourceJSONResponse
+}
+
+func (response CreateIntegrationRun201JSONResponse) VisitCreateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationRun400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateIntegrationRun400JSONResponse) VisitCreateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationRun401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateIntegrationRun401JSONResponse) VisitCreateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationRun403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateIntegrationRun403JSONResponse) VisitCreateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationRun413JSONResponse struct{ TooLargeJSONResponse }
+
+func (response CreateIntegrationRun413JSONResponse) VisitCreateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationRun415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateIntegrationRun415JSONResponse) VisitCreateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationRun429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateIntegrationRun429JSONResponse) VisitCreateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegrationRunRequestObject struct {
+	Id     Id `json:"id"`
+	Params ShowIntegrationRunParams
+}
+
+type ShowIntegrationRunResponseObject interface {
+	VisitShowIntegrationRunResponse(w http.ResponseWriter) error
+}
+
+type ShowIntegrationRun200JSONResponse struct {
+	IntegrationRunResourceJSONResponse
+}
+
+func (response ShowIntegrationRun200JSONResponse) VisitShowIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegrationRun400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ShowIntegrationRun400JSONResponse) VisitShowIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegrationRun401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowIntegrationRun401JSONResponse) VisitShowIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegrationRun403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowIntegrationRun403JSONResponse) VisitShowIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegrationRun404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ShowIntegrationRun404JSONResponse) VisitShowIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegrationRun429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowIntegrationRun429JSONResponse) VisitShowIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationRunRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateIntegrationRunParams
+	Body   *UpdateIntegrationRunJSONRequestBody
+}
+
+type UpdateIntegrationRunResponseObject interface {
+	VisitUpdateIntegrationRunResponse(w http.ResponseWriter) error
+}
+
+type UpdateIntegrationRun200JSONResponse struct {
+	IntegrationRunResourceJSONResponse
+}
+
+func (response UpdateIntegrationRun200JSONResponse) VisitUpdateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationRun400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateIntegrationRun400JSONResponse) VisitUpdateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationRun401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateIntegrationRun401JSONResponse) VisitUpdateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationRun403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateIntegrationRun403JSONResponse) VisitUpdateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationRun404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateIntegrationRun404JSONResponse) VisitUpdateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationRun413JSONResponse struct{ TooLargeJSONResponse }
+
+func (response UpdateIntegrationRun413JSONResponse) VisitUpdateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationRun415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateIntegrationRun415JSONResponse) VisitUpdateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationRun429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateIntegrationRun429JSONResponse) VisitUpdateIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FailIntegrationRunRequestObject struct {
+	Id     Id `json:"id"`
+	Params FailIntegrationRunParams
+	Body   *FailIntegrationRunJSONRequestBody
+}
+
+type FailIntegrationRunResponseObject interface {
+	VisitFailIntegrationRunResponse(w http.ResponseWriter) error
+}
+
+type FailIntegrationRun200JSONResponse struct {
+	IntegrationRunResourceJSONResponse
+}
+
+func (response FailIntegrationRun200JSONResponse) VisitFailIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FailIntegrationRun400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response FailIntegrationRun400JSONResponse) VisitFailIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FailIntegrationRun401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response FailIntegrationRun401JSONResponse) VisitFailIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FailIntegrationRun403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response FailIntegrationRun403JSONResponse) VisitFailIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FailIntegrationRun404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response FailIntegrationRun404JSONResponse) VisitFailIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FailIntegrationRun413JSONResponse struct{ TooLargeJSONResponse }
+
+func (response FailIntegrationRun413JSONResponse) VisitFailIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FailIntegrationRun415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response FailIntegrationRun415JSONResponse) VisitFailIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type FailIntegrationRun429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response FailIntegrationRun429JSONResponse) VisitFailIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PauseIntegrationRunRequestObject struct {
+	Id     Id `json:"id"`
+	Params PauseIntegrationRunParams
+}
+
+type PauseIntegrationRunResponseObject interface {
+	VisitPauseIntegrationRunResponse(w http.ResponseWriter) error
+}
+
+type PauseIntegrationRun200JSONResponse struct {
+	IntegrationRunResourceJSONResponse
+}
+
+func (response PauseIntegrationRun200JSONResponse) VisitPauseIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PauseIntegrationRun400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PauseIntegrationRun400JSONResponse) VisitPauseIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PauseIntegrationRun401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PauseIntegrationRun401JSONResponse) VisitPauseIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PauseIntegrationRun403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PauseIntegrationRun403JSONResponse) VisitPauseIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PauseIntegrationRun404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response PauseIntegrationRun404JSONResponse) VisitPauseIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PauseIntegrationRun429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response PauseIntegrationRun429JSONResponse) VisitPauseIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PendIntegrationRunRequestObject struct {
+	Id     Id `json:"id"`
+	Params PendIntegrationRunParams
+}
+
+type PendIntegrationRunResponseObject interface {
+	VisitPendIntegrationRunResponse(w http.ResponseWriter) error
+}
+
+type PendIntegrationRun200JSONResponse struct {
+	IntegrationRunResourceJSONResponse
+}
+
+func (response PendIntegrationRun200JSONResponse) VisitPendIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PendIntegrationRun400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PendIntegrationRun400JSONResponse) VisitPendIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PendIntegrationRun401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PendIntegrationRun401JSONResponse) VisitPendIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PendIntegrationRun403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PendIntegrationRun403JSONResponse) VisitPendIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PendIntegrationRun404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response PendIntegrationRun404JSONResponse) VisitPendIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PendIntegrationRun429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response PendIntegrationRun429JSONResponse) VisitPendIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunIntegrationRunRequestObject struct {
+	Id     Id `json:"id"`
+	Params RunIntegrationRunParams
+	Body   *RunIntegrationRunJSONRequestBody
+}
+
+type RunIntegrationRunResponseObject interface {
+	VisitRunIntegrationRunResponse(w http.ResponseWriter) error
+}
+
+type RunIntegrationRun200JSONResponse struct {
+	IntegrationRunResourceJSONResponse
+}
+
+func (response RunIntegrationRun200JSONResponse) VisitRunIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunIntegrationRun400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RunIntegrationRun400JSONResponse) VisitRunIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunIntegrationRun401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RunIntegrationRun401JSONResponse) VisitRunIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunIntegrationRun403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RunIntegrationRun403JSONResponse) VisitRunIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunIntegrationRun404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RunIntegrationRun404JSONResponse) VisitRunIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunIntegrationRun413JSONResponse struct{ TooLargeJSONResponse }
+
+func (response RunIntegrationRun413JSONResponse) VisitRunIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunIntegrationRun415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RunIntegrationRun415JSONResponse) VisitRunIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunIntegrationRun429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RunIntegrationRun429JSONResponse) VisitRunIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SucceedIntegrationRunRequestObject struct {
+	Id     Id `json:"id"`
+	Params SucceedIntegrationRunParams
+	Body   *SucceedIntegrationRunJSONRequestBody
+}
+
+type SucceedIntegrationRunResponseObject interface {
+	VisitSucceedIntegrationRunResponse(w http.ResponseWriter) error
+}
+
+type SucceedIntegrationRun200JSONResponse struct {
+	IntegrationRunResourceJSONResponse
+}
+
+func (response SucceedIntegrationRun200JSONResponse) VisitSucceedIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SucceedIntegrationRun400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SucceedIntegrationRun400JSONResponse) VisitSucceedIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SucceedIntegrationRun401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SucceedIntegrationRun401JSONResponse) VisitSucceedIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SucceedIntegrationRun403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SucceedIntegrationRun403JSONResponse) VisitSucceedIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SucceedIntegrationRun404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SucceedIntegrationRun404JSONResponse) VisitSucceedIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SucceedIntegrationRun413JSONResponse struct{ TooLargeJSONResponse }
+
+func (response SucceedIntegrationRun413JSONResponse) VisitSucceedIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SucceedIntegrationRun415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SucceedIntegrationRun415JSONResponse) VisitSucceedIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SucceedIntegrationRun429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response SucceedIntegrationRun429JSONResponse) VisitSucceedIntegrationRunResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrationsRequestObject struct {
+	Params ListIntegrationsParams
+}
+
+type ListIntegrationsResponseObject interface {
+	VisitListIntegrationsResponse(w http.ResponseWriter) error
+}
+
+type ListIntegrations200JSONResponse []IntegrationResource
+
+func (response ListIntegrations200JSONResponse) VisitListIntegrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListIntegrations400JSONResponse) VisitListIntegrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListIntegrations401JSONResponse) VisitListIntegrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListIntegrations403JSONResponse) VisitListIntegrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListIntegrations429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListIntegrations429JSONResponse) VisitListIntegrationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegrationRequestObject struct {
+	Params CreateIntegrationParams
+	Body   *CreateIntegrationJSONRequestBody
+}
+
+type CreateIntegrationResponseObject interface {
+	VisitCreateIntegrationResponse(w http.ResponseWriter) error
+}
+
+type CreateIntegration201JSONResponse struct {
+	IntegrationResourceJSONResponse
+}
+
+func (response CreateIntegration201JSONResponse) VisitCreateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegration400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateIntegration400JSONResponse) VisitCreateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegration401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateIntegration401JSONResponse) VisitCreateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegration403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateIntegration403JSONResponse) VisitCreateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegration413JSONResponse struct{ TooLargeJSONResponse }
+
+func (response CreateIntegration413JSONResponse) VisitCreateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegration415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateIntegration415JSONResponse) VisitCreateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateIntegration429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateIntegration429JSONResponse) VisitCreateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegrationRequestObject struct {
+	Id     Id `json:"id"`
+	Params ShowIntegrationParams
+}
+
+type ShowIntegrationResponseObject interface {
+	VisitShowIntegrationResponse(w http.ResponseWriter) error
+}
+
+type ShowIntegration200JSONResponse struct {
+	IntegrationResourceJSONResponse
+}
+
+func (response ShowIntegration200JSONResponse) VisitShowIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegration400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ShowIntegration400JSONResponse) VisitShowIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegration401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowIntegration401JSONResponse) VisitShowIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegration403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ShowIntegration403JSONResponse) VisitShowIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegration404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ShowIntegration404JSONResponse) VisitShowIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowIntegration429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowIntegration429JSONResponse) VisitShowIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegrationRequestObject struct {
+	Id     Id `json:"id"`
+	Params UpdateIntegrationParams
+	Body   *UpdateIntegrationJSONRequestBody
+}
+
+type UpdateIntegrationResponseObject interface {
+	VisitUpdateIntegrationResponse(w http.ResponseWriter) error
+}
+
+type UpdateIntegration200JSONResponse struct {
+	IntegrationResourceJSONResponse
+}
+
+func (response UpdateIntegration200JSONResponse) VisitUpdateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegration400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateIntegration400JSONResponse) VisitUpdateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegration401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateIntegration401JSONResponse) VisitUpdateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegration403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateIntegration403JSONResponse) VisitUpdateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegration404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateIntegration404JSONResponse) VisitUpdateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegration413JSONResponse struct{ TooLargeJSONResponse }
+
+func (response UpdateIntegration413JSONResponse) VisitUpdateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegration415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateIntegration415JSONResponse) VisitUpdateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateIntegration429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateIntegration429JSONResponse) VisitUpdateIntegrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2661,6 +8302,45 @@ type StrictServerInterface interface {
 	// UnresolveIntegrationHistoryRecord Mark an integration history record unresolved
 	// (PUT /api/integration_history_records/{id}/unresolve)
 	UnresolveIntegrationHistoryRecord(ctx context.Context, request UnresolveIntegrationHistoryRecordRequestObject) (UnresolveIntegrationHistoryRecordResponseObject, error)
+	// ListIntegrationRuns Query integration runs (index)
+	// (GET /api/integration_runs)
+	ListIntegrationRuns(ctx context.Context, request ListIntegrationRunsRequestObject) (ListIntegrationRunsResponseObject, error)
+	// CreateIntegrationRun Create an integration run (create)
+	// (POST /api/integration_runs)
+	CreateIntegrationRun(ctx context.Context, request CreateIntegrationRunRequestObject) (CreateIntegrationRunResponseObject, error)
+	// ShowIntegrationRun Show an integration run (show)
+	// (GET /api/integration_runs/{id})
+	ShowIntegrationRun(ctx context.Context, request ShowIntegrationRunRequestObject) (ShowIntegrationRunResponseObject, error)
+	// UpdateIntegrationRun Update an integration run (update)
+	// (PUT /api/integration_runs/{id})
+	UpdateIntegrationRun(ctx context.Context, request UpdateIntegrationRunRequestObject) (UpdateIntegrationRunResponseObject, error)
+	// FailIntegrationRun End a run as failed (fail)
+	// (PUT /api/integration_runs/{id}/fail)
+	FailIntegrationRun(ctx context.Context, request FailIntegrationRunRequestObject) (FailIntegrationRunResponseObject, error)
+	// PauseIntegrationRun Pause a run (pause)
+	// (PUT /api/integration_runs/{id}/pause)
+	PauseIntegrationRun(ctx context.Context, request PauseIntegrationRunRequestObject) (PauseIntegrationRunResponseObject, error)
+	// PendIntegrationRun Put a run back to pending (pending)
+	// (PUT /api/integration_runs/{id}/pending)
+	PendIntegrationRun(ctx context.Context, request PendIntegrationRunRequestObject) (PendIntegrationRunResponseObject, error)
+	// RunIntegrationRun Start (or resume) a run (run)
+	// (PUT /api/integration_runs/{id}/run)
+	RunIntegrationRun(ctx context.Context, request RunIntegrationRunRequestObject) (RunIntegrationRunResponseObject, error)
+	// SucceedIntegrationRun End a run successfully (success)
+	// (PUT /api/integration_runs/{id}/success)
+	SucceedIntegrationRun(ctx context.Context, request SucceedIntegrationRunRequestObject) (SucceedIntegrationRunResponseObject, error)
+	// ListIntegrations Query integrations (index)
+	// (GET /api/integrations)
+	ListIntegrations(ctx context.Context, request ListIntegrationsRequestObject) (ListIntegrationsResponseObject, error)
+	// CreateIntegration Create an integration (create)
+	// (POST /api/integrations)
+	CreateIntegration(ctx context.Context, request CreateIntegrationRequestObject) (CreateIntegrationResponseObject, error)
+	// ShowIntegration Show an integration (show)
+	// (GET /api/integrations/{id})
+	ShowIntegration(ctx context.Context, request ShowIntegrationRequestObject) (ShowIntegrationResponseObject, error)
+	// UpdateIntegration Update an integration (update)
+	// (PUT /api/integrations/{id})
+	UpdateIntegration(ctx context.Context, request UpdateIntegrationRequestObject) (UpdateIntegrationResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -2729,8 +8409,10 @@ func (sh *strictHandler) ListIntegrationErrors(w http.ResponseWriter, r *http.Re
 }
 
 // CreateIntegrationError operation middleware
-func (sh *strictHandler) CreateIntegrationError(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateIntegrationError(w http.ResponseWriter, r *http.Request, params CreateIntegrationErrorParams) {
 	var request CreateIntegrationErrorRequestObject
+
+	request.Params = params
 
 	var body CreateIntegrationErrorJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -2760,8 +8442,10 @@ func (sh *strictHandler) CreateIntegrationError(w http.ResponseWriter, r *http.R
 }
 
 // CreateIntegrationErrorAlert operation middleware
-func (sh *strictHandler) CreateIntegrationErrorAlert(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateIntegrationErrorAlert(w http.ResponseWriter, r *http.Request, params CreateIntegrationErrorAlertParams) {
 	var request CreateIntegrationErrorAlertRequestObject
+
+	request.Params = params
 
 	var body CreateIntegrationErrorAlertJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -2791,10 +8475,11 @@ func (sh *strictHandler) CreateIntegrationErrorAlert(w http.ResponseWriter, r *h
 }
 
 // ShowIntegrationError operation middleware
-func (sh *strictHandler) ShowIntegrationError(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) ShowIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params ShowIntegrationErrorParams) {
 	var request ShowIntegrationErrorRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ShowIntegrationError(ctx, request.(ShowIntegrationErrorRequestObject))
@@ -2817,10 +8502,11 @@ func (sh *strictHandler) ShowIntegrationError(w http.ResponseWriter, r *http.Req
 }
 
 // PatchIntegrationError operation middleware
-func (sh *strictHandler) PatchIntegrationError(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) PatchIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params PatchIntegrationErrorParams) {
 	var request PatchIntegrationErrorRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	var body PatchIntegrationErrorJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -2850,10 +8536,11 @@ func (sh *strictHandler) PatchIntegrationError(w http.ResponseWriter, r *http.Re
 }
 
 // UpdateIntegrationError operation middleware
-func (sh *strictHandler) UpdateIntegrationError(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) UpdateIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params UpdateIntegrationErrorParams) {
 	var request UpdateIntegrationErrorRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	var body UpdateIntegrationErrorJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -2883,10 +8570,11 @@ func (sh *strictHandler) UpdateIntegrationError(w http.ResponseWriter, r *http.R
 }
 
 // ResolveIntegrationError operation middleware
-func (sh *strictHandler) ResolveIntegrationError(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) ResolveIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params ResolveIntegrationErrorParams) {
 	var request ResolveIntegrationErrorRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ResolveIntegrationError(ctx, request.(ResolveIntegrationErrorRequestObject))
@@ -2909,10 +8597,11 @@ func (sh *strictHandler) ResolveIntegrationError(w http.ResponseWriter, r *http.
 }
 
 // UnresolveIntegrationError operation middleware
-func (sh *strictHandler) UnresolveIntegrationError(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) UnresolveIntegrationError(w http.ResponseWriter, r *http.Request, id Id, params UnresolveIntegrationErrorParams) {
 	var request UnresolveIntegrationErrorRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.UnresolveIntegrationError(ctx, request.(UnresolveIntegrationErrorRequestObject))
@@ -2961,8 +8650,10 @@ func (sh *strictHandler) ListIntegrationHistoryRecords(w http.ResponseWriter, r 
 }
 
 // CreateIntegrationHistoryRecord operation middleware
-func (sh *strictHandler) CreateIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, params CreateIntegrationHistoryRecordParams) {
 	var request CreateIntegrationHistoryRecordRequestObject
+
+	request.Params = params
 
 	var body CreateIntegrationHistoryRecordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -2992,8 +8683,10 @@ func (sh *strictHandler) CreateIntegrationHistoryRecord(w http.ResponseWriter, r
 }
 
 // AcknowledgeIntegrationHistoryRecords operation middleware
-func (sh *strictHandler) AcknowledgeIntegrationHistoryRecords(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) AcknowledgeIntegrationHistoryRecords(w http.ResponseWriter, r *http.Request, params AcknowledgeIntegrationHistoryRecordsParams) {
 	var request AcknowledgeIntegrationHistoryRecordsRequestObject
+
+	request.Params = params
 
 	var body AcknowledgeIntegrationHistoryRecordsJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -3023,8 +8716,10 @@ func (sh *strictHandler) AcknowledgeIntegrationHistoryRecords(w http.ResponseWri
 }
 
 // CreateIntegrationHistoryRecordAlert operation middleware
-func (sh *strictHandler) CreateIntegrationHistoryRecordAlert(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateIntegrationHistoryRecordAlert(w http.ResponseWriter, r *http.Request, params CreateIntegrationHistoryRecordAlertParams) {
 	var request CreateIntegrationHistoryRecordAlertRequestObject
+
+	request.Params = params
 
 	var body CreateIntegrationHistoryRecordAlertJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -3054,8 +8749,10 @@ func (sh *strictHandler) CreateIntegrationHistoryRecordAlert(w http.ResponseWrit
 }
 
 // CreateIntegrationHistoryRecordAlertAndMarkExported operation middleware
-func (sh *strictHandler) CreateIntegrationHistoryRecordAlertAndMarkExported(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateIntegrationHistoryRecordAlertAndMarkExported(w http.ResponseWriter, r *http.Request, params CreateIntegrationHistoryRecordAlertAndMarkExportedParams) {
 	var request CreateIntegrationHistoryRecordAlertAndMarkExportedRequestObject
+
+	request.Params = params
 
 	var body CreateIntegrationHistoryRecordAlertAndMarkExportedJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -3085,8 +8782,10 @@ func (sh *strictHandler) CreateIntegrationHistoryRecordAlertAndMarkExported(w ht
 }
 
 // MarkIntegrationHistoryRecordsExported operation middleware
-func (sh *strictHandler) MarkIntegrationHistoryRecordsExported(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) MarkIntegrationHistoryRecordsExported(w http.ResponseWriter, r *http.Request, params MarkIntegrationHistoryRecordsExportedParams) {
 	var request MarkIntegrationHistoryRecordsExportedRequestObject
+
+	request.Params = params
 
 	var body MarkIntegrationHistoryRecordsExportedJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -3116,10 +8815,11 @@ func (sh *strictHandler) MarkIntegrationHistoryRecordsExported(w http.ResponseWr
 }
 
 // ShowIntegrationHistoryRecord operation middleware
-func (sh *strictHandler) ShowIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) ShowIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params ShowIntegrationHistoryRecordParams) {
 	var request ShowIntegrationHistoryRecordRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ShowIntegrationHistoryRecord(ctx, request.(ShowIntegrationHistoryRecordRequestObject))
@@ -3142,10 +8842,11 @@ func (sh *strictHandler) ShowIntegrationHistoryRecord(w http.ResponseWriter, r *
 }
 
 // PatchIntegrationHistoryRecord operation middleware
-func (sh *strictHandler) PatchIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) PatchIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params PatchIntegrationHistoryRecordParams) {
 	var request PatchIntegrationHistoryRecordRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	var body PatchIntegrationHistoryRecordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -3175,10 +8876,11 @@ func (sh *strictHandler) PatchIntegrationHistoryRecord(w http.ResponseWriter, r 
 }
 
 // UpdateIntegrationHistoryRecord operation middleware
-func (sh *strictHandler) UpdateIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) UpdateIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params UpdateIntegrationHistoryRecordParams) {
 	var request UpdateIntegrationHistoryRecordRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	var body UpdateIntegrationHistoryRecordJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
@@ -3208,10 +8910,11 @@ func (sh *strictHandler) UpdateIntegrationHistoryRecord(w http.ResponseWriter, r
 }
 
 // ResolveIntegrationHistoryRecord operation middleware
-func (sh *strictHandler) ResolveIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) ResolveIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params ResolveIntegrationHistoryRecordParams) {
 	var request ResolveIntegrationHistoryRecordRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.ResolveIntegrationHistoryRecord(ctx, request.(ResolveIntegrationHistoryRecordRequestObject))
@@ -3234,10 +8937,11 @@ func (sh *strictHandler) ResolveIntegrationHistoryRecord(w http.ResponseWriter, 
 }
 
 // UnresolveIntegrationHistoryRecord operation middleware
-func (sh *strictHandler) UnresolveIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id) {
+func (sh *strictHandler) UnresolveIntegrationHistoryRecord(w http.ResponseWriter, r *http.Request, id Id, params UnresolveIntegrationHistoryRecordParams) {
 	var request UnresolveIntegrationHistoryRecordRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.UnresolveIntegrationHistoryRecord(ctx, request.(UnresolveIntegrationHistoryRecordRequestObject))
@@ -3259,109 +8963,581 @@ func (sh *strictHandler) UnresolveIntegrationHistoryRecord(w http.ResponseWriter
 	}
 }
 
+// ListIntegrationRuns operation middleware
+func (sh *strictHandler) ListIntegrationRuns(w http.ResponseWriter, r *http.Request, params ListIntegrationRunsParams) {
+	var request ListIntegrationRunsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListIntegrationRuns(ctx, request.(ListIntegrationRunsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListIntegrationRuns")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListIntegrationRunsResponseObject); ok {
+		if err := validResponse.VisitListIntegrationRunsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateIntegrationRun operation middleware
+func (sh *strictHandler) CreateIntegrationRun(w http.ResponseWriter, r *http.Request, params CreateIntegrationRunParams) {
+	var request CreateIntegrationRunRequestObject
+
+	request.Params = params
+
+	var body CreateIntegrationRunJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateIntegrationRun(ctx, request.(CreateIntegrationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateIntegrationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateIntegrationRunResponseObject); ok {
+		if err := validResponse.VisitCreateIntegrationRunResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ShowIntegrationRun operation middleware
+func (sh *strictHandler) ShowIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params ShowIntegrationRunParams) {
+	var request ShowIntegrationRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ShowIntegrationRun(ctx, request.(ShowIntegrationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ShowIntegrationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ShowIntegrationRunResponseObject); ok {
+		if err := validResponse.VisitShowIntegrationRunResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateIntegrationRun operation middleware
+func (sh *strictHandler) UpdateIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params UpdateIntegrationRunParams) {
+	var request UpdateIntegrationRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateIntegrationRunJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateIntegrationRun(ctx, request.(UpdateIntegrationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateIntegrationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateIntegrationRunResponseObject); ok {
+		if err := validResponse.VisitUpdateIntegrationRunResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// FailIntegrationRun operation middleware
+func (sh *strictHandler) FailIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params FailIntegrationRunParams) {
+	var request FailIntegrationRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body FailIntegrationRunJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.FailIntegrationRun(ctx, request.(FailIntegrationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FailIntegrationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(FailIntegrationRunResponseObject); ok {
+		if err := validResponse.VisitFailIntegrationRunResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PauseIntegrationRun operation middleware
+func (sh *strictHandler) PauseIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params PauseIntegrationRunParams) {
+	var request PauseIntegrationRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PauseIntegrationRun(ctx, request.(PauseIntegrationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PauseIntegrationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PauseIntegrationRunResponseObject); ok {
+		if err := validResponse.VisitPauseIntegrationRunResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PendIntegrationRun operation middleware
+func (sh *strictHandler) PendIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params PendIntegrationRunParams) {
+	var request PendIntegrationRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PendIntegrationRun(ctx, request.(PendIntegrationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PendIntegrationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PendIntegrationRunResponseObject); ok {
+		if err := validResponse.VisitPendIntegrationRunResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RunIntegrationRun operation middleware
+func (sh *strictHandler) RunIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params RunIntegrationRunParams) {
+	var request RunIntegrationRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body RunIntegrationRunJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RunIntegrationRun(ctx, request.(RunIntegrationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RunIntegrationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RunIntegrationRunResponseObject); ok {
+		if err := validResponse.VisitRunIntegrationRunResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SucceedIntegrationRun operation middleware
+func (sh *strictHandler) SucceedIntegrationRun(w http.ResponseWriter, r *http.Request, id Id, params SucceedIntegrationRunParams) {
+	var request SucceedIntegrationRunRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body SucceedIntegrationRunJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SucceedIntegrationRun(ctx, request.(SucceedIntegrationRunRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SucceedIntegrationRun")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SucceedIntegrationRunResponseObject); ok {
+		if err := validResponse.VisitSucceedIntegrationRunResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListIntegrations operation middleware
+func (sh *strictHandler) ListIntegrations(w http.ResponseWriter, r *http.Request, params ListIntegrationsParams) {
+	var request ListIntegrationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListIntegrations(ctx, request.(ListIntegrationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListIntegrations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListIntegrationsResponseObject); ok {
+		if err := validResponse.VisitListIntegrationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateIntegration operation middleware
+func (sh *strictHandler) CreateIntegration(w http.ResponseWriter, r *http.Request, params CreateIntegrationParams) {
+	var request CreateIntegrationRequestObject
+
+	request.Params = params
+
+	var body CreateIntegrationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateIntegration(ctx, request.(CreateIntegrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateIntegration")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateIntegrationResponseObject); ok {
+		if err := validResponse.VisitCreateIntegrationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ShowIntegration operation middleware
+func (sh *strictHandler) ShowIntegration(w http.ResponseWriter, r *http.Request, id Id, params ShowIntegrationParams) {
+	var request ShowIntegrationRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ShowIntegration(ctx, request.(ShowIntegrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ShowIntegration")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ShowIntegrationResponseObject); ok {
+		if err := validResponse.VisitShowIntegrationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateIntegration operation middleware
+func (sh *strictHandler) UpdateIntegration(w http.ResponseWriter, r *http.Request, id Id, params UpdateIntegrationParams) {
+	var request UpdateIntegrationRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateIntegrationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateIntegration(ctx, request.(UpdateIntegrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateIntegration")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateIntegrationResponseObject); ok {
+		if err := validResponse.VisitUpdateIntegrationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39cts2l/etnOH7zkSepWTKTdKtPJ2umzpbP9Mk3sRpp0+UMWESEvGYBFgAtKLJ6IL2OvbGdnAAfoqy",
-	"Jcdpm6z+SkyCwAFw8DufOProRSLLBadcK2/y0aMfSJanFP9/xjWdS6KZ4KdSCvkrSQtqXtyU/4kE1yTS",
-	"Q5JSqYd6mVNv4l3QKOEsIqnne5GkRNN4SLQ38Y6Co6fD8Xh4FFwE303GTybB0T8bba6WSEBGWOpNPFYP",
-	"PioUlf/hKBtFIvN8j8XeZOx7qZgz3tPaW/leLKIio1wPTdvH347HjUeO1DN+I1hEf6YkptLzPfpBU8lJ",
-	"ip94b07Oh2cvfx2ab+shG0PZJYipbXt59vLXV2fPTt/UbTnJ3EtgdiigH3IhtaGv0dFQFhzHHB/5nqRK",
-	"pDc09iYzkiqKD3LBldmUdx+3WlI3fPnh0BF5OgweH3mN5xlViszNq2dCaYgo11TC43EQAFNwlYromsYw",
-	"ExJyoTTj85Hne0Ue30HA6r3vKU10obyJRw3rbPVZ3eZhWWG18pu8/DNTWsjlaxoJGa/zNImuuVikNJ43",
-	"tqCX0Z8XPDIdfpmcbtiwMcO/jPVnLKWusSNSXZr1G4+Pgsvgu/GTIPjnKFI33g4npmI+VUQRVeovZr+V",
-	"7+VEkoxqKhFZzTcfvZiqSLLcLqd3kVCQyJOPFDwTRU6AxSOctTfxcqITr1pVFuMp/qNg0sxay8JMOkpo",
-	"RkzHMyEznCfj+uljz/cyxllWZEioYwikE8nzvZRlTK9TZE+IgpxKyMmcTiCmM1KkGp4EPhAeA4GUyDmV",
-	"gKfHYEZE8pzGQFybciaxoGo05eVs/iioXNbTseM3Z3AHwWI2U/QWirUAdc1yH4LhFVE0hkFoP/n+SRDC",
-	"nN1Q5dZawZOxaT4OgoPRBvLcaL30BT30rezeUKV/FDHrl6XPEApKGUo5TobkecoibHT4L2UPmWO2raTt",
-	"g0u8u8/77XKsIbY+hyzqkTOr5i79f0ln3sT7f4e1jnNo36rD7obU+1afqbbcwGZvESJ227dqDypac8pj",
-	"xudeg3xJtWQ0vv8EHGV3TqMl/h6MDVuy8G/BhyXOjo9WPQLhPsvcWrkdF/o+fFMRPSMsvSdr9BHRT7lt",
-	"char3Yhk5oN3Y//I/+b91gTWY/XRsmphx0fvRxK/tni6G2mICFbeNljD4sTkXQ8fT2Dq6RJPp57BHS40",
-	"EA4kTcWCxlbOHbf/VBOoQNiH+iD48KPQifd+tfWynFqCcU36lANcA1gQI7z+RSNN4wlkJDXinsbwjzev",
-	"XvpAIGNKMT6HclWBptQcPfPOymkxA53QKV9IwedgZu6DFgJSwec+CAmi0IrF1LTqzBVfE7giMaCUhEqx",
-	"GU35S6ETM7Kh0LAdjY3M70HR7fdRVRu5afHKhof95urqEyXC+j40mAmQspF3y8Hfcaqy+mjbufaYM6sH",
-	"Qrfb557YD5wihYvwUujnouDxg55TLtaXHBKigMXw3XffPcwBeyncPLBnnRCN2vfK9y6E+MUouVvM6SFP",
-	"+ZWIlwaAnIKtE8LxOCoqb6gEEkU01woG4wBesB8PkNS3XBW5tete0JiRC5S1fwnZBjfD7mDhqMGauOHP",
-	"LAafGAguqW13/lvCogQcVisHXS2GINKAFJUIh2EFxaEPYQ3GocGt0AByOOWDiCg6VJQrptkNPbCWCeVG",
-	"oX/X0qhbao2Fc9/LyIdfKJ/rxJscPXlSGQBKS6PTrXzvJ6fs9M/ILJf5pJxLqRrhH44JmQJyJQo9gtMP",
-	"JNI+tCkGowKpY/winEzCKccHkJAbClyAyklE1QjMUM8l5VGCBhxoSbhKjY0LSmSuGxg8E1muqQ/PRSE5",
-	"U4oW0p/y5yTShaQ+jEajgwnoRKi6Bya4wpVHAYnMaNG+XsdTp9K9kjGVlaLX/uuM31BuUOTC9Etwre3j",
-	"lnZ4+iGnXNHXFB0IRlf5o2BmKQSv2pxEkSi4efumMHyHD98q+y6OpXUDvKYZ0xeifmA4UJJI4yhRQvic",
-	"vjZKUkVEezjP987J0myX6TbPpbgh6bOEMPPmFyGui9xisO+daZo1qDnj1iy3nZwoPpl0af+VpCzGFq+L",
-	"lDriGJ9Trn8T8rq9dOdkSa5SqiaTcqEnE/fMfJkgZjWb1fNpfooLi0MVOTknS+zEza9+9kYTjUrEVvx/",
-	"WgE6iWNmz8+5FDmVGs1h56VpHwsc7JFCNcaBvF2wCQhO4Zou0REhqRKFjCgMkmWeUG6ZmfF5kRLpgyqi",
-	"BIia8nBNloQHPlASJbBgOsGjkzKlzSl0pqfzUOQNSpvCqX8uHz2maYb/WVuHjPEz+7J2YxApydK9bPZT",
-	"txBXRrfz2orxu5KQ92vtfM+J7rthp4aaZU4RTBurdGlHgDwtFISvaURZrp3iHQLh8ZSH1Xl1zy03hj4s",
-	"EKYFT5e4sm3dwIKPWW21h4ivHyLQlmwwT3MTW3yzFZictY3/HRClq7CSkh2vqLF0FGgxglccGM8LDUyj",
-	"1AVJZ9SITDqBkMVWbzBy0ugNRENKiQENTg/M8SG8NQLqjfSDYfRj867g11wsOAIYq602i0CPg2A05a+4",
-	"sbYMAebcZCK6BpWIhcLBfTc0OltDTjIa2gO0Dh5t1LIuko+3L8gjBQVnfxRWDxh5W2zGJsd1u9em93on",
-	"X3Tpcr17CNMOBm7lDOwc9NEvKYlf8XRZusg781n1YGmfqboDz52UBookTNEYrpZdHhmEhyRnh+vAGx6M",
-	"4MRwoA0ToSrtT3m47qcILTM5897whlUdSTxEBHYGv1XQ2JwbS/wYiAIy5aVnxQd6QxGhO1/BVaEhrENV",
-	"4WFYx0VwZJIuyFJBLqmiXPcJzT4X4e3WxZohsGqH1LocYR2XMZBCC4OYEUnTpVlty3uD33///ffhixfD",
-	"n366+PnnyYsXkzdv/g3/c9BiSjOvoWYZ9e5klm74jqTpqxm6tm+bF0qX1fs+aCoUlbBIhNvvuKH/j9bI",
-	"KYc32kxGdSJ6DuLPYtG0IRZEVV0Pyo8v7ccHW532lh+370yWB33NlIkEj6jkZuTy2SWLD3oBYR0EqnEl",
-	"vWHKAX+fzWnf2tGJroevBy3b7Dx06XztG9i+u21Y22LHVd7mnLR0vFXHb94Lm9XmlKal9SOUH4JaKk0z",
-	"GDR6Ori3LHhr5UnJF5RrNmNUjuAN1eZ01h6M3v3YcAQb+9MJBWzp29occ+5bMvMWiFIiYqSS1rhm6O1b",
-	"s6pNT8roD1OPiwxi00OUMCqnPH7EuP6f/3bjTj1rsi+YtF8ZNG2YMSm7pg6WhU6oLCHZyfw7N2Q9ALId",
-	"SDVW6nXBN8BVU4bJgsPAqk1GdByjysKNhAnXo4FGrjWWTBu90sghEiuYViaOD4xPPR+lT2kKmj6bw84L",
-	"FtMS1MCZK7g7hoqOzecG90GJWrVyoynglJkVPoZFQjlcCZ2gsFTOD7OErFB6yslcUmqXfyGZpi1A7gt8",
-	"9vGTU7Lqk9hZynuoSXXGw9qAsqBg0Bd0wpRTRlBdsF+M4BlaMLE11q6W5RvUIwru/hptPo1XQqSUcK8b",
-	"pumG4t2rctIdwDGQgEFQc3AkzVMSUVVZ5RiKL+3qbVkX8a0c11utm9zbYrpzc1lbcyssbGaXdHs30Le7",
-	"mnIM1tJUILjDBPtgylt4jvzdYCgFEeGQizS1J4M59LifytPOiHk4lSc1RpTr/Ha9p+MFwcyXhmLYWvre",
-	"PK3GYXm/hb5fB2p3tDQrpXvdLLSHEHUFAudvL4xNeX5y8exnyEi5rSM4xU123Uw5UyByO76VGoJTZQHK",
-	"HRcrTTHO5qJze118r4vvdfG9Lr7Xxfe6+F4X3+vie118r4s/rC5+m/68lve0i9+8FIlGe66lOHXxth5H",
-	"+pT3eNJd3PHSJXf3utShz6PuT3nYULFcxKWlDoSISlu63afc+d37VPL2FZPNqNFohyKquT0w4EKXCoSi",
-	"NH6kLJwfbAcXTRp6j8pvBow7Kmzzo9sJuKdWv7dV9rZKn60CFT5U6kNGrqma8hnmoy4SkVKYpURbjVHS",
-	"iLIbI1hvqIQ3zy/OMa8vmGB2FOPztB60g8l7U+geplBfBsqqectsM8hlRF5flg1BSMd7l4gBl4THl+0W",
-	"5q8202PicR8STboxdaatBiqUAdc6iU1cGUPIfGKZ4W74fHhb73Jv65mTi6YYKgFXRXoNLDPbbtjCMoAP",
-	"ys7IThUtBmK/ZApyKSKqFI2nvJ0bgEbPP0hOOFXUMgeonKYp8kTTVrksaQw79iF65O5tIN4pJP7GBuNv",
-	"TbNsytt2GfxdzTKj1g5L1Nhaw0Fl2EFMBTmfQdPZ2misE4L3VuPfz2rcaBm2wX/0fzsA09QHu4rF9uGZ",
-	"DffpPiVM081T3SlEA0xN+YOEaPb24N4e3NuDe3twbw/u7cG9Pbi3B/f24N4e3NuDe3vwSwwCdvZs9yig",
-	"/XADj2FJKUsa8nuH1E7m2y16/+1ycKct6cOwhxKznapJfWzeWaFHql7Dra91rRdh2nEk9x0MNP2gfaNU",
-	"pzggYGkvxMWdT9iDbM9d3Frwe7CouyAIWvTJpqYIad40PKtE7KTRZMqtKopPio1it89tsLGKXPFJl/DW",
-	"HT59jplWuaBdL2XGqo2HCmvsRPaWJt6FxSXrmXH7xvWOKkBGPrj72E+C225n+57VP9zrfjdY/1VsxNpd",
-	"OcpulcFixDeaXdHY4BvjrYt4NiehcRlvfYFczcKPG6D+kQI6NE2A2NvNW6HDjEml+9X05+YVqsOfdH3U",
-	"0XYry/ZrdP1k/UJ2ocqVbryFMGyxRV99vlLb+zqvrFAdnok7b7tWJQ+qQ2PX6ZmQFE7OzyZte8VdJnUX",
-	"9m9LjkFmK816K07LbL+T8zPMp1QwMAqugiAIkP2CYOzbhEHQiRTFPIHXp89PX5++fHY6yuKGjWQ30Ciq",
-	"p3yeMpUYfYgbC01at6jtf0GNDZGRKGGcDusCJQejKZ/yZwIvjqNhjk6MRKS2CKCztHJaViOikk6mfAin",
-	"zjtrM0GdioAUGcu+YbANevOA6hNHdGiIGMLLIk2d99aWPDFjo5t3YnCrdAcvmE5EoasqW0xBSmcazLMK",
-	"7ay8xG5/IpoaIWY7PXvzCv79aTC2mWKEg6066ZdCRtFIcEP0UTB+OhwHw+Dbi+Dp5Ml3k8dPh8G3kyBw",
-	"1P7ClLv5S+DK/IMFNRDYwKhN0iZT2evlZg9cUm2IojqEQVnk02x3Rj4YPJ1ygCfB8cZ6nwcWmizJIQzk",
-	"hjqc6LjDPN3cnFAsQgZAOdoz4VEQwLv3YWMWM5ZqKg259AOJjCGmscoEEL4ELfJhSm9oCioiKakMbhiE",
-	"P1jd/3tb98M3g4Q/lPbS94jCZqd/aPm0vm+VlAgPjqHgMZUqEtLtUVnnxjCg6dMyk4JBlSh2iUyE03S0",
-	"I7EVaY4JbAWTWFBbKCkhN9QWVjO9Nmu0QbNEGzNiUi1wB8sKAr7jRgKKpZgxl+V6aS0us44nYIsHlhlw",
-	"Qjot33WlTCeOAT5OXZGRqTeBj1NvWgTBN1FJLv5Fzat35Sun9ZVv3q9WoZkAJ5mxAnUdbYEB4bEP1jfr",
-	"5udKzJnF4UXm99SaOzg2q4MV5ZgyHbuacnBSV1ZgcWMijyujnGQlAOEqvEEdcpgRjvxexYAGZZGF+sj7",
-	"tYS1fzUEsN+SvpatSq4K/Soj0Ckys5TM1QEyTlhqqeGkBBL0mszwWhDNWtxlujVduQRCTCqtSlcg8uJ2",
-	"/efpBaaXXrlM6SsSXds3528voOAucXLUwER1C/+55MZugYpSJmtF0xnEUuSqXHs8umXHlvvS5XHtYmUK",
-	"jFyM3CnIC5kLRV0OOMbZMqZUTlN059XI3+jXlXkIX5IMDyweax0eWOQp5ol1w1CsBwuMK22WR8wgFVgC",
-	"MSaaWM05ZRF19qir6nuSkyihw6NRgI4FplNaViGqRCsMeuXwged7N1Ral783HgW2D5FTTnLmTbxvRsHo",
-	"G6OcEZ2gXrah5IN5Ne8vZKwLydWaeeHy7BEHyzOGdRj9LraP4DkCkEUuhE8jZnWUOKm4AT2VDwvJtKZo",
-	"inRqPKrG/Qvb/JGacrdJLdA1mHD0tAO5rtBaJbTPYqOrMaW7l/CU166YvcHBUTc5tCWkV/6dDV0x59X7",
-	"jq/rKAh2KpW3qy/rtCxP3HZh9VfTq/a3Z+8HuVCKXaVL4IJTW/jvsSW+j5RqkoeNMqpYha/IMiKX3sT7",
-	"L9zkvqEYj+kHw+2azBVqtOss/H7le7mwtVnbO2tjq2tr0KyOvdxMdqOA9uGG6tmrtT0c370MfXuy8/r5",
-	"3uPxN3d/UtWOxA+e3P1BbwXH9m7ZufdfMbXhWXrnjq38TYh02Iy2GXrLre0Lm2/AJ4s26RKqwDGKGhTx",
-	"3JZqtF92qjoau8K5VuJWrwsboDMf2sqJJY7pZs38PnV+ygekHMZpOVgDsgwIK2dH4CcuLGQNHgS1hjSv",
-	"tPspxxqXQlbafEPmaXJtdEVuBHWN4KiOVIvRB4L9RwWzGPbn5fOdF/wNA8tWaxWmKuYcNI/Epxytjyxe",
-	"NSR+mwPeJGLRC5XrMurP2a/g8d2fVPV+20tu5rIBoFQiFtsIlJ2EP4tRnucGFXp8ye70nb+9OHbqrDY7",
-	"qlwMUwExGo5mJHW20WjtfJ6brj+HJCtLsn85O/0XHuW3peXax1l263ybtbcNixV9cs1F73QzUxDNKwMV",
-	"KSU37iWG+BVgrWi6NDr2OtNYcvdc80VwzduLT4X2Q2ftoNZ0L/wq+iNhquFlQHegLOgIXoq62DalMY2P",
-	"Xdwf7cIFi+yNdiKz1Dn629z52nb5tcic11XOQ982u/X75C2usik++yajxdyzyz0wU9L0tWzlCyKv+/ex",
-	"Wv4YBtX/77WpnVjIVo6YdrL45/XCNPwp7idr8IryD33Zc993fzftm8txUP1u2lZel1Zu/Vfofen8uMWO",
-	"Xpjuxv8ZLpi1MW/1xXTZeQenTHtpPk056fttqU81Ote27ss3Pju3Tu7w2qzv7RaAdti4mrHZjXNSN1JV",
-	"PWCkyV4vYdygmAphEDaveoSogvgQdi6NhFOuqD7o+j+yMiyD4Ig/v8dHcJKmIGQZ4fFt/mwrtbsPtxoU",
-	"3wZfOzNx4xepvgRoqgKstYPKxXv89mLrhDKJCTcLKqlb+69e5W9wyTqQNpj2YY/c7q5Td9ju6S+tM9Hi",
-	"Kd/KX9pbS3zQ6xKdcucT3cZb2eLhh/Ba7gXJBkHSlR0P58H8dJ5fv5yz+RT8JKiCRUJ063qPDUnbxBN5",
-	"bZme00V9TsoE/LD8rxNFUx528/tDMLII4VBwCkrT/J68fMJjY5KclpPas/afwdq+5Wu/YgdgusEBtzPe",
-	"wzL5ljz9Ann2NjVqMwPDBv6d8q2UqTpuhb9p1FALXAJcJNKU2ic50cmU19lqVyJeroWwmhfVYlWOaZp2",
-	"NbeJu3TFgcV4J8qlh7iMHkzOAWbTc1xmELPuVF795p67NNF3Ps2ibtT0PuVI7jW+r0njQ59RV9Wrj9tn",
-	"BIddonrrtvYnuOceBPQfOMrXtWxvC/f1+iz+5nG/z+YseaCIzl/AE3+7yE6XB7cKDPYy458fIdzz1xfM",
-	"X5tDiPeXLH96ULF7sdnpGni/uV0RulWL1ZWDLm8edyUxXl1ekGWdJF1m+DaoYM3bKH264HrI8qsSqBtC",
-	"mO21fHgO+5NjmjCw9kjBNZVG/oKYlXxzsF1086va9b5oZwdi6rDn9rtvxsBbD3YjC5l6Ey/ROleTw8OP",
-	"jCtNeERXo8ic5kQoPYpE5vneDZEMf/nT/h67bWZ3F68FeZPqp9u7ZsrvopDlfQH3obuEt1oZNnGUdxnF",
-	"Znw3fjCxVUEb759BEATIGy53vyfMu/LXyhi5RUT2Kg2CRjnp3mHGm4bpLvHq/ep/AwAA//8=",
+	"7H3tdts4suCr4HD3nEh3KUV2kr438smZdWeS7cztfNzYmUxP6GNCJGRhTAFsALStzfqB9jn2xfagCuCH",
+	"RMmS7aSTNH8lFkGgCNR3Fao+B4mc51IwYXQw/hywKzrPMwb/fyUMO1PUcCleKCXV32lWMPvgwv8nkcLQ",
+	"xAxoxpQZmEXOgnFwzJKZ4AnNgjBIFKOGpQNqgnGwP9r/abC3N9gfHY+ejveejEf7/6yNmSwAgDnlWTAO",
+	"eLX4sNBM/U8H2TCR8yAMeBqM98Igk2dctIwOrsMglUkxZ8IM7NjH/763V/vJgfpKXEiesF8YTZkKwoBd",
+	"GaYEzeCV4Ojw3eDVm78P7LvVkrWlcAtShmNPX735+9tXz18cVWMFnbuHhONShF3lUhkLX22igSoErLm3",
+	"HwaKaZldsDQYT2mmGfyQS6HtoXz6vNWWuuX9iwMH5IvB6PF+UPt9zrSmZ/bRc6kNSZgwTJHHe6MR4ZpM",
+	"Mpmcs5RMpSK51IaLs2EQBkWe3gDA9UkYaENNoYNxwCzqbPVaNeZ+UeH6Oqzj8i9cG6kW71kiVbqK0zQ5",
+	"F/IyY+lZ7QhaEf1lIRI74feJ6RYNa1/4h6H+lGfMDXZA6lO7f3t7+6PT0dO9J6PRP4eJvgh2oJgS+XSR",
+	"JEzrPxj9rsMgp4rOmWEKOGvKFfzDdKJ4jvsZHM8YSbligFNETkksVcrU6WQRkx4Vqf3J2DFsSovMkJin",
+	"MYEh/SFsTjAOfi+YWgTl7tt1wkAnMzanuCC8GowDqhOLBaKYB+NP7i8LTnASBg5ltFFcnAUW+ilnWapX",
+	"QT4kfzt6+4ZQpeiCCDrn4gxAZBmzyKeJkUQxUygREl0kM0J1JOJPUcDTKAgjd05REH6O6hsXBeNPEaBX",
+	"FJxcn8RjQglCYxdhmlBiZD7I2AXL/FohoSIScvIvlhg/ShCqtUw4TErsFlrgMq6N3UtudAugQ2LPgQp9",
+	"yVQkZjJLNWFXNDHZgpiZ1LWP69nZcHMfaKLY7wVXLMX5U8k0EdIQmufZoj8kbwAkM2ORsOhaqIRVg2b0",
+	"ghGqGOFnQiqWhoRqkmQclmFXuf0mOSXPZZHTA0IJMCtiZtRYPi2kiQRub/08uHafwVJyyc2MPB6NhiTG",
+	"s4zJJReayAumSIxffoqb9yzjc25YGkfC7lisZzTL5GU8jMQaLHPYUUe0ORe/MnFmZsF4vw2hLNG04b8C",
+	"pvxA46cSnpaYnVMzq5bkKYgx3PFgbFTB6stPpZoDoXNhfnochBYePre4vldCA/gG9BkG8MmrEKGI0CRn",
+	"iuT0jI1L2nsyCgGfKMmoOmPKnQjXJKF5zlJC3Rj/Jfao1+8grr+0gZsAltOpZhsgNpLoc56HZDSYUM1S",
+	"0ovxlWdPRjE54xdMu73W5MmeHb43Gq1lI261VvhG7fA5ztV+yhXx6oRmVHmSsnDAmxWdThakN1vkM2aR",
+	"VZFCpEzpRCqm+yHhIhJ5RhMG3JKn8UH5UYDw7PeCZng0mmhjaULU2CYeYf0NWRgkUQ9QIueMTLnSZkgO",
+	"RQUnoGorFbdS3dqDL/dpDfHstREPkutboNb/gvlWdvkXeUnmliPIKWE0mbmvrLO52NP5GD4Ht0Vki2FF",
+	"8mPPrxxRystyC3TotpgCV6+4bC+uMfI4JHGl9MRhJOJKxtqHpWob94liaZEwgNGyZgvQkHx0p8JNCGBe",
+	"zmTm2cSQHEbCfYVFDge223+SMWrR3L5dsfmSY5M5VecV1x4Tbghw+0hU7L7G7Kl2qvD6w2yw0caJejnr",
+	"gLXPENZ2cVs/4I+KG7b5gC2cyYyKM5aunPOYxEIKFrtNcTtA54yg7MVTtKKTzXOzIBOZLsIKN0hDBFh2",
+	"JgWxn82ZvuFw7rBNFuIg3G63rlEOMG1+lilvN1yfAwp6g5UJYJxWMPMEBj38l0aN1ml2W5m2925e3qxc",
+	"bzYaazbilzD8Woy66/rh/XfFpsE4+G8PK4fCQ3yqHy4fSHVulfxuGmkw7APwit3OrTyDEtacidTiSg18",
+	"xYziLL39BzjIbvyMhq15b2jYMDy/CTy0IxEVr1usr9tsc2Pndtzo2+BNCfSU8uyWqNEGRDvkOOQV2lTb",
+	"A8ntC5/2wv3w0cnWAFZrtcFy3eAdn4Ofafoe+eluoAFHgBnqqIF8YvypBY/HJAqM56dR4AwZMNosr2cp",
+	"Km4HzT/1mJRMOCQVIYTkZ2lmwcn11tvyAgGGPWkzRGAPyCW1OoKVVFZHmNPMmhYsBTsrJJTMudbWLi2t",
+	"v8ocdTYBCuhIXCppreNFzkJipCSZFGehVVtkYTRPGUjQ5rfCY0omNAWZuyClF2EYiTfSzOzKFkKLdgxE",
+	"7nUYvJRqwtOUidseIC3MTCr+vx0P+BQYec4EyWhyrolOZM6I1cCHdVfHJagp97b9FBgHwYW5tvvBUzIp",
+	"jIMC9TgLif2fzBmCQQRjqT6AH52Ic74AboZBi4TZfot0uUfrvswPfNjuN7++o7Rc3aTa/hOAbPkTmzx0",
+	"t09V5UvbfmuLX/X6njj/5m+f4Qte8VzahPfOTtvi+3cGtZz7ZihXwCq+LGTFLsARVSCAb6R5KQuR3ivv",
+	"F3IVVcmMasJT8vTp0/vhGm+kt33szOgaQ1w4lvJXqs7ub5u3kxzWkrKsyzmIzIwKZFtMXTAFHC43mvT2",
+	"RuQ1/7nvQX1NxcIJYP0VIH5PDSPO0Bo7XxUIIU32n/hvQQ+YZokUzqlByaRQ6EbdH4XwGN2Vw0h8pNyQ",
+	"+D0zajE4nBqmYveqc4DNQA2Fj6sNWjVxj/Ala8te2iknbCoVMnzBrowHbri938x+/gfhxRtL701AcoEC",
+	"qi62xoRd5aBo3Rd+J4qlTBhOM9QMan8jwlPFQIcCYMaVdhJWiktojboz8JdEwgHYANvpHBk7o8mCxP8Y",
+	"PH/74d3h4PDdq8F/vvgtJj3FpoVmKdFcJIy8f/Skv3KsHz9+HBwWZmaBS2ib+yL+mVHFFFGMZvNnUZBY",
+	"xIuC2HmVYtjrZ5Hf2FMALQpicjljAtz/VjEA1cciXQMFVjwEcOq6yDHi9ZqlnB7DmD+EH9gDipcXi4c1",
+	"WQl7+BwV5kOrL3tom5N/nPFkRpxirb0jqM5pLT6Awm1pOy715jgkcaU5x/bAY6s9x5HoJVSzgWZCc8Mv",
+	"mDta75epuz8aNijq3mEwp1el2//JkxVnTRj81ce31n3OJV0sf8YDTVJqKJlarjSsgWPkKeBNEAZTJefu",
+	"j5O2ZZ1B3L6R4JJe5KwMsLnRzs0LQoVrQieyMEPy4oomJiTNjSLWTHaKZzwex5GAH9AlLCTROU2YxtjS",
+	"S8VEMoOAAjGKCp1RY+lJzt00pPdcznPDQvJSFkpwrVmhwki8pIkpFAvJcDjsj100ys/ApdAlA0DhwtLm",
+	"8b1wZv9blTJVOgOaf70SF0xYberYzkvxrMIVD8KLq5wJzd4ziOhae/b3gtutkKIcc5gkshD26VFh0R1+",
+	"/KDxWZoqjMu+Z3NujmX1g0V8RcEz+OIK3ZpWSFVANJcLwuAdXdjjstPmuZIXNHs+o9w++VXK8yJHXTQM",
+	"Xhk2r0HzSmCYCCc51GI8Xob975b5OH0qYw44Ls6YMB+lOm9u3Tu6oJOM6fHYb/R47H6zb85AB6kPq76n",
+	"/ipsLCxV5PQdXcAk7vuq344MNWBobkV2LyrRlaYcyfadsmaTAZepC5s3yQIWe6AxpIhKG27YmEjByDlb",
+	"gNwv4yAuToPIzMVZkVFVD/uu6IZxP8T4AfD8emjW2W5OYchrkDbEcOu3fA64YXPdIgkgDPgKH1bqAQRL",
+	"3cP6PNUI56luOk8+eUBOVsaFgTNhbmY7FatZ5Ax4eG2XTnEFkmeFtgpVwnhunG4InvlIxCW9ut8RG60c",
+	"BXYqhYtjNG0kZD52t3XHIn58FgH+xhry1A+xgTdbMZNXTQfxDhxl2eqkHh0nLJPizGqgQ/JWEC5yiCqB",
+	"1CWKTZkVmWzsY7cktnLSqivUkIxRyzQE61vyoaKxAqjF7Moi+oF9VohzIS8FMDBeefbqkdq3gsjC5BgJ",
+	"JnOZnBM9s/aQXTx0S2NcTNA5c3kRq8yjybXQjf5584Y80KQQ/PcC9QCr6tx4GOsSKZqz1rMpdsqN8EG7",
+	"m5ew40jP7ZxlO/02+BWj6VuRLXzKxmrsc4WX1tDN6cQ7Yt2RnDN73ivasdWM9ZhggPoU/rTmBJqcEFT1",
+	"uvWlVbUiEa96sWMypyaZYWpPlb7So/5lZ9CAfk3OmNGEXTC1wNX76MclXBAvbfNiknE9qzzJ3p1pEfGc",
+	"sRxWmhMtnc0HXwGan5xopi4sl2iTm22RpM12zYoJch36pLg2fHALPNCEDewoQpFht+FBLcXhUQtWr0e6",
+	"ahE7ZgsSWRbaAH9rQufJZuQr/cU7oN6h93Ypyq3NPFksM6he/JDm/OGq1I/7Q3Jo2R+iJwbm16Agr2Wf",
+	"+Sw3S2kDEP9VCkOVYHZAqCYUUtEg9BM6rFx5C3zu9RyOh/UMDmDQ2SVdaJIrptH/84Uwr55gu4wZGFlN",
+	"CS2MtOI6oVm2sLuNjK/322+//TZ4/Xrw178e//LL+PXr8dHR/4D/9Bsc0X7XwPA5C27kVMvJvDTL3k4h",
+	"9r7pu0C1uT5pk4uFZsryGXfeaY2fDFfA8ctbVXrOzEym7RkiNQP2kupy6p5/+RRf7m8lahqB5jba9FJm",
+	"xY5OpEiYEnZl/9spT/ut0mhVApXrKnbBdavvAP0s+BRXp6ZavlrUj9l5aR8dblvYJdJsWBZH7LjL29BJ",
+	"w8C4Xgrst8rs8nC8XwOd0v5FohfasDnp1Wbq31oR+YDKjMcLJgyfcqaG5IhBZl/lDm89jzUkWDufpVyF",
+	"LWMj6zPQ27bMPi0z3LyqCHsGIbcVl46PN5IoEHJOUjtDMuNMRSJ9wIX5f/+3zHJGyX7JFb5luWnNhs74",
+	"OXNsWZoZK7MkncJ544GsZmhsx6SaUaQ17GopeER6qLNb0XEA+rKwEiZeTVeycq22ZcaqK1YO0VSTqBTV",
+	"kNsZhCB9vGZk56wve1bwlHmmRpytDKdjoVhyOLjFQ9SbnDrlVtNEMG53+ADdyxNpZiAstXMCLsi80CYS",
+	"9Ewxp1tBvLvBkNsys9rwyWn4FSWuxOF21tGr+w8rC6qCEct9iZlx7ZQRUBfwjSF57hIHQehPFv4J6BGF",
+	"cH8N11PjRMqMUREs55Es5yW7R/6jlxiOZQmQpWUJRzFI6tWlSwjykr1TZ+vQrOVvft3getXfsy1Pdz5W",
+	"dHRsxQvrd01Wo1rmFmrKgUvwhPxL5An4QyQa/Bzwu4ZQmiRUkFxmGVIGd9zjdipP837M/ak8mbXg3eSb",
+	"9Z4lbR6uAdQUw8bWtyr5NWLZRt+vMsl2dHOUSveqTwKJEI038u7DMZGKvDs8fv4LmVN/rEPyAg7ZTRMJ",
+	"ronMcX2UGlIwDH55ckFpColALn2o08U7XbzTxTtdvNPFO12808U7XbzTxTtd/H518U3680ry8S5+cy8S",
+	"rfZcSXF25a+5rTjSI9HiSXdB71N3xbPVpU7aPOphJOKaiuXCfQ11IAautKXbPRLO796mkjcLTqznGrVx",
+	"IKLqx0N6AsNIKMZZ+kAjO+9vxy7qMLSSykfLjJdU2PpLmwG4pVbf2SqdrdJmq5CSP5Tqw5yeMx2JKSSv",
+	"4j3UaUYNaoyKJYxfWMF6wRQ5enn8DpLER2NIzePiLKsWXeLJnSl0C1OoLf3pul5zZj2Tm1N1fuoHuiTn",
+	"Mjp/SkV62hxh/2oifRlRX+ZE4+WEDm5QA5XaMtcqg3I5jn4z+7x/W++0s/Us5YIpBkrApMjOCZ/bY7do",
+	"gQgQEo1fhJ/qksPhTa5JrmTCtGZpJJqJKWD0/I3mVDDNEDmIzlmWAU7UbZVTD2O8ZB+CR+7WBuKNQuIb",
+	"Nhg/1s2ySDTtMvKtmmVWrR14rrG1hgPKsGMxJcv5AprO1kZjlY3eWY3fntW41jJsMv/hnzsAU9cHlxWL",
+	"7cMzay783yVMs5wkvVOIhnAdiXsJ0XT2YGcPdvZgZw929mBnD3b2YGcPdvZgZw929mBnD36PQcClM9s9",
+	"CogvrsExqK+LoAG+L4G6lPm2Qe/fLAd3OpI2HnZfYnaprGMbmi/tENSldnu49Z3C1SqRO67kS2/1DLsy",
+	"oVWqM1gQC80AX9yZwu7leG7E1qog0263vDZf6dJxvwUft7wRaseNm4FmlIc33KvbW29B6+3WdZcfe5ox",
+	"snoLs3//HN7f72xh7V+Jer+GMd4oCtZikTemWdVKqFlRgaC4eBtRpfVyKxuTF8uB1noR6QCJurTuVj/t",
+	"nGNHAmeoOObrdF2Rkt7R4buQvFU0yVzFkns3X+5sq2xlvNbw0xuuu9yJvi/S3Yk/rlU8vgNVYzN57Op/",
+	"TpkvPH2yHe//Ehn/6EgW7jNrPmQoblom9ncyopMRnYzoZEQnI+4sIzZy+kLcwhB1NWh8aZBll1nNUVQv",
+	"ZvOqdKSNa0MigQ5n+KVY61xrCw6ubZxT3KnOy6pYPblxE5/LwjUN3FFSQt0kqOxjvx3bXYFMpEotVoWg",
+	"y94dlO7bNd0wqFhAEw8q0ozdsAWjNqo30tBs4JbbsIjvGOOP75JnmVt251VvxtXbGqUA2qou0pImrQqw",
+	"UMlb4WRQ2EDHGELbDQ4Frl0oq3RQ7oI2VBlNYtduoRV7fyAJ7dzOK5LZCkaAc4NDuRBW/LGU9FyHBCIV",
+	"mVKe9e/X7/TFhOKOQZ6dKVjfgYoBD7c5AmjrRBQVt9/0yuG8HZK9L8QRvrKKaWsFdOXJhw4BGJhsxb3b",
+	"MjDcbH2Lzf7TaBzt5L6bNVonoBJ3TrYWAPeU5ITaym0N0o6Bdwy8Y+AdA/9xGPgm7tteuNdnxDWKelz5",
+	"reEG65XXK5VPM2ogdSQIA5pz8EyqXCpq2GmiWMrNaUJV6odA+fkwuJpnrdXMG82jdi2/mupm8Bnb5KIR",
+	"BlXpGViuLYZns7byjvkWc3rlKi8/GW2qwxwG6P1wj9ulbLvUrGhzg4WMBD8sL7Jr7GMDWS4kdtx8WmTu",
+	"yic2A3PJPtMiyyDByPfcLWt1wlXfZMaSc+1qrxNLpq5n8YwpVl4QhXyzQqMXVDMy5ResWYO56lenCiHw",
+	"fzktNHZCLCG0JIetytpwBGhkV4sR5YylIYiss/mEpVbKcdEoAYlbUysDuYotG8qE2um3qhG68k3A79v9",
+	"ai9BFGxZEnR91VwH20Y3SnsuUTtYv9JdoHItxDcABiN2L3oKeinOftJW1VyzpFDcLI4sg8UDxP4fhzn/",
+	"T9bSXtZTj+sScvjuFTlnC0ifFezS/l+X/UEeh6Soum9UbUOG5L3rJHLJzSwSj0d7RNOFJRgt7TsZ9CSp",
+	"dczBtjTcQF9KmaXNy/U9T10PdCTiwQCGD2jOB+dsEfcPkM9hXwQoXn+mqCjL8UIzsVrP0pkv2e2ali71",
+	"QanwgOIWXYeBpIWZ7a9u1tvDwszI/nDkWuTU+7YMSfzu7dExeYgvP4S+JrHvsWNxD26pR6IXA7indtVn",
+	"OM9pbR4oTI2/uirV+IdmiWImDrEBxUCznFqhk0Yihi+O+9DvBYodwxsPdKOtDNXkl+Pjd+RnqnkSlk1k",
+	"Y+wYc+rA7VHyt4/H/TASMfxyihfk4wk0ebHgYKcZfcrt6P/46dHTp74nkNUwXFftvus2C4Bh5IhwEwmq",
+	"SXxYb7kzJq59TFSMRo8SbA5j/2tfe88oBJx6XKTsKgTO3sfGcFA+d6lxnVUI4oNGqqaThnF7k7t4SN7I",
+	"qldOJMDBhv1/MBEV3GRSsNAKisejvYOqYU3VY9q1r4MRj3zv/LIkhMV0sLfgUJ5XJ4JdaWTu44MtXwPM",
+	"KWVXsJsg19qyJp1RqVEXaWvmNw68N9CZiXY+V7wad2jjvKDOnjPxQWXBOGggeMPtiVQDzXO4mMobYybV",
+	"En59ZNfPpWKWE42bCbuumrJrl7CpOgTIPJ/Xjvlkns9ZBpdTq931tEUkMhqNYDtGo70QK+YQM1OyOJuR",
+	"9y9evnj/4s3zF8N5WksSRjliz/uFOLNag91KQS5BObCjcP5Lplgk5jSZccEGVXuY/jASkXguoWw/8Duw",
+	"4WeWDVp26PC3bIRopx1HYkBeuOtJWArJheAAIqpYPWO511oIoxL81MQWiAF5Y9Ug11QdGs7YteGe09jy",
+	"WH8fyuM6rXrjZ2xqoB93qYFiwhhM+1dqmLUacNJXR2/Jf/w02vP9qQn2oA99/MU1I+vF+6O9nwZ7o8Ho",
+	"349HP42fPB0//mkw+vfxaOSg/ZVrV/qakon9B9qZgLKJXeCxmggW97dn4KpKYQvsmPR8y3/we9Mrq+NG",
+	"gpAno4O13f8dI0OQoWVWe1d+uLkChapyqyhAm1ACkVGuSbw/GpFPJ3HtKww9ZyVOYkfQjIqzws5g1Xer",
+	"cjYa6odEMA0XmqoO7ZpwkWRFytIxrHZFE4NF7Ekv/gvqx8+wP0tI4r/4vOJnoDNaOVp13JRWFHwCtOFC",
+	"n8ShnTD+hJGAU7uNJ3aOT0yk/k/SQx1F9+2DM4MDMvfvmTmV6pT97n8t/8KJhTTlQy5OnCIKP8OfvUTO",
+	"57SSctjhBFaaZFScnzyz9sT/wS85cHsDm+A9ZI3u9Z8SmbKTZ0eH7+JmRAQfWBCeHYY/O+gqBfkTqFon",
+	"z/6VShb3h0skCKjo9RBANSRC8CEVImVKW4as7aS9uLLP/Wa5X07dL/3hdpRjsdW+aKelmet/Meep4Gcz",
+	"Qz4cP4fNpMROVNGuf9sO/nD83JU0ShR8EM2gmhE0oQUVjpAleJ+hgAZjXLNSSNvZAO+G5FAQOoE7A55v",
+	"+H4K4DNpHJwlBUIOyZRnhinE+PI1x0+wFVEqGTZam9ELFjYafzjExS53ZVs8O3FJxKjl1LqChI7HUaJ5",
+	"BrBCr3xIYbHUGQMjOYXq+ClXMTIWyx4gQhY3Ot57y5KzLNUxSWZSakYuoVEJTWZliJi4W0mQWoOXksr2",
+	"vxp520uQKXqMPO3S+8acmomtLOJDwLUxWWk5d0D+8fpXEHrAUgAxUL8LcS5uCNXnGuRLo2Pd1Ry7xllm",
+	"ARtN8ipA3hOS4Jp2RtSjQcmM/+3hv1l0/cfrX8FDSImSsjr3Zi+p1W5RQBCg/kboK4iCmFAlC7ubq72l",
+	"Spruh3Upx+q0iITr5nQGHTQh9L+ljrIaP7r7EbC8XXsFJmMUnxTGzY+dYnj2LAosEtsRlcBeIyytFlt2",
+	"DeRMg4d+wmDrjJTIGp5j78LBMTTTXj6fEHe3ZWdcpg15JRwCYNstT8JC2mMoMqNROX1MYqRidwpAwrVf",
+	"8Ic31VsoSxaysEoBVcmMJFafVJwO8bWHtffqv7i5Y/g8i9LjUgj2Q9Q+sbCgZXPbADUcbrki3gBz/kW7",
+	"/IRl8pKgHjpB/cwCBCQDeQrcpbFpOq8CLECUtcaXYKpsMv88cTMSox4MrVLBFkdoWP8A5NOSdpehOlBZ",
+	"EQYNnCGp+rl6PkYe7z91Kk29JyvCStCF5CuiWQnkdX209B6PRu7lz5HreBYFY/I5CnAfPcW6vQ3G5JN/",
+	"5G4B+Ccn19dwss7UMVVgivSowMakVdN01xPdMnhRzMOW5uj9A8vhoQU6hzNzTdCtSPHcnqe1D3lcXtKy",
+	"Z4b6OOzCEfgXBnMqQP2rKwPpkgYc1iVc/dlkUX9m/wLe4rWnOCwdgM52mmb0TPcRlb1TOh57vRok4hQt",
+	"83lDZfAsxRWUA4lc9tECQwSO63+9OIZygxNXOXNCk3N88u7DMSmEi0wMayaC3iBDXbG75W5Z3lNmNMum",
+	"JFUy137vG2oVis1sUWtlxDW4RxMnyfNC5VKzsOprBM1rc5bB9c7KEKrN63pOxW/oHCwV0F1N3EdFvLB6",
+	"jT1xpg0gidDGbo+ckkxCz37w0oO9nfGEuftJzt9zmNNkxgb7wxEYstxkzPu9SkuT9FrN0n4QBhdM4RXw",
+	"YG84wjlkzgTNeTAOHg1Hw0fg1DUzMOPXtACyj86Yabt7Z/UJvRqEQPYIDNjTGJgJ4bKpMyQvQYlCXgq6",
+	"mLU6veZFjMwHGbtg2ZJBYVUDxY1hkLSGJkilldTq8eLwBzoS7pAaloXlCfs/LZsWeBYll3uVBuPAGj7L",
+	"Rdk17J1fdG24qBryEBhicB3eOBC13a1GOpVvm7EpV9sMQzXxLWiJ/2W3dpuXUI+EcFjjtub+aLRTg+Nd",
+	"87CxHdZKFnZ7D+QSI1uwtZdLrfkkWxAhBcM+6I8R+DZQyo98+DNNfT9DeGXv5lcazb/hpUc3v/RSqglP",
+	"UwaR8Mf7T29+Y7mNe93HDujqXcWf1njwTuzBN13wn07sEetiPqdqEYwDQJDW/QTnn2VChp5p7E6+wllO",
+	"rsMglxrwoklwWAJl5aB3pbg6Ln8Ed+KuuAx797NMF+v32w/hbBU18TtWLjHvb4MmbWj+DaPk3qOtUPJX",
+	"6C4KLzzZBq6WjulfgwDQ+bwFBeAJt3fXwMo07EYquA7XCd+H9UIj9os9ubRVDFojilGwZgtS1swBrQq0",
+	"Wd9/stloEh2jkSjN6UaQC/tQ4ovYsby1+WSbIzcSa1pSulo4S20p0R4CVzfI75riWpqqkYCW9lKVftya",
+	"emfoOdOgqKqasgKad7kZbfK+nf1AAaeOB3U86HviQeBPRVLdcHGuzmbuwq4+8/S6ZjA0qepoJi/vVaTf",
+	"l3r6Q9HA6PHNb7yR5qUsRPpN6ZIWPdbIUYieb6FL7oRJPAWEyK3wakk7dELi3YfjA+dgMJZItKsypAm1",
+	"NqfhNHPequGKGHlnp/7+lViX8n3dEc8q8fxJJc4H759to1YkhxBrlW5DtkWbSusSWU396gA4Ea1Eyxi9",
+	"cA8hWwZyhKDeF1UthIjgdpTYUeKflBI/HN9Vq3vo/KRghN5Kzhbtyf26Fp+AvBpVMEhuA7uOa4gpsfTA",
+	"VZADj/IlT7A3GlXzzCXuNin+PU75DZB8R6dfV93cmnLelxUJ20jH4eSdyaasdfjFCQfiFy2U0yIOPUwd",
+	"eXTksY48XlN13k4bJUqnpFf+/1aEspT8ulWosVke/8vGGWsRQ3flBZqy/aWtXvCzV+JC8oTp0/3R/k97",
+	"e/uPTvdGe09Go38OE32xVVyx0U2giy9+A/HFZvvAXeOMy6jaBRnvKci4srEbo43LXGaHsGPz/L8ne7EB",
+	"+T2FAFaooQsFfB+hgKWWMjfEJVfpZQvZ/bDWd2V9oPKwGuRjfQ4m7B3DhRXYOia9uN7HJQarMCTxUkeY",
+	"OBKauRtbtQjf3OfYYQb0Gb9gYkgOs4xI5dP1QiyO3+jb0CaiaxDfn6T+6oyhuqx9/T1I0HplARfwdamC",
+	"YfNozYxxBdfJL5li7qQ7z9YPwcpqlLcq8GuM4H7Z2O4JF46B3TLLoirql0ZiqyyLtsQK0mtNpIiEy6TY",
+	"JsehQanfX65Dp/D8qRWeZR3n/vIe7s5HVjtErecsf5VM4z2s+gyYB4+XP9U5MhLBLive47vAxP6/TmWK",
+	"RLzcZCYmVmcCQSoFI9qw/Jb84VCkr6k6f+E/qmMXHbv4PtlFiLwiLEmMcFOjqs3EfL+MY0s+8Rr4wCYT",
+	"aj1TIGt4QiS2MqSqrEy4sldT0t3F/kRmGRbpJjk1s0hUFwsnMl2sJGjWO9Cl2q9phy5bbWPXTU0QnkKz",
+	"M3fPx13Nwqtm7sJgWc0CDhUuFMISrkRWG8+zm7rWyvt+2Fxn7XXW3vfGmCHctGzmVSzsCzLcXXJW788f",
+	"/NVzV78n5eSHymFddr5uSmZtDVV841mtP0iM5J5y635oMuty7DbQ9VZpr60E/vXzXzua7Wi2o9mtEmRv",
+	"r1R+9ZTZ5QbQzpiCPtAhmRSmLNtWAz0SZwVPWdm7eUUJhxbPl3RRFQ/xlS9qUPB60cI203o1IfeP5kEd",
+	"w/g+E3Sb+Hn/VPuVM3axZDB0o2LK6t5ETj0t9rfL3e0oqaOknXN5l0RhldR7J4pShdi9YpB9aas83psS",
+	"aN/b1bu02T88bbbeMG7XpNkuWfaek2WBujZnyALV1tNi27NdaK2bH/TdWyqmBO56zJdf7sB3Q2z5fSH+",
+	"aCt0a2K4DQ00eyG4Pjt3ijUvkVgXaf4+MnEtAd2QfuuIcZ103SlecVe6+upRiu8HrX+oGAWg5abARCUh",
+	"7s0g8h7OuNFvzJUzXun15rofOelSdQDLFmXPg6W+Zje4QH9skeM9o9sIno5CO1fpGkmF/tG7SKqHU9eD",
+	"6749KcgJwI/iG6Qh6/CtM109bbgMXTb2xjgn9v4eRuKw1og0swx0sdRSc1pkvqsmS/skoUJI49jPGKoP",
+	"t6i3LynPfnhO4xqvXzsW03GUjqOUHOUFNPGAxvraF3fvQWfau3ASaD/4pVkJ9jiMyVTJOYld70PoM1FZ",
+	"tGQt22jwB9J7PBr12xIoCv3HayIdwX7TLltAEkdEPUDKu9GOa+f5panHkUgr+SBl3Zl6mEg74umIZyPx",
+	"QK65xTLoOGEkcYhJeu4/dyImVYgvTUgl5SAhlXRVI6TQNaosG5XH2B8YmtDav4eRaFGAl8ztL6YEvy9E",
+	"pwN3XOFPqwMfWbokPSxMXsxZ3wtzVYg7cR9HlF+aA610IS/t6oM29xyZsETOmYbuuw1/nu/idkmxk49m",
+	"5g+zzI/suyztGFPHmDrjnFSUlC1KutqdN+2c8HE/yR5dpse3kOnRpXl8G2keN6R4bJXe0QgADEmcyJQ5",
+	"4S+otS+w/x5Gk+D3QvDfCzYuOyZSAdcRmpVMZlS3NrTdKjPkhxPOXzInpEsI+e4SQjYng6yTuDslgXxn",
+	"GSCdc+yrp39sSv34UmkfKxfbDloEjjZ04YTMFikdP6qs+ILJHJ1p9+NncmzO4gARA8CoC082hcqCcTAz",
+	"Jtfjhw8/c6ENFQm7HiayyOlMajNM5DwIgwuqOJ1kiHx+GNL8lBaZCcYBu6LzPGPBsjXwmyyU79zsXoQK",
+	"NkOL5yclqJ9bjIiG2gsuIm9NQDE9YiTpgd+85bobwdtu0LbbXZeLBFSz6Q/J++VppGDeHgXXOzCog+UN",
+	"BhDKTtWQGQ3dwH2ralR0XU/nxtbbI10ymQuhXYp14wx3+B7iP+dQNBXxVEFpQDD+x75KYRkRIQNskg6u",
+	"gfL/bkdqfe/ha+3HRAIK99RGOxeC98u1bKiLytgtrdVQV4Ww+xuJ5V8HPLXbXfkCV3a57AeOPsWjl8fv",
+	"CKIymWP3x0jYt6dSuWpJU55Br3rvu9TrjgddHqtHhO2fiaJco7uiaYbZ3ScjF7tsmdVVxF+d192Fwvtf",
+	"vgCKq4Szdpm9dcss39e5Prn+/wEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -258,6 +258,12 @@ type NotFound = Errors
 // TooLarge Errors by resource (`event`), each a list of messages.
 type TooLarge = Errors
 
+// TooManyRequests Errors by resource (`event`), each a list of messages.
+type TooManyRequests = Errors
+
+// Unauthorized Errors by resource (`event`), each a list of messages.
+type Unauthorized = Errors
+
 // UnsupportedMediaType Errors by resource (`event`), each a list of messages.
 type UnsupportedMediaType = Errors
 
@@ -687,6 +693,17 @@ type NotFoundJSONResponse Errors
 
 type TooLargeJSONResponse Errors
 
+type TooManyRequestsResponseHeaders struct {
+	RetryAfter *int
+}
+type TooManyRequestsJSONResponse struct {
+	Body Errors
+
+	Headers TooManyRequestsResponseHeaders
+}
+
+type UnauthorizedJSONResponse Errors
+
 type UnsupportedMediaTypeJSONResponse Errors
 
 type DeleteEventsRequestObject struct {
@@ -725,6 +742,20 @@ func (response DeleteEvents400JSONResponse) VisitDeleteEventsResponse(w http.Res
 	return err
 }
 
+type DeleteEvents401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteEvents401JSONResponse) VisitDeleteEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteEvents413JSONResponse struct{ TooLargeJSONResponse }
 
 func (response DeleteEvents413JSONResponse) VisitDeleteEventsResponse(w http.ResponseWriter) error {
@@ -751,6 +782,23 @@ func (response DeleteEvents415JSONResponse) VisitDeleteEventsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteEvents429JSONResponse) VisitDeleteEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -791,6 +839,37 @@ func (response ListEvents400JSONResponse) VisitListEventsResponse(w http.Respons
 	return err
 }
 
+type ListEvents401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListEvents401JSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListEvents429JSONResponse) VisitListEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateEventsRequestObject struct {
 	Body *CreateEventsJSONRequestBody
 }
@@ -827,6 +906,20 @@ func (response CreateEvents400JSONResponse) VisitCreateEventsResponse(w http.Res
 	return err
 }
 
+type CreateEvents401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateEvents401JSONResponse) VisitCreateEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateEvents413JSONResponse struct{ TooLargeJSONResponse }
 
 func (response CreateEvents413JSONResponse) VisitCreateEventsResponse(w http.ResponseWriter) error {
@@ -853,6 +946,23 @@ func (response CreateEvents415JSONResponse) VisitCreateEventsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateEvents429JSONResponse) VisitCreateEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -893,6 +1003,20 @@ func (response UpdateEvents400JSONResponse) VisitUpdateEventsResponse(w http.Res
 	return err
 }
 
+type UpdateEvents401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateEvents401JSONResponse) VisitUpdateEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateEvents413JSONResponse struct{ TooLargeJSONResponse }
 
 func (response UpdateEvents413JSONResponse) VisitUpdateEventsResponse(w http.ResponseWriter) error {
@@ -919,6 +1043,23 @@ func (response UpdateEvents415JSONResponse) VisitUpdateEventsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateEvents429JSONResponse) VisitUpdateEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -959,6 +1100,20 @@ func (response DeleteEvent400JSONResponse) VisitDeleteEventResponse(w http.Respo
 	return err
 }
 
+type DeleteEvent401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteEvent401JSONResponse) VisitDeleteEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteEvent404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response DeleteEvent404JSONResponse) VisitDeleteEventResponse(w http.ResponseWriter) error {
@@ -969,6 +1124,23 @@ func (response DeleteEvent404JSONResponse) VisitDeleteEventResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteEvent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteEvent429JSONResponse) VisitDeleteEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1009,6 +1181,20 @@ func (response ShowEvent400JSONResponse) VisitShowEventResponse(w http.ResponseW
 	return err
 }
 
+type ShowEvent401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ShowEvent401JSONResponse) VisitShowEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ShowEvent404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response ShowEvent404JSONResponse) VisitShowEventResponse(w http.ResponseWriter) error {
@@ -1019,6 +1205,23 @@ func (response ShowEvent404JSONResponse) VisitShowEventResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowEvent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowEvent429JSONResponse) VisitShowEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1056,6 +1259,20 @@ func (response UpdateEvent400JSONResponse) VisitUpdateEventResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvent401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateEvent401JSONResponse) VisitUpdateEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1100,6 +1317,23 @@ func (response UpdateEvent415JSONResponse) VisitUpdateEventResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateEvent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateEvent429JSONResponse) VisitUpdateEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1377,74 +1611,83 @@ func (sh *strictHandler) UpdateEvent(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FvrUuNIln6VE9qJKJiQjS9AgYmJCYqip5moglqo2t1ZxIYSKW1lI2WqM1O43YTfZh9j/82LbZzMlCzZ",
-	"MuCCrp6OqH9g5+Vcvzw3P3iRyHLBKdfKGz14kqpccEXNP+9IfEl/LqjS+F8kuKbc/EnyPGUR0UzwnZ+U",
-	"4PgZ/YVkeUrNn1IKaU6g92bHtf1DXfduRqA00XQEgXfKuGRRogs+CTxgCrjQQDiQNBVTGsM9SQt61PxX",
-	"jeCK6iL34TjS7J768JnKjHGiaezdzOe+p6KEZgQv/5OkY2/k/dvOgsUd+63aObUkznFHTFUkWY7ceCPv",
-	"c0JBWq5hShRI+hONNI1HkJF0LGRGY/j71cW5D1xAaPkKgUhJZj4QuCUx/FxQOYOcSJJRTaUfcCGB3uOH",
-	"TNMMxBgXFuldddGYsJTGXTgXOmF8Yi5WWkgadwPuzX3vXOgfRMHjFyuCCzB/Q0IUsBgOB4Pe3vDg7d5w",
-	"sDc4eNvv7+2+jhzP6xfphGhgcRdZ+SzEByIn9BmsvKYub0U8QyNL8W6JFHHQCQVF5T2VQKKI5lrBVr8H",
-	"H9m7bUPqF66KPBdS0/gjjRn5PMt/L7LRN8Lly8Kut1CV0fNppXESxwwXkvSTFDmVmqFTj0mq6PJ9dhPc",
-	"zkBSJQoZUdiylh1u+0BJlACBlCmNlptRpciEqq7ne3nt5Lq1td/94KH1mz+0EaSntGR8gpLOGD+zX/b9",
-	"8lvjU+7L+jmLFeIWfdPIAOXFJI0N2FhCblbW+d7pfam354vnGIxQ0C+NULpwrIBAJCnR1Hi0D2FG5B3V",
-	"HRaHqK2SGiA8htAgXggxHZMi1Qq0CHhoYCw8AsaBQAm7PoQsDhvH+Q5kOrzIbqkMG0cSSYGkUzJTAc8l",
-	"Vehv+D0v0tQBplmT0rEGUWhEk2W1NZh9WOU9EVJD7VM0AnQcKwvPX1Vmnd62IwvOfi4o2AWN43xgPJI0",
-	"o1yT1AeiFJtwGqNpLnwV70QgJtobeYzr/V0P9U/iC57OvJGWBa2IYlzTCZVIFTPgSdL0YuyNrp/wTSTm",
-	"LPbmN22+aUh9g/D5GIlNitCMS52uygRPZXEpCrtwIRW4pangEzQc2CIQswnTYMWN5mNfFgf7292AX5bW",
-	"J7iz0iOICEcIuaUQJYRPzJcRkutsImP8A+UTndT9a6FSTjLaTnYpDFzRag2SjqmkPKKPWES1pjQKFlOu",
-	"2XiGLD5ubIpqzfhEPQm3eMJVuRg3ogs9b5dZOfc9zTLa+VXwJ0SBywCX+RjOnB2fHxvpgCoQSRWEpwV6",
-	"4M6VFtFdItIsbOFsCdNY7NUtaMnJ1kLduyK9+5LHRFOE1w2B74LT5YClMGcdGZhqAJ0WMGY8birrO9C8",
-	"DGgWkGBxQAunABOdfMeT73jyEjxZCxpnLRZ1zJ3tsHgEpLQWMYYiRzPqH1ozUl1AyjW5TSkoMlPgHMOH",
-	"20I3TSvgEZGSUQVMIxvE5FXuaN/EMf3DjrXOWixzS2eCxzBOBdH7u5BLGjHFBHexDdGaSqT4f657ncOb",
-	"h77fP5z/qU3ThtcPTOmvgMWcTChyb/M/Qyua1QJp3BcZ0VFSGp3JC1vi5vsy+67i4ydNyFjPUpishSZp",
-	"uyU9gy4fvdvqB5lrxb6McZYVmTfqreLekn1ZYvySubW2domMvvRVimlKNfVBSHQQFtug2gXohKupxfKm",
-	"2C1uPgucN/Cdqxp8tDNln4313l4CkL/w74fAiwqJgDYLvBEE3per94E3D1eczRr3kdVjwJ2j4dM6RSMF",
-	"S6wP04RFCb7fU0zMzRshojvQ5I5aY5ZUF5KrLlzohMqKpoDf0Zl1wzuaG6/FnKMtrSgJfhzaylUW2a4u",
-	"YHfQfwuRiClsIVl/ozIjvESMNwrC//zn/yay4JNwu7vk7sed/755GLb5+nyttkrMfopCDXlCFB0hJZFO",
-	"Z+DyNx9CW4gK0fjCRTEq9BHeFO0oyhXDFVZZjiGrs4ikqbLvUWpiEQjMM1KowDNqYFpBQ4kB15JwlZoa",
-	"gIKtWg3Nh+M7ze59OL6d0FspooTy7aPG6UyVmaPVGOXozNee4cXzPcuK53v1oto65LRh5YbO+3lBjTIO",
-	"XD4rpkJEuItvICMzF1g4YwaBbq9A5PambsBNDGqy4aUEWVLAKK0jeDqDhEqMV2v5OZ59S43hglkyZTpB",
-	"OQXcPDPmOUrxhBkkRH3Pmb/nzN9j3D9KjNuO8+rEqLTWzdgUs2zYpIUzjteL4tZXPn3vl85EdNxn1zc/",
-	"KcG7l2T60VZgV8ueT4RaTgjxV7BvYyhkn6wVAIlj2uKmP4opZITPShFOqaTujLj7REzp16Ta5vyq9H53",
-	"nrsDEbEqoAsZW2x5vlowJm2JryVVRaqfreFLu3zloCWtuVN9J7+nI2b13kS7r2HLNm5+HVt2QvuG5mzl",
-	"8FJzXieDeHH6MwzarX7aoH9jIyqpXi81G7a9hvWUpajXsJ6lOuW3NSR78QsNia+Vxyup3PeKBZ3PMEm3",
-	"urtZ3l5ZUnlZm9guK442zNtFoSORUZu6W9D2y5BfyNIX4aqIIqoU4MU220SQz8mEvlGjgIckZ91cKN01",
-	"mBnCVuANXG6rqrcl8LZ9sEsL3XXsLK0tZYRrA27ziG7py6mYfFQTs6MyfAiKXm8YYWhi/qKmVV/uCLzt",
-	"Lhybbr6JM8sqRcBTypmJSutdf1M/t+1lE+JUbNlxgLBGvvsEhHTsO1FVK00Og+liyHhMfwnxCdS1PnKZ",
-	"TZqkaZpQDndcTPnGyQ1KotQi4zAVMlatMebrpA4/CAnEjUe4VusixGf4kQkTYx8YJpMzUxg3ElglveUs",
-	"lEivc0sUjSEXypjykuTeqGrK42l0125AYK3M3lijNhWOp4u05tumSFbdcW44Hov2e6sJlaq170KmE1Hk",
-	"BK7KzvbxpzNMzCAWUYGppM2EzKI3Cr817hfwLUVprKDXG/iulmErtb3e0Ie/k5xwqmiVUcMpn6RMJaay",
-	"e2SyctCJFMUkgcvTH04vT89PTrtZjBkYUjtlkoLNU9E73O4RtJeCasUP9JVzktEQ3fjSZka/8iLLqMSv",
-	"qqKRD2HC+K/FhI7/+X8THVaV25TdUYs0tfqKDxwTRaMt1Q14wE8ER3ma4ospWSQijZHiskqRU2n2mrrD",
-	"KOAdW9QWPJ114dTVYdBkLa4lszyhptACW480/VE+HTh1Vm+3WptRLTX4UVkjN6hZ1sct6LqyuQ9KBBwg",
-	"SpmtBxdKwx2lOe7JTF3PHm8uPl8zTuAKynJWDTBATmapILHZdtIEeBS1hS2EjTu0L8EN7mdCVoHFVvgQ",
-	"uCc78EZw3e12b+bhttlNJEWiHZiO7GiKQVmmkD5m0NwuzfOUWSNGJxdTjiybCxvwHAtqhmvwXKWF4R+E",
-	"Tqh0rQz3xDMFg14ftuzrso1UD3o92LK8+Y6xbQutRENKCSYf3BBsbsKHwlHlhmoahFQvAeMQ2lc4XKC6",
-	"gbQjhDumYLfX8/HYysvswItvL+fI45RYzf2HFQqq3y4q+dnt9ex+I27zFYq7lL0RfeDZ186N/NgHL/B8",
-	"MDpx5WckxHRDTAEaqaljinNmVZnVf338cLQoOKPFtWxCl8FzTXUOtVkoqhxqSYpL3ijLD6iE5NS+YimL",
-	"KFcGf23pxTvOSZTQzqDbs5UIneKnS8i3dXJ1sW2u3bJmt+353j2VyoJov9uz20VOOcmZN/KG3V53aIvP",
-	"iXkxd0jOduqpKtrCKh7bhEVZ5bsnjFcI7cNYFNwUxaqHeqt8DUyxuwKXs7g6zUawnn03qNLvRDzbcEjQ",
-	"0X1tWyJe20Tg/Ob5E4EtOeq8+bC52l5j1nTQ621GdpWf9RdJ1fXaChOcfYYfiYynZmKKx3BF5T2LKHr1",
-	"oN85fnfSCOQWL3NbSPi14ojbhv2Oa1jhaG1QMve9XSubtmsqGe7UhnVxS3/49JZqEtNs2Ht6Q+s8pJlA",
-	"LLKMyFllla3A7iASZUsmqp6ZzX1vQvWqw1zaLhSEppsY+s/tsdqQRNT6tAg/Zg43ptIWntG/uvADSzWV",
-	"9lUzrR17GlX4cJjadERSIqueRcC3wr+aKuhfXN/Hh/Cv1cP9l8NB/3DvcDA83B/uDvb3hgfDt+bxXvHe",
-	"D0zpynerUWHVYsN2FeRUGm6OyjlCGOz1LKOkHGp17QsFEclzfAjNIlP8wpOMbLyyMO2lLGOY6S0MuQpu",
-	"+2154hrCtAB1x3K/DKTXXSfGY0XX3NeWl968FCFqwLaaCLxjsVqeohr1e36JgajGveHbvf23w8HhsDfs",
-	"N8avqhWD/u7eQW9vuL87HC5YPf50Ap8lYRyt8pMUJlBvlt0X7VHvy9X7Wm3dNeNWxf0jybiAz1ThGauk",
-	"92uk7/f6h7u7B/3B4eHgbW+/lfT9g7eHvYP9/cFgeLBbJ/0MOvCeaGIG0MmErif89MvlKuGNir+3XLU3",
-	"KZ4bVBhsBqJmUmPNtHQFAVbnX4eaDRz7dzPDX0KXCb/WIBdm7KvQZWPfdW99d93A8NET08KP9Tzb22qw",
-	"5QJ30+/ETAWxMOC4g024MMHF8nFMlQ1HUzfgGPUqxidtSGY5fdU4pCnKmEka6erFXrHmKlwZ9Pb294aD",
-	"w4U1P/rqe219Nu/96ceLjqTj/hMOu+qgimRVH9KE1kaTvmltoTvYyWyx2rjbhKOKg4vzD/94bdfcMKpp",
-	"NtWeFeT1N7MJ11Ma+M+LUv11X+73PPeetMeJq9XDRQTYLDZ+rZQ2if0qGv5gsZ/ltDX2c2nzGgQtWgDU",
-	"FuW/MlmCC8wcdX3YBOEv4LaRv4J3q53+rRIbrddSZuagIsLryD0CEvCYjY0/6wamY25f/u5J06wNOC2H",
-	"3w44oQPH7048f70DPQ83O/aUR7DTfu4t8McNFj3qoKsQh7rgkxLrNna8Zqfrt8hBn4EntS5MHU8WHQkD",
-	"TFVnZ/BVPG4CLhVBfzBw+eK6RC3gYllqBZe5Xy/O7DyweP6cCs2ix+BqbEwBixsFQfuzRlofQH2jXDnq",
-	"sVqN940LH42A4fcqcizIeY3aRm/36S3VD2bXlicsPc+qSjSVeZWI6Wupsi6kM74a6TaTvP3+sJGgDg4G",
-	"B5i+9XvrsrxGJWIBsX/+8yMI399tR/ePJ52z805/b6c3WB94/u3dp3rgWQH/Jpb0qAX9HlaDGq/bjErE",
-	"dF0s81gpZ2UQ8pHfUZRVlJzoZKE489Ov5iu2kWjNNPvNEyHXOvRrD6qqOd0yNy0b6Y3k1IVTrl7VHjOZ",
-	"PHhcKLqCtAGvoNaCfQW1j8dVLwmrNgiFXmTtbo76m8Yn/a+NT/qvF58034SXhiWbefe/Rhzj0OSx8MUM",
-	"68r7Ek4KmXojL9E6V6OdnQfGlSY8ovNupEQ3EkVOEsxUI5F5vndPJCO3qfu1i1tqvd6UlvDhd7ayrJt/",
-	"iEIuTwiUJ7ip5bnBEUfxsn1dNX4wr2AxNVAOC5iGlnMxx+78Zv7/AQAA//8=",
+	"7Fz9cts4kn+VLt5Wxd6iZH3YTizX1JWTeHa8m8Q5O7nbOcs3hMmWiDEJcADQHk3Kb3OPcf/ti101AFKk",
+	"Rfkj8WTqbvOXJQof3Y3Grz/pT0Es80IKFEYHk0+BQl1IodF+ecmSE/ylRG3oWyyFQWE/sqLIeMwMl2Lr",
+	"Zy0FPcNfWV5kaD8qJZVdAa/sjDP3QZ8NziegDTM4gWlwyIXicWpKMZ8GwDUIaYAJYFkmrzGBK5aVuN/+",
+	"qidwiqYsQjiIDb/CED6gyrlgBpPg/OYmDHScYs5o8z8pnAWT4F+2lixuuV/11qEj8YZmJKhjxQviJpgE",
+	"H1IE5biGa6ZB4c8YG0wmkLNsJlWOCfz19PhdCEJC5PiKgCnFFiEwuGAJ/FKiWkDBFMvRoAqnQirAK3rI",
+	"DeYgZzSwzC7rjWaMZ5j04Z00KRdzu7E2UmHSn4rgJgzeSfO9LEXyxQchJNjPkDINPIG90WiwM37xfGc8",
+	"2hm9eD4c7mw/jRzfNTcyKTPAkz6x8kHKN0zN8QGsPOVZXshkQUqW0d6KKBJgUgSN6goVsDjGwmjYGA7g",
+	"LX+5WZH6lomFvwT6K1B8wgxCxnNuMIGN0U5FvoYCFWiMpUhCuCiVNjAahPZpnHEUZnMfrhk3EJ2gUYve",
+	"wcygivwM3Q/CIEWWoNOGxhD62ibh1E0BI92CFziTCq2sBP5qKopoySW3ORc8L/NgMgwDsygwmARcGJyj",
+	"Ii5vwuCjYKVJpeK/4WcrcbUCc5SeBVxcsYwn8Pfeq9Pj3sH7o97fDn98OhhoLQtOfqRCOdeabqlUIFiO",
+	"BFxwiQurMh+FLotCKoPJW0w4+2CF8YdoOsFpdHuzqB8sxWOleriUb5JwGsiy90oWqAwnOzBjmcbb+7lJ",
+	"cLEAhVqWKkbYcGAYbYaALE6BQca1IbDLUWs2R6uFRWPl1tl27v0pIMC0H7xWaaO4mJOkcy6O3I9LnbMw",
+	"7H9srrMcIS8Izq0MSF5ckTqeVYScr4wLg8Or6tweLp4DsEIhJbFC6cOBBgaxQrrfxFMIUc7UJZoeTyI6",
+	"rYoaYCKByBrJCBKcsTIzdBmnIrKWL9oHLoBBZalDiHgStZYLvV3qiTK/IBRoLskUAsuu2UJPRaFQE0TT",
+	"76LMMm9j7ZgMZwZkacgA3T62FrOfVnlPpTLQeEpKQPjhZBGEq4fZpLdryVLwX0oEN6C1XAhcxApzFIZl",
+	"ITCt+VxgQqq5hHfak2w3Mw6YdrcDOn+WHItsEUyMKnEVt8KAW6hiWXY8CyZn99xNIuYoCW7Ou+6mJfUZ",
+	"Wdy7SGxTRGpcnemqTGhVnlSicAOXUoELzKSYWxTfYJDwOTfgxE3q45wRD7Kb/ak4qbRPCq+l+xAzQRBy",
+	"gRCnTMztjzGR63Ui5+INirlJm/dreaQEjd1kV8KgEZ3aoHCGCkWMd2hEPaZSCp6gMHy2IBbvVjaNxnAx",
+	"1/fCLa1wWg2miXSFHjbLjrwJA8Nz7P0mxT2ioGFAw0LygI8O3h1Y6YAuCUk1RIcl3cCtUyPjy1RmedTB",
+	"2S1M40nQ1KBbl2wt1L0ss8uPRcIMErw+EviOBd72cUu71r6FqRbQGQkzLpL2YX0Dmi8DmiUkOBww0h+A",
+	"9U6+4ck3PPkSPFkLGkcdGnUgvO7wZAKs0hY5g7IgNRruOTXSfSDKDbvIEDRbaPAXg+Ic01atqYiZUhw1",
+	"cENsMBuK+6VD68cM93pOOxu+zAUupEhglklmdrehUBhzzaXwvg0zBhVR/F9ng97e+adhONy7+VPXSVte",
+	"33BtPgMWCzZH4t6lDCytNqaqkcb/kDMTp5XS2VRCh998VSVsav/4XhWy2nPLTTbSsKxbkx5AV0i3250P",
+	"MdeJfXVgOOgIDNv65YgJK+bW6toJMfqlVinBDA2GFMMxQcBnnWrvoDOhrx2Wt8XucPNB4PyIu3PagI9u",
+	"ppzZWH/bKwAKl/f70zSIS0WAtpgGE5gGH09fT4ObaOWyOeXed+c4Ff6ikWm9JiUFR2wI1ymPU7Lf1ylz",
+	"hiGX8SUYdolOmRWaUgndh2OT2lyFo2kqLnHhruElFvbWUszRFVZUBN8NbdUoh2ynx7A9Gj6HWCYIG0TW",
+	"X1DlTFSI8UxD9B//+O9UlWIebfZvXfeD3n+efxp33fWbtadVYfZ9FBooUqZxQpTEJluAj99CiFzuMiLl",
+	"i5b5yygkeNPY0yg0pxHusDxD7sxilmXa2aPM+iIwtWak1NPAHgM3GlqHOBVGMaEzmwPQsNFIu4ZwcGn4",
+	"VQgHF3O8UDJOUWzut1bnuooc3YmhoMt8FlhegjBwrARh0MzDrkNO51Y+8vJ+WFKj7QWuzIpNKjLh/RvI",
+	"2cI7Fl6ZQdK11yALt1N/KqwPaqPhWwGyQiAvrSdFtoAUFfmrjfic1r5Aq7hgh1xzk5KcpsKaGWuOMlph",
+	"ASnT32LmbzHzNx/3/4qP243z+pU90kYB7LGY5dwmI71yPJ0Xtz7zGQa/9uay55+dnf+speifsOu3LgO7",
+	"mva8x9XyQkg+g33nQxH7bK0AWJJgxzX9QV5DzsSiEuE1KvRrJP17fMqwIdWuy6+r2+/X83sQItYJdKkS",
+	"hy0PPxbySTv8a4W6zMyDT/jEDV9Z6Nap+VVDL7/7PWb92nq7T6HLzm9+Gl32QvuK6uzk8KXqvE4GyXL1",
+	"Byi0H32/Qv/OSlRRvV5qzm17Cu2pUlFPoT238pRfV5Hcxl+oSGKtPJ7oyMOgXNL5AJX0o/uPi9trTao2",
+	"6xLbSc3RI+N2WZpY5uhCdwfaYeXyS1XdRTgt4xi1BtrYRZsE8gWb4zM9mYqIFbxfSG36FjMj2JgGIx/b",
+	"6tq2TIPNENzQ0vQ9O7fGVjKisVPh4oh+dZczOX+r53ZGrfgwLQeDcUyuif2EtrujmjENNvtwYBtArJ9Z",
+	"ZSmmIkPBrVfabBSx+XNXXrYuTs2W6yCJGuT7JyCVZ9+Lqh5pYxgKFyMuEvw1IhNoGnXkKpq0QdN1igIu",
+	"hbwWjw5uSBLVKXIB11K5hoQVH/NpQofvpQLmO2p8qXXp4nN6ZN3EJAROwaQr21sJrJLesRZJZNC7YBoT",
+	"KKS2qnxLcs903Rh0P7ob3yCwVmbPnFLbDMf9SVr7a1sk513Fb41xqbhZnJI8ffpFy4OC/w3X5F9Oq4r2",
+	"wfujZxouceHyLc3nVdtBwZSt/L+SZcGeaTg+KE0KOZ8rm4UglZ+KRhtFKaxq2UW5hu3B0GkZp81d40VQ",
+	"RUdBu9tjiXmOdtscwcVMdnNRd2zVfQveH7SktpihqBMSGZcUJ7swr+KHWCVsmYoNjZhoGAxGoU/UuDT0",
+	"YDAO4a+sYAI11ukCOBTzjOvUpq33bcoBTKpkOU/h5PD7w5PDd68O+3lC4SVRe80VggvCSS5+9gS681yN",
+	"zA4BwTuWY0QYdeLCvt9Emeeo6Kc6IxZClHLxWznH2T/+Z26iOi2d8Ut0MNpIHoUgKAq2qqj7UzEVr6Qg",
+	"edrMks3HpDJLiOIqBVOgO3KbVJlMRc9l7KXIFqFNJdoFrUNu25hIuLYVq+q30Wyh+3Do01Gu34boShdF",
+	"ijbfNBUAG3e0P5Awe0AaSJS6XhgnwqilSlG15cb2YGiPTJYGGLgeo0tckNoayKU2MNoZ0LbeeNouLJZl",
+	"dqNDDzSOTHdNdUfZY1KVJayhqkoSzs75SkUIWtI2TjQa8lIbuEQsaE5uU6luebvxuzUdHD6HrxZ1zwgU",
+	"bJFJlthpr9o2lRTAWQpC6kvSeimsqc2lqn25jejT1HtJ02ACZ/1+//wm2rSzmUIi2tuviesGsoaNaydM",
+	"G3jZoUWRcXe1CFfltSCW7YYti5hI22VlaF1tpOUfpElR+eqR96q4htFgCBvOoG8S1aPBADYcb6FnbNNZ",
+	"M2YgQ0bxnrAE253INnuqfB9Ti5Da+HIBkXN8oqUhtVZknyyMBbFBSMvWd9/1GIVuc0E8XjN3cv/uhELH",
+	"7wZV/GwPBm6+Fbf9icRdyd6Kfho4B8N3WTkfYxqEYM/EZ/yJEFuAsjn/Fdh2EKNrtfr72zf7yxw/aVzH",
+	"JLrItK5NiNJplhq1x1KF3kxYokGnrEAH6RmPUWhr8jyeHxQsTrE36g9c8sdk9PQWHm+8Oj3etNtuOLXb",
+	"DMLgCpV20D7sD9x0WaBgBQ8mwbg/6I9dvj+19m2LFXyrmR0gXVi1Ei5G1O7wvdcgarsRwkyWwuYha99o",
+	"ozLAtr5QQ95RUq/mgobAmWrU5qVMFo/sgvR0n7kqVNDVt3tz/vDGx460wE3bl/Dp1FZH+GgweBzZdUg8",
+	"XMaxZ2uTenD0AX5gKrm2TWoigVNUVzxGutWjYe/g5auW77y0/V1e+OeKI+nqrzxoYIWntUXJTRhsO9l0",
+	"bVPLcKvRUm+nDO+f0uqcpUnD8f2T6iZrO2HnIbt09K3S5NHeg3Zr9Uk3HUx73g3X8uycXHZd5jlTi/qC",
+	"dNoYj9Z0zGyum3H5TRjM0aze3RNXg4TI1pKj8KEVduezyUaVnpDQNu4nqFzZga56H77nmUGlCetuQ51r",
+	"+8+YmJd2Ed9fHrOMqbqCNbEl1tg4ImAj+lebIP/OlwQ3HckOQ8gQRGd02RgX+pwcmzNtmDL6JzIK59a5",
+	"O0OR1N8hOpsb9zcz1fefpPoJf6meNr8JaerPXPj16KH9AtHZRcbE5XlEZBJYL2n5rrqmNMyxQCt8517O",
+	"WDLDRDIVArXNtFZFPGLaVwjOqmru+XcfT19Hm334KBJUOpbKezGuMR+dU+mcPjKaBzCzJ0FiJi/Y+4f+",
+	"hBNpw5CUXbniQBVfVHK1Zf/GCx3Wa5oKXhleTJzZ3R4M+nCUaCC1t9RoMPirL+a0kf4N16bG+frlD92B",
+	"d4dLr5HUbb9q8yWv0mkiq15T8NVFDTErCnKa7KB+FRpZlVtGRvbFgYf35YdrCDMS9CUvwirOXbednM00",
+	"rtmvK210/qXWpGEEV+P0lzzRt5scJ8NBWNnL4d7O3s74+c7u8/FobzwYD1vdkfWI0XB758VgZ7y7PR4v",
+	"WT14/wo+KMYFwcZ7JW0c3a6KLbsXgo+nrxulL18rXxX3DywXEj6gpjVWSR82SN8dDPe2t18MR3t7o+eD",
+	"3U7Sd1883xu82N0djcYvtpukH0EPXjPD7CtFbI7rCT/8eLJKeKsgF9wuqtkMjO8jGj3O4NpGqjUvM9QY",
+	"7c7861rY39vm/Zu1FJWZs1HDGitXSN1h5lzIts5F7a97tWD/nvcK7uqO6C7Aw4aPN21nBCE02c2poBl8",
+	"LqT1iW8vx3XVmmAzjIKCNc3FvAtUHadP6j63RZlwhbGpHc2Vi1V72aPBzu7OeLS3vFh3OqtBV0U+eH34",
+	"9rincDa8BztWsUKzvO5YsKbJnmRoi+B0M907HHK1xP8YjmoOjt+9+fGpUeKRzni7/P6g2GT4OJ3w1edR",
+	"+LDgKlz34+4g8KatO7xZrTO0kpaNssTnSukxIUtNw7eQ5XPh2wm9M2Txiac1YF52YLmrJH5mugGORbZo",
+	"9us5JJ4K1320Ar2r7UkbFUw7AEFumzdjJppGZAJsKhI+s9BiWuZlxnhWvd9rMO/CcMfh18Nw6MHBy1dB",
+	"uP4uPwzCe26VO2DcPQ+WUOi7Ie/EilW0pbMQ8wp2H40B7fL875HFeQC0NUrHTWhbllEtRtbl6NFn8fgY",
+	"nKsJ+oZzn4tzH32VvQPnnHQ7ce4mbGZatz7x5OYh6dZljdYnzLkGnrSy++4/CWCzgf+Z9rnluxKvwVfO",
+	"YrbcqD8qY7kk5w9LVA62759U/2OLr5xrdKJ5UIqxrVenqbx+Kq1qnteRWA1F2gmB3eG4lcwYvRi9oFB/",
+	"OFiXERiN93bH26PdnfGL8fOl4fnzn++we8Ptbpv39lXv6F1vuLM1GK2PDP7y8n0zMqjN4WOU+k5l/idX",
+	"YFK+pvrqVF6vczbvykCutNff8XZelfwrmEmXOmRfKG67GY86ZfuO1Pk9PvE6m9Dt9dZvf1R5jKo9q5XI",
+	"8P6uT7N2O7U2ZzIrNa7Yn6moDZAzgbUButvx/RK/9xG+6hddPP92zld1IIef60AOn86BbFvKP8RvfDTQ",
+	"/L91ND2w3eVf2oXVVYVspcqCSZAaU+jJ1tYnLrRhIsabfqxlP5ZlwVKpTT+WeRAGV0xxdpH51zn9UAdA",
+	"NiNKnplX29tq8qMs1e0usWoF/1rOjYU0T/HK/1Vq/UcYDcvOsaphzLYP+Nvu2b05v/nfAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
