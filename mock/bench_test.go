@@ -16,6 +16,7 @@ func serve(b *testing.B, h http.Handler, method, path string, body []byte, want 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Accept", "application/json")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	if rec.Code != want {
@@ -67,5 +68,20 @@ func BenchmarkBulkEventCreate10(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		serve(b, h, "POST", "/api/events", body, 201)
+	}
+}
+
+// BenchmarkListTwoFilters100k filters 100,000 integration errors with two
+// filters, one of them the updated-at poll integrations run, so that each
+// request scans the whole store.
+func BenchmarkListTwoFilters100k(b *testing.B) {
+	m, err := mock.New(mock.Options{Seed: 1, Records: 100_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := m.CoreHandler()
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "GET", "/api/integration_errors?status=error&updated-at%5Bgt%5D=2026-10-31T12%3A00%3A00%2B00%3A00", nil, 200)
 	}
 }
