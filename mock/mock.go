@@ -113,8 +113,8 @@ func New(opts Options) (*Mock, error) {
 		return nil, err
 	}
 	// Core: XML answers, then authentication, then XML bodies, then
-	// validation, then the handlers.
-	coreAPI, csoAPI = xml.requests(coreVal.wrap(coreAPI)), csoVal.wrap(csoAPI)
+	// validation, then return_object and fields, then the handlers.
+	coreAPI, csoAPI = xml.requests(coreVal.wrap(projection{}.wrap(coreAPI))), csoVal.wrap(csoAPI)
 	if opts.Auth != nil {
 		if m.auth, err = auth.New(*opts.Auth); err != nil {
 			return nil, fmt.Errorf("mock: %w", err)

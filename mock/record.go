@@ -1,8 +1,12 @@
 package mock
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"reflect"
 	"strings"
 	"time"
@@ -87,8 +91,37 @@ func (r *resource[T, U]) list(ctx context.Context, limit, offset *int) ([]T, err
 	if !f.Empty() {
 		match = func(rec *T) bool { return f.Match(rec) }
 	}
-	out, _ := r.table(r.m.st()).list(match, skip, n, false)
-	return out, nil
+	q := queryOf(ctx)
+	orderBy, desc := q.Get("order_by"), q.Get("dir") == "desc"
+	if orderBy == "" && !desc {
+		out, _ := r.table(r.m.st()).list(match, skip, n, false)
+		return out, nil
+	}
+	// Another order: every match, sorted, then the page.
+	all, _ := r.table(r.m.st()).list(match, 0, math.MaxInt, true)
+	id := func(rec *T) int64 { return **r.shared(rec).id }
+	if orderBy == "" {
+		slices.Reverse(all)
+	} else {
+		by, err := r.filter.Order(orderBy, desc)
+		if err != nil {
+			var qe *query.Error
+			if errors.As(err, &qe) {
+				return nil, badRequest("order_by: %s", qe.Reason)
+			}
+			return nil, badRequest("%s", err.Error())
+		}
+		slices.SortFunc(all, func(a, b T) int {
+			if c := by(&a, &b); c != 0 {
+				return c
+			}
+			return cmp.Compare(id(&a), id(&b))
+		})
+	}
+	if skip >= len(all) {
+		return []T{}, nil
+	}
+	return all[skip:min(skip+n, len(all))], nil
 }
 
 func (r *resource[T, U]) show(id int64) (T, error) {

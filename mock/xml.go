@@ -81,7 +81,7 @@ func (x *xmlFormat) answers(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		route, _, _ := x.router.FindRoute(r)
 		plural, singular := roots(r.URL.Path)
-		x.answer(w, rec, route, plural, singular)
+		x.answer(w, r, rec, route, plural, singular)
 	})
 }
 
@@ -122,7 +122,7 @@ func (x *xmlFormat) requests(next http.Handler) http.Handler {
 }
 
 // answer turns the JSON the handler wrote into Coupa's XML.
-func (x *xmlFormat) answer(w http.ResponseWriter, rec *capture, route *routers.Route, plural, singular string) {
+func (x *xmlFormat) answer(w http.ResponseWriter, r *http.Request, rec *capture, route *routers.Route, plural, singular string) {
 	for k, v := range rec.header {
 		if k != "Content-Type" && k != "Content-Length" {
 			w.Header()[k] = v
@@ -151,8 +151,10 @@ func (x *xmlFormat) answer(w http.ResponseWriter, rec *capture, route *routers.R
 		writeErrors(w, http.StatusInternalServerError, singular, "cannot encode the answer as XML: "+err.Error())
 		return
 	}
+	// A projected answer (return_object, fields) holds exactly the
+	// elements asked for: no schema, so no nil="true" for the others.
 	var schema *openapi3.Schema
-	if route != nil {
+	if q := r.URL.Query(); route != nil && !q.Has("return_object") && !q.Has("fields") {
 		if resp := route.Operation.Responses.Status(rec.status); resp != nil && resp.Value != nil {
 			if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
 				schema = mt.Schema.Value
