@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
