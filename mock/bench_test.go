@@ -72,16 +72,24 @@ func BenchmarkBulkEventCreate10(b *testing.B) {
 }
 
 // BenchmarkListTwoFilters100k filters 100,000 integration errors with two
-// filters, one of them the updated-at poll integrations run, so that each
-// request scans the whole store.
+// filters, one of them the updated-at poll integrations run: once where the
+// page fills early, and once where nothing matches, so that the request scans
+// the whole store.
 func BenchmarkListTwoFilters100k(b *testing.B) {
 	m, err := mock.New(mock.Options{Seed: 1, Records: 100_000})
 	if err != nil {
 		b.Fatal(err)
 	}
 	h := m.CoreHandler()
-	b.ReportAllocs()
-	for b.Loop() {
-		serve(b, h, "GET", "/api/integration_errors?status=error&updated-at%5Bgt%5D=2026-10-31T12%3A00%3A00%2B00%3A00", nil, 200)
+	for _, bc := range []struct{ name, query string }{
+		{"page", "status=error&updated-at%5Bgt%5D=2026-10-31T12%3A00%3A00%2B00%3A00"},
+		{"full-scan", "status=error&updated-at%5Bgt%5D=2030-01-01T00%3A00%3A00%2B00%3A00"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(b, h, "GET", "/api/integration_errors?"+bc.query, nil, 200)
+			}
+		})
 	}
 }
