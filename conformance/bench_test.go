@@ -3,14 +3,16 @@ package conformance_test
 import (
 	"testing"
 
+	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/conformance"
 )
 
-// BenchmarkFullSuite runs every check against the in-process mock, reset
+// BenchmarkFullSuite runs every check against the in-process mock with
+// authentication on (so that the checks of authentication run too), reset
 // before each run. It reports the requests of a run and their rate.
 func BenchmarkFullSuite(b *testing.B) {
-	m := newMock(b)
-	target := serve(b, m.CoreHandler(), m.SourcingHandler())
+	m := newAuthMock(b, auth.Config{})
+	target := withCredentials(serve(b, m.CoreHandler(), m.SourcingHandler()))
 	requests := 0
 	for b.Loop() {
 		m.Reset()

@@ -14,13 +14,23 @@ import (
 
 // coreResource names the operations of one Core API resource. The checks
 // find their paths, schemas, required elements, enums and read-only
-// elements in the spec.
+// elements in the spec. list, create, show and put are required; the
+// others are optional.
 type coreResource struct {
 	name                           string
 	list, create, show, put, patch string
 	resolve, unresolve             string
 	createAlert, alertAndExport    string
 	markExported, acknowledge      string
+	// marker is the element that carries the run's marker ("" when the
+	// resource has none to spare: what a failed create stored cannot then
+	// be looked for).
+	marker string
+	// unique are the elements no two records may share.
+	unique []string
+	// optional says the resource came after the first specs: a spec
+	// without it (WithCoreSpec) skips its checks instead of failing them.
+	optional bool
 }
 
 var coreResources = []coreResource{
@@ -28,7 +38,7 @@ var coreResources = []coreResource{
 		name: "integration_errors", list: "listIntegrationErrors", create: "createIntegrationError",
 		show: "showIntegrationError", put: "updateIntegrationError", patch: "patchIntegrationError",
 		resolve: "resolveIntegrationError", unresolve: "unresolveIntegrationError",
-		createAlert: "createIntegrationErrorAlert",
+		createAlert: "createIntegrationErrorAlert", marker: "external-id",
 	},
 	{
 		name: "integration_history_records", list: "listIntegrationHistoryRecords", create: "createIntegrationHistoryRecord",
@@ -36,12 +46,19 @@ var coreResources = []coreResource{
 		resolve: "resolveIntegrationHistoryRecord", unresolve: "unresolveIntegrationHistoryRecord",
 		createAlert: "createIntegrationHistoryRecordAlert", alertAndExport: "createIntegrationHistoryRecordAlertAndMarkExported",
 		markExported: "markIntegrationHistoryRecordsExported", acknowledge: "acknowledgeIntegrationHistoryRecords",
+		marker: "external-id",
+	},
+	{
+		name: "integrations", list: "listIntegrations", create: "createIntegration", show: "showIntegration", put: "updateIntegration",
+		marker: "code", unique: []string{"code", "name"}, optional: true,
+	},
+	{
+		name: "integration_runs", list: "listIntegrationRuns", create: "createIntegrationRun", show: "showIntegrationRun", put: "updateIntegrationRun",
+		optional: true,
 	},
 }
 
 const (
-	// coreMarker is the element that carries the run's marker.
-	coreMarker = "external-id"
 	// unknownCoreID is an id no record is expected to have.
 	unknownCoreID = "9007199254740991"
 	// pastTheEnd is an offset beyond any real list.
@@ -59,18 +76,27 @@ type coreRes struct {
 	schema     *openapi3.SchemaRef // the create body's schema
 	els        []element           // its elements
 	updEls     []element           // the elements of the update body's schema
-	listItems  []element           // the elements of a list item
+	listItem   *openapi3.Schema    // the schema of a list item (a record)
+	listItems  []element           // its elements
 	listSource string
+	// singular and plural are the resource's XML element names.
+	singular, plural string
+	// qu is the universe of the query checks, and su the first records of
+	// the index, once made.
+	qu, su *universe
 }
 
 func (s *suite) coreChecks() []*check {
 	var out []*check
 	for _, res := range coreResources {
+		if _, ok := s.coreSpec.op(res.list); !ok && res.optional {
+			continue
+		}
 		r, err := s.newCoreRes(res)
 		if err != nil {
 			out = append(out, &check{
-				id: res.name + ".spec", title: "The spec describes the resource's operations.", level: Must, api: apiCore,
-				source: s.coreSpec.file, run: func(c *cctx) { c.fatalf(nil, "%v", err) },
+				id: res.name + ".spec", title: "The spec describes the resource's operations.", level: Must, api: apiCore, op: "-",
+				source: s.coreSpec.file + "#/paths", run: func(c *cctx) { c.fatalf(nil, "%v", err) },
 			})
 			continue
 		}
@@ -81,9 +107,14 @@ func (s *suite) coreChecks() []*check {
 
 func (s *suite) newCoreRes(res coreResource) (*coreRes, error) {
 	r := &coreRes{coreResource: res, s: s, sp: s.coreSpec}
-	for _, id := range []string{res.list, res.create, res.show, res.put, res.patch, res.resolve, res.unresolve} {
+	for _, id := range []string{res.list, res.create, res.show, res.put} {
 		if _, ok := r.sp.op(id); !ok {
 			return nil, fmt.Errorf("%s has no operation %s", r.sp.file, id)
+		}
+	}
+	for _, id := range []*string{&r.patch, &r.resolve, &r.unresolve, &r.createAlert, &r.alertAndExport, &r.markExported, &r.acknowledge} {
+		if _, ok := r.sp.op(*id); !ok {
+			*id = ""
 		}
 	}
 	create, _ := r.sp.op(res.create)
@@ -92,22 +123,55 @@ func (s *suite) newCoreRes(res coreResource) (*coreRes, error) {
 		return nil, fmt.Errorf("%s: %s has no JSON request body", r.sp.file, res.create)
 	}
 	r.schema, r.els = schema, elements(schema)
-	if !slices.ContainsFunc(r.els, func(e element) bool { return e.name == coreMarker }) {
-		return nil, fmt.Errorf("%s: %s has no element %s to mark the records the run creates", r.sp.file, res.create, coreMarker)
+	if res.marker != "" && !slices.ContainsFunc(r.els, func(e element) bool { return e.name == res.marker }) {
+		return nil, fmt.Errorf("%s: %s has no element %s to mark the records the run creates", r.sp.file, res.create, res.marker)
 	}
-	patch, _ := r.sp.op(res.patch)
-	if upd, ok := patch.requestSchema(); ok {
-		r.updEls = elements(upd)
+	upd := r.patch
+	if upd == "" {
+		upd = r.put
+	}
+	if u, ok := r.op(upd).requestSchema(); ok {
+		r.updEls = elements(u)
 	}
 	list, _ := r.sp.op(res.list)
 	r.listSource = r.sp.source(list.pointer())
 	if resp := list.op.Responses.Status(http.StatusOK); resp != nil && resp.Value != nil {
 		if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value.Items != nil {
+			r.listItem = mt.Schema.Value.Items.Value
 			r.listItems = elements(mt.Schema.Value.Items)
 		}
 	}
+	if r.listItem == nil {
+		return nil, fmt.Errorf("%s: %s does not answer a JSON array of records", r.sp.file, res.list)
+	}
+	r.plural = strings.ReplaceAll(res.name, "_", "-")
+	r.singular = singular(r.plural)
 	return r, nil
 }
+
+// singular returns the singular of a hyphenated plural resource name, as
+// the XML elements and the error keys name one record:
+// integration-history-records gives integration-history-record.
+func singular(plural string) string {
+	switch {
+	case strings.HasSuffix(plural, "ies"):
+		return strings.TrimSuffix(plural, "ies") + "y"
+	case strings.HasSuffix(plural, "s"):
+		return strings.TrimSuffix(plural, "s")
+	}
+	return plural
+}
+
+// update is the operation that changes a record: PATCH where there is one,
+// else PUT.
+func (r *coreRes) update() string {
+	if r.patch != "" {
+		return r.patch
+	}
+	return r.put
+}
+
+func (r *coreRes) updateMethod() string { return r.op(r.update()).method }
 
 func (r *coreRes) op(id string) operation { o, _ := r.sp.op(id); return o }
 
@@ -159,6 +223,8 @@ func (r *coreRes) checks() []*check {
 		run:   r.checkFilterInvalid})
 	r.add(&out, &check{id: n + ".list.bad-parameter", op: r.list, source: r.listSource + "/responses/400",
 		title: "A limit or offset outside its schema (limit=0, limit=abc, offset=-1) answers 400.", run: r.checkBadParameter})
+	r.queryChecks(&out)
+	r.projectionChecks(&out)
 	r.add(&out, &check{id: n + ".show", op: r.show, source: r.opSource(r.show, ""),
 		title: "show answers 200 with the record of that id.", run: r.checkShow})
 	r.add(&out, &check{id: n + ".show.not-found", op: r.show, source: r.opSource(r.show, "/responses/404"),
@@ -166,6 +232,7 @@ func (r *coreRes) checks() []*check {
 	r.add(&out, &check{id: n + ".show.bad-id", op: r.show, level: Should, source: r.opSource(r.show, "/responses/400"),
 		title: "show of an id that is not a number answers 400, as the id parameter's schema says (Coupa may answer 404).",
 		run:   r.checkShowBadID})
+	r.xmlChecks(&out)
 
 	// The checks that create or change records.
 	r.add(&out, &check{id: n + ".create", op: r.create, source: r.opSource(r.create, ""), mutates: true,
@@ -179,11 +246,27 @@ func (r *coreRes) checks() []*check {
 				run:    func(c *cctx) { r.checkRequired(c, el) }})
 		}
 	}
+	for _, name := range r.unique {
+		r.add(&out, &check{id: n + ".create.unique." + name, op: r.create, element: name, mutates: true,
+			source: r.opSource(r.create, "/description"),
+			title:  fmt.Sprintf("%s is unique: a create or an update with the %s of another record is rejected with 400 naming it, and nothing changes.", name, name),
+			run:    func(c *cctx) { r.checkUnique(c, name) }})
+	}
 	if slices.ContainsFunc(r.els, func(e element) bool { return e.name == "integration" && !e.readOnly }) {
 		r.add(&out, &check{id: n + ".create.unknown-integration", op: r.create, element: "integration", mutates: true,
 			source: r.sp.source("#/components/schemas/Integration/description"),
 			title:  "A create that refers to an integration that does not exist is rejected with 400 naming integration, and nothing is created.",
 			run:    r.checkUnknownIntegration})
+	}
+	if slices.ContainsFunc(r.els, func(e element) bool { return e.name == "integration-run-id" && !e.readOnly }) {
+		r.add(&out, &check{id: n + ".create.unknown-run", op: r.create, element: "integration-run-id", mutates: true,
+			source: r.tagSource("integration_runs"),
+			title:  "A create that refers to an integration run that does not exist, by integration-run-id or integration-run, is rejected with 400 naming it, and nothing is created.",
+			run:    r.checkUnknownRun})
+		r.add(&out, &check{id: n + ".create.integration-run", op: r.create, element: "integration-run-id", mutates: true,
+			source: r.tagSource("integration_runs"),
+			title:  "A record refers to an existing run by integration-run-id or by integration-run {id}, and shows it as integration-run-id; the two disagreeing are rejected with 400.",
+			run:    r.checkRunReference})
 	}
 	r.add(&out, &check{id: n + ".create.unknown-element", op: r.create, level: Should, mutates: true,
 		source: r.sp.source("#/info/description"),
@@ -191,13 +274,11 @@ func (r *coreRes) checks() []*check {
 		run:    r.checkUnknownElement})
 	r.add(&out, &check{id: n + ".create.media-type", op: r.create, level: Should, mutates: true,
 		source: r.opSource(r.create, "/responses/415"),
-		title:  "A create whose body is not application/json is rejected with 415 and creates nothing.", run: r.checkMediaType})
+		title:  "A create whose body is neither JSON nor XML (text/plain) is rejected with 415 and creates nothing.", run: r.checkMediaType})
 	if r.createAlert != "" {
-		if _, ok := r.sp.op(r.createAlert); ok {
-			r.add(&out, &check{id: n + ".create-alert", op: r.createAlert, source: r.opSource(r.createAlert, "/description"), mutates: true,
-				title: "create_alert creates the record exactly as create does.",
-				run:   func(c *cctx) { r.checkCreate(c, r.createAlert) }})
-		}
+		r.add(&out, &check{id: n + ".create-alert", op: r.createAlert, source: r.opSource(r.createAlert, "/description"), mutates: true,
+			title: "create_alert creates the record exactly as create does.",
+			run:   func(c *cctx) { r.checkCreate(c, r.createAlert) }})
 	}
 	for _, el := range r.els {
 		allowed := el.enum()
@@ -228,37 +309,36 @@ func (r *coreRes) checks() []*check {
 	r.add(&out, &check{id: n + ".update.put", op: r.put, source: r.opSource(r.put, ""), mutates: true,
 		title: "PUT changes the elements sent, leaves the others as they are, and show reads the change back.",
 		run:   func(c *cctx) { r.checkUpdate(c, r.put, http.MethodPut) }})
-	r.add(&out, &check{id: n + ".update.patch", op: r.patch, source: r.opSource(r.patch, ""), mutates: true,
-		title: "PATCH changes the elements sent, leaves the others as they are, and show reads the change back.",
-		run:   func(c *cctx) { r.checkUpdate(c, r.patch, http.MethodPatch) }})
+	if r.patch != "" {
+		r.add(&out, &check{id: n + ".update.patch", op: r.patch, source: r.opSource(r.patch, ""), mutates: true,
+			title: "PATCH changes the elements sent, leaves the others as they are, and show reads the change back.",
+			run:   func(c *cctx) { r.checkUpdate(c, r.patch, http.MethodPatch) }})
+	}
 	if slices.ContainsFunc(r.els, func(e element) bool { return e.name == "updated-at" }) {
-		r.add(&out, &check{id: n + ".update.updated-at", op: r.patch, element: "updated-at", level: Should, mutates: true,
+		r.add(&out, &check{id: n + ".update.updated-at", op: r.update(), element: "updated-at", level: Should, mutates: true,
 			source: r.sp.source(schemaPointer(r.schema) + "/properties/updated-at"),
 			title:  "updated-at moves forward on every change of the record, so integrations can poll with it.",
 			run:    r.checkUpdatedAt})
 	}
 	r.add(&out, &check{id: n + ".update.not-found", op: r.put, source: r.opSource(r.put, "/responses/404"), mutates: true,
-		title: "PUT, PATCH, resolve and unresolve of an unknown id answer 404.", run: r.checkUpdateNotFound})
-	r.add(&out, &check{id: n + ".resolve", op: r.resolve, element: "resolved", source: r.opSource(r.resolve, "/description"), mutates: true,
-		title: "resolve sets resolved to true, as show then reads; resolving twice is harmless.", run: r.checkResolve})
-	r.add(&out, &check{id: n + ".unresolve", op: r.unresolve, element: "resolved", source: r.opSource(r.unresolve, "/description"), mutates: true,
-		title: "unresolve sets resolved back to false, as show then reads.", run: r.checkUnresolve})
+		title: "Every update and action of an unknown id answers 404.", run: r.checkUpdateNotFound})
+	if r.resolve != "" && r.unresolve != "" {
+		r.add(&out, &check{id: n + ".resolve", op: r.resolve, element: "resolved", source: r.opSource(r.resolve, "/description"), mutates: true,
+			title: "resolve sets resolved to true, as show then reads; resolving twice is harmless.", run: r.checkResolve})
+		r.add(&out, &check{id: n + ".unresolve", op: r.unresolve, element: "resolved", source: r.opSource(r.unresolve, "/description"), mutates: true,
+			title: "unresolve sets resolved back to false, as show then reads.", run: r.checkUnresolve})
+	}
 	if r.alertAndExport != "" {
-		if _, ok := r.sp.op(r.alertAndExport); ok {
-			r.add(&out, &check{id: n + ".create-alert-and-mark-exported", op: r.alertAndExport, mutates: true,
-				source: r.opSource(r.alertAndExport, "/description"),
-				title:  "create_alert_and_mark_exported creates the record and marks it exported (exported true, last-exported-at set, where shown).",
-				run:    r.checkAlertAndExport})
-		}
+		r.add(&out, &check{id: n + ".create-alert-and-mark-exported", op: r.alertAndExport, mutates: true,
+			source: r.opSource(r.alertAndExport, "/description"),
+			title:  "create_alert_and_mark_exported creates the record and marks it exported (exported true, last-exported-at set, where shown).",
+			run:    r.checkAlertAndExport})
 	}
 	for _, a := range []struct{ op, name, flag, at string }{
 		{r.markExported, "mark-exported", "exported", "last-exported-at"},
 		{r.acknowledge, "acknowledge", "acknowledged", "acknowledged-at"},
 	} {
 		if a.op == "" {
-			continue
-		}
-		if _, ok := r.sp.op(a.op); !ok {
 			continue
 		}
 		r.add(&out, &check{id: n + "." + a.name, op: a.op, element: a.flag, source: r.opSource(a.op, "/description"), mutates: true,
@@ -268,31 +348,47 @@ func (r *coreRes) checks() []*check {
 			title: fmt.Sprintf("%s with an unknown id answers 404 naming it and changes no record (all or nothing).", a.name),
 			run:   func(c *cctx) { r.checkIDActionUnknown(c, a.op) }})
 	}
+	r.writeProjectionChecks(&out)
+	r.runChecks(&out)
 	return out
 }
 
 // sampler makes request values; references to what exists on the target
-// are the ones the run discovered, or left out.
+// are the ones the run discovered, or left out; the unique elements but the
+// marker get a new marked value each time.
 func (r *coreRes) sampler() sampler {
 	r.s.discover()
 	fixed := map[string]any{"integration": nil, "integration-run": nil, "integration-run-id": r.s.runRef}
 	if r.s.integration != nil {
 		fixed["integration"] = r.s.integration
 	}
+	for _, name := range r.unique {
+		if name != r.marker {
+			fixed[name] = func(int) any { return "coupakit " + r.s.marker() }
+		}
+	}
 	return sampler{fixed: fixed}
+}
+
+// mark sets the marker element of body, where the resource has one.
+func (r *coreRes) mark(body map[string]any, marker string) map[string]any {
+	if r.marker != "" {
+		body[r.marker] = marker
+	}
+	return body
 }
 
 // minimal returns a create body with the required elements and the marker.
 func (r *coreRes) minimal(c *cctx, marker string) map[string]any {
 	sm := r.sampler()
-	body := map[string]any{coreMarker: marker}
+	body := r.mark(map[string]any{}, marker)
 	for _, el := range r.els {
-		if !el.required || el.readOnly {
+		if !el.required || el.readOnly || el.name == r.marker {
 			continue
 		}
 		v, ok := sm.value(el.name, el.schema, 0)
 		if !ok {
-			c.fatalf(nil, "internal: cannot make a value for the required element %s", el.name)
+			c.fatalf(nil, "internal: cannot make a value for the required element %s (is there an integration to refer to?)", el.name)
 		}
 		body[el.name] = v
 	}
@@ -311,8 +407,7 @@ func (r *coreRes) full(marker string) map[string]any {
 			body[el.name] = v
 		}
 	}
-	body[coreMarker] = marker
-	return body
+	return r.mark(body, marker)
 }
 
 // create posts body to the create operation opID and returns the record.
@@ -362,26 +457,31 @@ func (r *coreRes) ids(c *cctx, ex *exchange, page []any) []string {
 // created returns the records that carry marker, verifying that the
 // server applied the filter (or the check could not tell).
 func (r *coreRes) created(c *cctx, marker string) []map[string]any {
-	page, ex := r.index(c, url.Values{coreMarker: {marker}})
+	page, ex := r.index(c, url.Values{r.marker: {marker}})
 	var out []map[string]any
 	for _, v := range page {
 		rec, _ := v.(map[string]any)
-		if rec[coreMarker] != marker {
-			c.fatalf(ex, "the index filtered by %s returned a record with %s %s: the filter is not applied, so the check cannot verify that nothing was created", coreMarker, coreMarker, short(rec[coreMarker]))
+		if rec[r.marker] != marker {
+			c.fatalf(ex, "the index filtered by %s returned a record with %s %s: the filter is not applied, so the check cannot verify that nothing was created", r.marker, r.marker, short(rec[r.marker]))
 		}
 		out = append(out, rec)
 	}
 	return out
 }
 
-// nothingCreated fails the check if a record carries marker.
+// nothingCreated fails the check if a record carries marker. A resource
+// without a marker cannot tell, and says so.
 func (r *coreRes) nothingCreated(c *cctx, marker string, what string) {
+	if r.marker == "" {
+		c.notef("%s carry no marker: that nothing was created is not verified", r.name)
+		return
+	}
 	if recs := r.created(c, marker); len(recs) > 0 {
 		ids := make([]string, len(recs))
 		for i, rec := range recs {
 			ids[i] = idString(rec["id"])
 		}
-		c.errorf(nil, "%s created records anyway (ids %s, %s %s)", what, strings.Join(ids, ", "), coreMarker, marker)
+		c.errorf(nil, "%s created records anyway (ids %s, %s %s)", what, strings.Join(ids, ", "), r.marker, marker)
 	}
 }
 
@@ -734,7 +834,7 @@ func (r *coreRes) checkEnumInvalid(c *cctx, el element) {
 	id := idString(rec["id"])
 	before, _ := r.fetch(c, id)
 	for _, v := range misses {
-		ex := c.do(request{method: http.MethodPatch, path: r.path(r.patch, id), body: map[string]any{el.name: v}})
+		ex := c.do(request{method: r.updateMethod(), path: r.path(r.update(), id), body: map[string]any{el.name: v}})
 		if ex.status != http.StatusBadRequest {
 			c.errorf(ex, "%s %q was answered %s on update; want 400", el.name, v, ex.summary())
 		}
@@ -788,7 +888,7 @@ func (r *coreRes) checkReadOnly(c *cctx, el element) {
 	if !ok {
 		c.skipf("internal: no probe value for %s", el.name)
 	}
-	ex = c.do(request{method: http.MethodPatch, path: r.path(r.patch, id), body: map[string]any{el.name: probe}})
+	ex = c.do(request{method: r.updateMethod(), path: r.path(r.update(), id), body: map[string]any{el.name: probe}})
 	if ex.status != http.StatusOK {
 		c.fatalf(ex, "an update with the output-only %s %s answered %s; want 200 (the value is ignored)", el.name, short(probe), ex.summary())
 	}
@@ -807,7 +907,7 @@ func (r *coreRes) updateBody(rec map[string]any, variant int) map[string]any {
 	sm := r.sampler()
 	body := map[string]any{}
 	for _, el := range r.updEls {
-		if el.readOnly || el.writeOnly || el.name == coreMarker || el.name == "integration" || el.name == "integration-run-id" {
+		if el.readOnly || el.writeOnly || el.name == r.marker || el.name == "integration" || el.name == "integration-run-id" {
 			continue
 		}
 		for k := variant; k < variant+4; k++ {
@@ -855,8 +955,8 @@ func (r *coreRes) checkUpdatedAt(c *cctx) {
 	id := idString(rec["id"])
 	before, _ := r.fetch(c, id)
 	body := r.updateBody(before, 3)
-	ex := c.do(request{method: http.MethodPatch, path: r.path(r.patch, id), body: body, valid: true})
-	c.expect(ex, "PATCH "+id, http.StatusOK)
+	ex := c.do(request{method: r.updateMethod(), path: r.path(r.update(), id), body: body, valid: true})
+	c.expect(ex, r.updateMethod()+" "+id, http.StatusOK)
 	after, sex := r.fetch(c, id)
 	t0, err0 := time.Parse(time.RFC3339, fmt.Sprint(before["updated-at"]))
 	t1, err1 := time.Parse(time.RFC3339, fmt.Sprint(after["updated-at"]))
@@ -870,12 +970,19 @@ func (r *coreRes) checkUpdatedAt(c *cctx) {
 
 func (r *coreRes) checkUpdateNotFound(c *cctx) {
 	body := r.updateBody(map[string]any{}, 1)
-	for _, rq := range []request{
-		{method: http.MethodPut, path: r.path(r.put, unknownCoreID), body: body, valid: true},
-		{method: http.MethodPatch, path: r.path(r.patch, unknownCoreID), body: body, valid: true},
-		{method: http.MethodPut, path: r.path(r.resolve, unknownCoreID), valid: true},
-		{method: http.MethodPut, path: r.path(r.unresolve, unknownCoreID), valid: true},
-	} {
+	rqs := []request{{method: http.MethodPut, path: r.path(r.put, unknownCoreID), body: body, valid: true}}
+	if r.patch != "" {
+		rqs = append(rqs, request{method: http.MethodPatch, path: r.path(r.patch, unknownCoreID), body: body, valid: true})
+	}
+	for _, op := range []string{r.resolve, r.unresolve} {
+		if op != "" {
+			rqs = append(rqs, request{method: http.MethodPut, path: r.path(op, unknownCoreID), valid: true})
+		}
+	}
+	for _, a := range r.runActions() {
+		rqs = append(rqs, request{method: http.MethodPut, path: r.path(a.op, unknownCoreID), valid: true})
+	}
+	for _, rq := range rqs {
 		ex := c.do(rq)
 		if ex.status != http.StatusNotFound {
 			c.errorf(ex, "%s %s answered %s; want 404", rq.method, rq.path, ex.summary())

@@ -42,6 +42,7 @@ type eventsRes struct {
 	item   *openapi3.SchemaRef // the schema of a create item (Event)
 	els    []element           // its elements
 	updEls []element           // the elements of a single update (EventUpdate)
+	qu     *universe           // the universe of the query checks, once made
 }
 
 func (s *suite) sourcingChecks() []*check {
@@ -122,6 +123,31 @@ func (r *eventsRes) checks() []*check {
 		title: "Filters on the scalar elements match exactly, and total counts the matching events.", run: r.checkFilter})
 	r.add(&out, &check{id: n + ".list.bad-parameter", op: opListEvents, source: r.opSource(opListEvents, "/responses/400"),
 		title: "A limit or offset outside its schema (limit=0, limit=abc, offset=-1) answers 400.", run: r.checkBadParameter})
+	r.add(&out, &check{id: n + ".list.operators", op: opListEvents, source: listSrc + "/description",
+		title: "The Core API's operators ([not_eq], [in], [not_in], [contains], [starts_with], [ends_with], [gt], [lt], [gt_or_eq], [lt_or_eq], [blank]) return exactly the matching events, with hyphens or underscores.",
+		run: func(c *cctx) {
+			checkOperators(c, r.universe(c), r.fetchAll, fields(r.els, false))
+		}})
+	r.add(&out, &check{id: n + ".list.filter-nested", op: opListEvents, source: listSrc + "/description",
+		title: "Filters on nested elements (settings[currency]) return exactly the matching events.",
+		run: func(c *cctx) {
+			checkNested(c, r.universe(c), r.fetchAll, fields(r.els, true))
+		}})
+	r.add(&out, &check{id: n + ".list.filter-invalid", op: opListEvents, source: listSrc + "/description",
+		title: "A filter on an element events do not have, an unknown operator or a malformed value is answered 400.",
+		run: func(c *cctx) {
+			checkInvalidFilters(c, r.path(""), r.els)
+			ex := c.do(request{method: http.MethodGet, path: r.path(""), query: url.Values{"statut": {"Active"}}})
+			if ex.status != http.StatusBadRequest {
+				c.errorf(ex, "the index with statut=Active, an element events do not have, answered %s; want 400", ex.summary())
+			}
+		}})
+	r.add(&out, &check{id: n + ".format.json-only", op: opListEvents, source: r.sp.source("#/info/description"),
+		title: "The Sourcing API answers JSON whatever the Accept header says (application/xml, */* or none), as the index shows.",
+		run:   r.checkJSONOnly})
+	r.add(&out, &check{id: n + ".auth", op: opListEvents, source: r.sp.source("#/components/securitySchemes/csoApiKey"),
+		title: "A request without X-CSO-API-KEY, or with a made-up one, is answered 401.",
+		run:   r.checkAuth})
 	r.add(&out, &check{id: n + ".show", op: opShowEvent, source: r.opSource(opShowEvent, ""),
 		title: "show answers 200 with the event of that id.", run: r.checkShow})
 	r.add(&out, &check{id: n + ".show.not-found", op: opShowEvent, source: r.opSource(opShowEvent, "/responses/404"),
@@ -961,5 +987,118 @@ func (r *eventsRes) checkDeleteAllInvalid(c *cctx) {
 	ex := c.do(request{method: http.MethodDelete, path: r.path(""), body: map[string]any{"events": items}, valid: true})
 	if ex.status != http.StatusBadRequest {
 		c.errorf(ex, "a bulk delete whose every item fails answered %s; want 400", ex.summary())
+	}
+}
+
+// fetchAll returns every event the index answers to q, in pages of 250,
+// within a bound.
+func (r *eventsRes) fetchAll(c *cctx, q url.Values) ([]map[string]any, *exchange) {
+	var out []map[string]any
+	var last *exchange
+	for offset := 0; offset <= maxUniverse; offset += 250 {
+		pq := url.Values{}
+		for k, v := range q {
+			pq[k] = slices.Clone(v)
+		}
+		pq.Set("limit", "250")
+		pq.Set("offset", strconv.Itoa(offset))
+		p := r.list(c, pq)
+		last = p.ex
+		out = append(out, p.events...)
+		if len(p.events) < 250 {
+			break
+		}
+	}
+	return out, last
+}
+
+// universe returns the events of the query checks, made once: in a full
+// run, six events the run creates with chosen values; else the first
+// events of the index.
+func (r *eventsRes) universe(c *cctx) *universe {
+	if r.qu == nil {
+		if r.s.target.ReadOnly {
+			recs, _ := r.fetchAll(c, url.Values{})
+			var scope url.Values
+			if len(recs) > maxUniverse {
+				recs = recs[:maxUniverse]
+				ids := make([]string, len(recs))
+				for i, ev := range recs {
+					ids[i] = idString(ev["id"])
+				}
+				scope = url.Values{"id[in]": {strings.Join(ids, ",")}}
+			}
+			r.qu = newUniverse(recs, scope, false)
+		} else {
+			r.qu = r.design(c)
+		}
+	}
+	if len(r.qu.recs) == 0 {
+		c.skipf("no events to filter")
+	}
+	return r.qu
+}
+
+// design creates six events with chosen values in one request, marked
+// P-<word>-<i> with a new marker P, and reads them back.
+func (r *eventsRes) design(c *cctx) *universe {
+	p := r.s.marker()
+	items := make([]map[string]any, len(designWords))
+	for i := range items {
+		it := r.minimal(c, fmt.Sprintf("%s-%s-%d", p, designWords[i], i))
+		if s := designStrings[i]; s != "" {
+			it["name"], it["description"] = "coupakit "+s, s+" event"
+			it["time-zone"] = timeZones[i%len(timeZones)]
+			it["settings"] = map[string]any{"currency": currencies[i%len(currencies)]}
+		}
+		if i != 3 {
+			it["state"] = []string{"Setup", "Active", "Terminated"}[i%3]
+		}
+		items[i] = it
+	}
+	ids, _ := r.create(c, items...)
+	var recs []map[string]any
+	for _, id := range ids {
+		ev, _ := r.show(c, id)
+		recs = append(recs, ev)
+	}
+	return newUniverse(recs, url.Values{eventMarker + "[starts_with]": {p}}, true)
+}
+
+func (r *eventsRes) checkJSONOnly(c *cctx) {
+	for _, rq := range []request{
+		{method: http.MethodGet, path: r.path(""), query: url.Values{"limit": {"1"}}, accept: "application/xml", valid: true},
+		{method: http.MethodGet, path: r.path(""), query: url.Values{"limit": {"1"}}, accept: "*/*", valid: true},
+		{method: http.MethodGet, path: r.path(""), query: url.Values{"limit": {"1"}}, noAccept: true, valid: true},
+	} {
+		// Error answers are left to the should-level error-format checks:
+		// the vendor's page says they are XML.
+		ex := c.do(rq)
+		accept := cmpOr(rq.accept, "none")
+		mt := strings.ToLower(ex.header.Get("Content-Type"))
+		if !strings.HasPrefix(mt, "application/json") || ex.value == nil {
+			c.errorf(ex, "%s %s with Accept %s answered %d %q: %s; want JSON", rq.method, rq.path, accept, ex.status, ex.header.Get("Content-Type"), ex.summary())
+		}
+	}
+}
+
+func (r *eventsRes) checkAuth(c *cctx) {
+	if !r.s.csoAuth {
+		c.skipf("the target does not enforce authentication: an unauthenticated request was not answered 401")
+	}
+	for _, rq := range []request{
+		{method: http.MethodGet, path: r.path(""), query: url.Values{"limit": {"1"}}, auth: authNone},
+		{method: http.MethodGet, path: r.path(unknownEventID), auth: authNone},
+		{method: http.MethodGet, path: r.path(""), query: url.Values{"limit": {"1"}}, auth: authKey, token: "coupakit-conformance-made-up-key"},
+		{method: http.MethodGet, path: r.path(unknownEventID), auth: authKey, token: "coupakit-conformance-made-up-key"},
+	} {
+		ex := c.do(rq)
+		what := "without X-CSO-API-KEY"
+		if rq.auth == authKey {
+			what = "with a made-up X-CSO-API-KEY"
+		}
+		if ex.status != http.StatusUnauthorized {
+			c.errorf(ex, "%s %s %s answered %s; want 401", rq.method, rq.path, what, ex.summary())
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -31,6 +32,10 @@ type apiClient struct {
 	// schemaOpts refine the validation of responses with what the spec's
 	// conventions say beyond its schemas.
 	schemaOpts []openapi3.SchemaValidationOption
+	// relaxed routes to a copy of the spec whose schemas have no required
+	// lists, for the answers that hold only the elements asked for
+	// (return_object, fields); nil when the API has no such parameters.
+	relaxed routers.Router
 }
 
 // secondsDateTime validates the Core API's datetimes: ISO 8601 with an
@@ -72,7 +77,91 @@ func newAPIClient(sp *spec, base string) (*apiClient, error) {
 	if sp.api == apiCore {
 		c.schemaOpts = []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidator("date-time", secondsDateTime{})}
 	}
+	if hasParameter(&doc, "return_object") || hasParameter(&doc, "fields") {
+		relaxed, err := withoutRequired(&doc)
+		if err != nil {
+			return nil, fmt.Errorf("conformance: %s spec: %w", sp.api, err)
+		}
+		if c.relaxed, err = legacy.NewRouter(relaxed); err != nil {
+			return nil, fmt.Errorf("conformance: %s spec: %w", sp.api, err)
+		}
+	}
 	return c, nil
+}
+
+// hasParameter reports whether an operation of doc takes the query
+// parameter name.
+func hasParameter(doc *openapi3.T, name string) bool {
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInQuery && p.Value.Name == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// withoutRequired returns a deep copy of doc whose schemas have no required
+// lists and no minimum number of properties.
+func withoutRequired(doc *openapi3.T) (*openapi3.T, error) {
+	data, err := doc.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	loader := openapi3.NewLoader()
+	cp, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(*openapi3.SchemaRef)
+	walk = func(ref *openapi3.SchemaRef) {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return
+		}
+		v := ref.Value
+		seen[v] = true
+		v.Required, v.MinProps = nil, 0
+		for _, p := range v.Properties {
+			walk(p)
+		}
+		walk(v.Items)
+		if v.AdditionalProperties.Schema != nil {
+			walk(v.AdditionalProperties.Schema)
+		}
+		for _, list := range []openapi3.SchemaRefs{v.AllOf, v.AnyOf, v.OneOf} {
+			for _, x := range list {
+				walk(x)
+			}
+		}
+	}
+	for _, ref := range cp.Components.Schemas {
+		walk(ref)
+	}
+	for _, item := range cp.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				for _, mt := range resp.Value.Content {
+					walk(mt.Schema)
+				}
+			}
+		}
+	}
+	for _, resp := range cp.Components.Responses {
+		if resp.Value == nil {
+			continue
+		}
+		for _, mt := range resp.Value.Content {
+			walk(mt.Schema)
+		}
+	}
+	return cp, nil
 }
 
 // request is one request a check sends.
@@ -82,11 +171,59 @@ type request struct {
 	query  url.Values
 	// body is sent as JSON when not nil.
 	body any
+	// raw, when not nil, is sent as the body as it is, instead of body
+	// (an XML document); contentType says what it is.
+	raw []byte
 	// contentType replaces application/json for a body.
 	contentType string
+	// accept replaces application/json as the Accept header; noAccept
+	// sends no Accept header at all.
+	accept   string
+	noAccept bool
+	// auth says which credentials the request carries; token is the
+	// credential of authBearer and authKey, and secret says that it is a
+	// real one, which reports must not show.
+	auth   authMode
+	token  string
+	secret bool
 	// valid says the spec accepts this request: it is validated before it
 	// is sent, so that a bug of the suite cannot fail a conforming server.
 	valid bool
+}
+
+// authMode says which credentials a request carries.
+type authMode int
+
+const (
+	// authDefault sends the target's credentials: the OAuth token to the
+	// Core API, the X-CSO-API-KEY to the Sourcing API, the extra headers to
+	// both.
+	authDefault authMode = iota
+	// authNone sends no credentials at all: no token, no API key, none of
+	// the extra headers that carry one.
+	authNone
+	// authBearer sends request.token as the bearer token, and nothing else.
+	authBearer
+	// authKey sends request.token as the API's key header (X-COUPA-API-KEY
+	// for the Core API, X-CSO-API-KEY for the Sourcing API), and nothing
+	// else.
+	authKey
+)
+
+// Credential headers, as Go canonicalises them.
+const (
+	headerAuthorization = "Authorization"
+	headerCoupaKey      = "X-Coupa-Api-Key"
+	headerCSOKey        = "X-Cso-Api-Key"
+)
+
+// credentialHeader reports whether a header carries credentials.
+func credentialHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case headerAuthorization, headerCoupaKey, headerCSOKey:
+		return true
+	}
+	return false
 }
 
 // exchange is a request sent and the response received.
@@ -104,18 +241,28 @@ type exchange struct {
 	curl     string
 	problems []string // the response's violations of the spec (must)
 	lenient  []string // violations where the spec is lenient (should)
+	// wantXML says the request let the server answer XML: it asked for
+	// application/xml, */* or nothing at all.
+	wantXML bool
+	// showAuth says the request's credentials are made up, so reports may
+	// show them.
+	showAuth bool
 }
 
 // send sends rq to api and validates the response against the spec. The
 // error is for a request that could not be sent or answered, or a bug of
 // the suite (a request the spec does not describe).
+//
+// A Core API request that carries the token the suite fetched and is
+// answered 401 is sent once more with a new token: tokens can be revoked
+// or expire early.
 func (s *suite) send(api *apiClient, rq request) (*exchange, error) {
 	target := api.base + rq.path
 	if len(rq.query) > 0 {
 		target += "?" + rq.query.Encode()
 	}
-	var body []byte
-	if rq.body != nil {
+	body := rq.raw
+	if body == nil && rq.body != nil {
 		var err error
 		if body, err = json.Marshal(rq.body); err != nil {
 			return nil, fmt.Errorf("internal: encode request body: %w", err)
@@ -125,7 +272,8 @@ func (s *suite) send(api *apiClient, rq request) (*exchange, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex := &exchange{api: api, method: rq.method, url: target, reqHead: req.Header.Clone(), reqBody: body}
+	ex := &exchange{api: api, method: rq.method, url: target, reqHead: req.Header.Clone(), reqBody: body,
+		wantXML: acceptsXML(req.Header.Get("Accept")), showAuth: (rq.auth == authBearer || rq.auth == authKey) && !rq.secret}
 	ex.curl = s.curl(ex)
 
 	// The route of the request in the spec: validation needs it, and a
@@ -146,16 +294,20 @@ func (s *suite) send(api *apiClient, rq request) (*exchange, error) {
 		probe.Body = io.NopCloser(bytes.NewReader(body))
 	}
 
-	resp, err := s.do(req, func() (*http.Request, error) { return s.newRequest(api, rq, target, body) })
+	again := func() (*http.Request, error) { return s.newRequest(api, rq, target, body) }
+	status, header, data, err := s.roundTrip(req, again)
+	if err == nil && status == http.StatusUnauthorized && rq.auth == authDefault && api.spec.api == apiCore && s.tokens != nil {
+		// Once: a new token, and the request again.
+		if s.tokens.renew() == nil {
+			if req, err = again(); err == nil {
+				status, header, data, err = s.roundTrip(req, again)
+			}
+		}
+	}
 	if err != nil {
 		return ex, err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return ex, fmt.Errorf("read response: %w", err)
-	}
-	ex.status, ex.header, ex.body = resp.StatusCode, resp.Header, data
+	ex.status, ex.header, ex.body = status, header, data
 	if len(bytes.TrimSpace(data)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.UseNumber()
@@ -164,9 +316,52 @@ func (s *suite) send(api *apiClient, rq request) (*exchange, error) {
 			ex.value = v
 		}
 	}
-	s.validate(ex, probe, route, params)
+	s.validate(ex, probe, route, params, rq.query)
 	s.observe(ex)
 	return ex, nil
+}
+
+// roundTrip sends req (429 answers waited out, see do) and reads the
+// answer.
+func (s *suite) roundTrip(req *http.Request, again func() (*http.Request, error)) (int, http.Header, []byte, error) {
+	resp, err := s.do(req, again)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("read response: %w", err)
+	}
+	return resp.StatusCode, resp.Header, data, nil
+}
+
+// acceptsXML reports whether a request with this Accept header lets the
+// Core API answer XML: it asks for application/xml or text/xml, for */*,
+// or for nothing at all.
+func acceptsXML(accept string) bool {
+	if strings.TrimSpace(accept) == "" {
+		return true
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch {
+		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+			return false
+		case mt == "application/xml" || mt == "text/xml" || mt == "*/*":
+			return true
+		}
+	}
+	return false
+}
+
+// isXML reports whether a Content-Type is XML.
+func isXML(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/xml" || mt == "text/xml")
 }
 
 // maxRetries bounds how often one request is retried after 429.
@@ -185,13 +380,14 @@ func (s *suite) do(req *http.Request, again func() (*http.Request, error)) (*htt
 		resp.Body.Close()
 		s.throttled++
 		wait := time.Duration(250<<attempt) * time.Millisecond
-		if ra := resp.Header.Get("Retry-After"); ra != "" {
-			if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
-				wait = time.Duration(secs) * time.Second
-			} else if at, err := http.ParseTime(ra); err == nil {
-				wait = time.Until(at)
-			}
+		ra := resp.Header.Get("Retry-After")
+		retryAfter := false
+		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
+			wait, retryAfter = time.Duration(secs)*time.Second, true
+		} else if at, err := http.ParseTime(ra); err == nil {
+			wait, retryAfter = time.Until(at), true
 		}
+		s.noteThrottle(req, ra, retryAfter)
 		wait = min(max(wait, 0), time.Minute)
 		if wait > 0 {
 			timer := time.NewTimer(wait)
@@ -208,9 +404,10 @@ func (s *suite) do(req *http.Request, again func() (*http.Request, error)) (*htt
 	}
 }
 
-// newRequest builds the HTTP request of rq, with the target's credentials:
-// the extra headers for both APIs, the OAuth token for the Core API only
-// (the Sourcing API authenticates with its own key, in a header).
+// newRequest builds the HTTP request of rq, with the credentials rq.auth
+// says: by default the target's, the extra headers for both APIs, the
+// OAuth token for the Core API only and the X-CSO-API-KEY for the Sourcing
+// API only.
 func (s *suite) newRequest(api *apiClient, rq request, target string, body []byte) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(s.ctx, rq.method, target, bytes.NewReader(body))
 	if err != nil {
@@ -219,19 +416,48 @@ func (s *suite) newRequest(api *apiClient, rq request, target string, body []byt
 	if body == nil {
 		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
 	}
-	req.Header.Set("Accept", "application/json")
+	switch {
+	case rq.noAccept:
+	case rq.accept != "":
+		req.Header.Set("Accept", rq.accept)
+	default:
+		req.Header.Set("Accept", "application/json")
+	}
 	req.Header.Set("User-Agent", "coupakit-conformance")
 	if body != nil {
 		req.Header.Set("Content-Type", cmpOr(rq.contentType, "application/json"))
 	}
 	for name, values := range s.target.Header {
+		if rq.auth != authDefault && credentialHeader(name) {
+			continue
+		}
 		req.Header.Del(name)
 		for _, v := range values {
 			req.Header.Add(name, v)
 		}
 	}
-	if s.target.Token != "" && api.spec.api == apiCore {
-		req.Header.Set("Authorization", "Bearer "+s.target.Token)
+	core := api.spec.api == apiCore
+	switch rq.auth {
+	case authDefault:
+		if core {
+			tok, err := s.bearer()
+			if err != nil {
+				return nil, err
+			}
+			if tok != "" {
+				req.Header.Set(headerAuthorization, "Bearer "+tok)
+			}
+		} else if s.target.CSOAPIKey != "" {
+			req.Header.Set(headerCSOKey, s.target.CSOAPIKey)
+		}
+	case authBearer:
+		req.Header.Set(headerAuthorization, "Bearer "+rq.token)
+	case authKey:
+		if core {
+			req.Header.Set(headerCoupaKey, rq.token)
+		} else {
+			req.Header.Set(headerCSOKey, rq.token)
+		}
 	}
 	return req, nil
 }
@@ -241,9 +467,31 @@ func (s *suite) newRequest(api *apiClient, rq request, target string, body []byt
 // (required elements, types, formats, lengths, enums, element names) and
 // has no null value. Where the spec says the documents are uncertain, the
 // body's problems are only lenient ones.
-func (s *suite) validate(ex *exchange, req *http.Request, route *routers.Route, params map[string]string) {
+//
+// Three answers are judged against what the spec's words add to its
+// schemas: an XML answer to a request that let the server choose XML (the
+// schemas describe the JSON; the XML checks judge its shape), the answer of
+// a request with return_object or fields (it holds only the elements asked
+// for, so the required lists do not apply), and the empty answer of
+// return_object=none.
+func (s *suite) validate(ex *exchange, req *http.Request, route *routers.Route, params map[string]string, query url.Values) {
+	if ex.wantXML && ex.api.spec.api == apiCore && isXML(ex.header.Get("Content-Type")) {
+		if !documented(route.Operation, ex.status) && !xmlNoResults(route.Operation, ex.status) {
+			ex.problems = append(ex.problems, fmt.Sprintf("status %d is not documented", ex.status))
+		}
+		return
+	}
 	lenient := lenientBody(ex.api.spec.api, ex.op, ex.status)
-	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: lenient, SchemaValidationOptions: ex.api.schemaOpts}
+	partial := query.Has("return_object") || query.Has("fields")
+	noBody := query.Get("return_object") == "none" && ex.status < 300
+	if partial && ex.api.relaxed != nil {
+		// The same operation in the copy of the spec without required lists.
+		rel, relParams, err := ex.api.relaxed.FindRoute(req)
+		if err == nil {
+			route, params = rel, relParams
+		}
+	}
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: lenient || noBody, SchemaValidationOptions: ex.api.schemaOpts}
 	reqIn := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
 	in := &openapi3filter.ResponseValidationInput{RequestValidationInput: reqIn, Status: ex.status, Header: ex.header, Options: opts}
 	in.SetBodyBytes(ex.body)
@@ -272,6 +520,21 @@ func (s *suite) validate(ex *exchange, req *http.Request, route *routers.Route, 
 			ex.lenient = append(ex.lenient, describe(err)...)
 		}
 	}
+}
+
+// xmlNoResults reports whether status is the XML answer to a list query
+// that matches nothing, which the spec's conventions document: 404, on an
+// operation that answers a JSON array.
+func xmlNoResults(op *openapi3.Operation, status int) bool {
+	if status != http.StatusNotFound {
+		return false
+	}
+	ok := op.Responses.Status(http.StatusOK)
+	if ok == nil || ok.Value == nil {
+		return false
+	}
+	mt := ok.Value.Content.Get("application/json")
+	return mt != nil && mt.Schema != nil && mt.Schema.Value != nil && mt.Schema.Value.Type != nil && mt.Schema.Value.Type.Is("array")
 }
 
 // lenientBody says where the spec's descriptions call the documents
@@ -387,8 +650,10 @@ func short(v any) string {
 	return string(b)
 }
 
-// curl renders the exchange's request as a curl command. The token and the
-// extra headers, which may be credentials, are not shown.
+// curl renders the exchange's request as a curl command. The credentials
+// are not shown: the token as $COUPAKIT_TOKEN, the Sourcing key as
+// $COUPAKIT_CSO_API_KEY, the extra headers as <redacted>; made-up
+// credentials, which a check sends on purpose, are.
 func (s *suite) curl(ex *exchange) string {
 	var b strings.Builder
 	b.WriteString("curl -sS -X " + ex.method + " " + shellQuote(ex.url))
@@ -398,10 +663,14 @@ func (s *suite) curl(ex *exchange) string {
 		}
 		for _, v := range ex.reqHead[name] {
 			switch {
-			case name == "Authorization" && s.target.Token != "":
+			case credentialHeader(name) && ex.showAuth:
+			case name == headerAuthorization:
 				b.WriteString(` -H "Authorization: Bearer $COUPAKIT_TOKEN"`)
 				continue
-			case s.target.Header.Get(name) != "":
+			case name == headerCSOKey && v == s.target.CSOAPIKey:
+				b.WriteString(` -H "X-CSO-API-KEY: $COUPAKIT_CSO_API_KEY"`)
+				continue
+			case s.target.Header.Get(name) != "" || credentialHeader(name):
 				v = "<redacted>"
 			}
 			b.WriteString(" -H " + shellQuote(name+": "+v))

@@ -11,18 +11,30 @@
 //
 // Every check has a stable ID, a [Level] and the spec element it comes from.
 // The checks are derived from the specs where the specs allow it (required
-// elements, enums, read-only elements, documented statuses), so the suite
-// follows the specs when they grow; the behaviour the specs state in words
-// (round trips, resolve, lenient bulk requests, paging) is checked by hand
-// written checks. Every response of every operation the run exercises is
+// elements, enums, read-only elements, documented statuses, the elements a
+// filter, an order or a projection can name), so the suite follows the specs
+// when they grow; the behaviour the specs state in words (round trips,
+// resolve, lenient bulk requests, paging, the query language, XML,
+// authentication and scopes, the life of an integration run) is checked by
+// hand written checks. The query checks prove that a filter returns exactly
+// the matching records: they know every record of a universe (records the
+// run creates with chosen values, or the first records of the index),
+// compute the matches themselves and compare. Every response of every operation the run exercises is
 // validated against the spec, and reported per operation by the checks
 // named "<resource>.response.<operationId>".
 //
-// A full run creates records, marked with an external-id or
+// A full run creates records, marked with an external-id, code or
 // reference-number that starts with [MarkerPrefix] and contains the run ID;
 // it deletes the events it created (the Core API has no delete). With
 // Target.ReadOnly, only the checks that change nothing run, so a read-only
-// run is safe against production.
+// run is safe against production: it sends GET requests only (and, with
+// client credentials, token requests).
+//
+// A target that enforces authentication is checked with the credentials of
+// the Target: an OAuth token (given, or fetched with client credentials)
+// for the Core API, the X-CSO-API-KEY for the Sourcing API. The checks of
+// authentication itself ("auth.*", "events.auth") run only when the target
+// refuses an unauthenticated request with 401.
 package conformance
 
 import (
@@ -32,6 +44,7 @@ import (
 	"net/http"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -88,8 +101,23 @@ type Target struct {
 	Header http.Header
 	// Token, when set, is an OAuth access token for the Core API, sent to it
 	// (and not to the Sourcing API) as "Authorization: Bearer <Token>".
-	// Reports show it as $COUPAKIT_TOKEN.
+	// Reports show it as $COUPAKIT_TOKEN. Give Token or ClientID, not both.
 	Token string
+	// ClientID and ClientSecret, when set, are OAuth 2.0 client credentials:
+	// the run fetches its own access token from the Core API's token
+	// endpoint (the spec's tokenUrl, POST /oauth2/token) with the client
+	// credentials grant, fetches a new one shortly before it expires and
+	// once when the Core API answers 401, and sends it as Token would be.
+	// With them, the checks of the token endpoint and of the scopes run
+	// too. Reports never show the secret or the tokens.
+	ClientID, ClientSecret string
+	// Scope is the space-separated scopes the run's token asks for; empty
+	// asks for the client's default scopes.
+	Scope string
+	// CSOAPIKey, when set, is the Sourcing API's key, sent to it (and not to
+	// the Core API) as X-CSO-API-KEY. Reports show it as
+	// $COUPAKIT_CSO_API_KEY.
+	CSOAPIKey string
 	// ReadOnly runs only the checks that change nothing on the target.
 	ReadOnly bool
 	// Only, when set, runs only the checks whose ID it matches. Response
@@ -109,6 +137,7 @@ type config struct {
 	strict   bool
 	core     *openapi3.T
 	sourcing *openapi3.T
+	now      func() time.Time // the token source's clock (tests)
 }
 
 // Strict makes a failed [Should] check fail the run, like a [Must] check.

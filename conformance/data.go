@@ -182,6 +182,11 @@ func toJSON(v any) any {
 func readOnlyProbe(el element, current any) (any, bool) {
 	var candidates []any
 	switch {
+	case len(el.enum()) > 0:
+		// The last allowed value first: a server sets the first by default.
+		for _, v := range slices.Backward(el.enum()) {
+			candidates = append(candidates, v)
+		}
 	case el.is("boolean"):
 		b, _ := current.(bool)
 		candidates = []any{!b}

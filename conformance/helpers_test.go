@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/conformance"
 	"github.com/coupakit/coupakit/mock"
 )
@@ -49,6 +50,37 @@ func serveMock(tb testing.TB, wrap func(core, sourcing http.Handler) (http.Handl
 		core, sourcing = wrap(core, sourcing)
 	}
 	return serve(tb, core, sourcing)
+}
+
+// newAuthMock returns a fresh in-process mock with Coupa's authentication
+// on (the default client and keys) and 25 records of each resource.
+func newAuthMock(tb testing.TB, cfg auth.Config) *mock.Mock {
+	tb.Helper()
+	m, err := mock.New(mock.Options{Seed: 1, Records: 25, Auth: &cfg})
+	if err != nil {
+		tb.Fatalf("mock.New: %v", err)
+	}
+	return m
+}
+
+// serveAuthMock serves a fresh mock that enforces authentication, its
+// handlers wrapped by wrap when set, and returns a target with the default
+// client credentials and Sourcing key.
+func serveAuthMock(tb testing.TB, wrap func(core, sourcing http.Handler) (http.Handler, http.Handler)) conformance.Target {
+	tb.Helper()
+	m := newAuthMock(tb, auth.Config{})
+	core, sourcing := m.CoreHandler(), m.SourcingHandler()
+	if wrap != nil {
+		core, sourcing = wrap(core, sourcing)
+	}
+	return withCredentials(serve(tb, core, sourcing))
+}
+
+// withCredentials gives target the mock's default credentials.
+func withCredentials(target conformance.Target) conformance.Target {
+	target.ClientID, target.ClientSecret = auth.DefaultClientID, auth.DefaultClientSecret
+	target.CSOAPIKey = auth.DefaultCSOAPIKey
+	return target
 }
 
 // failedIDs returns the IDs of the checks that failed, whatever their level.

@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/conformance"
 )
 
@@ -30,13 +33,16 @@ type mutant struct {
 	// lenient says the violation is where the spec is lenient: no
 	// must-level check may fail.
 	lenient bool
+	// auth runs the mutant on the mock with authentication on, with client
+	// credentials and the Sourcing key.
+	auth bool
 }
 
 func TestMutantsAreCaught(t *testing.T) {
 	for _, m := range mutants {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
-			target := serveMock(t, func(core, sourcing http.Handler) (http.Handler, http.Handler) {
+			wrap := func(core, sourcing http.Handler) (http.Handler, http.Handler) {
 				if m.core != nil {
 					core = m.core(core)
 				}
@@ -44,7 +50,13 @@ func TestMutantsAreCaught(t *testing.T) {
 					sourcing = m.sourcing(sourcing)
 				}
 				return core, sourcing
-			})
+			}
+			var target conformance.Target
+			if m.auth {
+				target = serveAuthMock(t, wrap)
+			} else {
+				target = serveMock(t, wrap)
+			}
 			// Only the expected check runs, to keep the test fast; but the
 			// checks that judge responses need every check of the resource
 			// to produce them, and a lenient mutant must be run against
@@ -435,6 +447,378 @@ var mutants = []mutant{
 		},
 		want: "integration_errors.create.media-type",
 	},
+	// The query language.
+	{
+		name: "filter operator ignored ([contains])",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) {
+			for k := range q {
+				if strings.HasSuffix(k, "[contains]") {
+					q.Del(k)
+				}
+			}
+		}),
+		want: "integration_errors.list.operators",
+	},
+	{
+		name: "[gt] treated as [gt_or_eq]",
+		core: onQuery(route("GET", `/api/integration_history_records`), func(q url.Values) {
+			for k, v := range q {
+				if strings.HasSuffix(k, "[gt]") {
+					q.Del(k)
+					q[strings.TrimSuffix(k, "[gt]")+"[gt_or_eq]"] = v
+				}
+			}
+		}),
+		want: "integration_history_records.list.filter-datetime",
+	},
+	{
+		name: "underscores not accepted in element names",
+		core: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				for k := range r.URL.Query() {
+					name, _, _ := strings.Cut(k, "[")
+					if r.URL.Path == "/api/integration_errors" && strings.Contains(name, "_") && name != "order_by" && name != "return_object" {
+						writeJSON(w, http.StatusBadRequest, map[string]any{"errors": map[string]any{"integration-error": []any{"unknown element " + name}}})
+						return
+					}
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "integration_errors.list.operators",
+	},
+	{
+		name: "nested filter ignored (integration[code])",
+		core: onQuery(route("GET", `/api/integration_history_records`), func(q url.Values) {
+			for k := range q {
+				if strings.HasPrefix(k, "integration[") {
+					q.Del(k)
+				}
+			}
+		}),
+		want: "integration_history_records.list.filter-nested",
+	},
+	{
+		name: "date alone read as local midnight (+05:00)",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) {
+			for k, v := range q {
+				if len(v) == 1 && len(v[0]) == len("2006-01-02") && strings.Count(v[0], "-") == 2 {
+					q.Set(k, v[0]+"T00:00:00+05:00")
+				}
+			}
+		}),
+		want: "integration_errors.list.filter-datetime",
+	},
+	{
+		name: "unknown operator ignored",
+		core: onQuery(route("GET", `/api/integration_runs`), func(q url.Values) {
+			for k := range q {
+				if strings.HasSuffix(k, "[like]") {
+					q.Del(k)
+				}
+			}
+		}),
+		want: "integration_runs.list.operator-invalid",
+	},
+	{
+		name: "order_by ignored",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) { q.Del("order_by") }),
+		want: "integration_errors.list.order",
+	},
+	{
+		name: "Sourcing operator ignored ([in])",
+		sourcing: onQuery(route("GET", `/api/events`), func(q url.Values) {
+			for k := range q {
+				if strings.HasSuffix(k, "[in]") {
+					q.Del(k)
+				}
+			}
+		}),
+		want: "events.list.operators",
+	},
+	{
+		name:     "Sourcing unknown filter ignored",
+		sourcing: onQuery(route("GET", `/api/events`), func(q url.Values) { q.Del("statut") }),
+		want:     "events.list.filter-invalid",
+	},
+
+	// Projection.
+	{
+		name: "return_object ignored",
+		core: onQuery(route("GET", `/api/integration_errors(/\d+)?`), func(q url.Values) { q.Del("return_object") }),
+		want: "integration_errors.return-object",
+	},
+	{
+		name: "return_object ignored on create",
+		core: onQuery(route("POST", `/api/integrations`), func(q url.Values) { q.Del("return_object") }),
+		want: "integrations.return-object.write",
+	},
+	{
+		name: "fields ignored",
+		core: onQuery(route("GET", `/api/integration_history_records(/\d+)?`), func(q url.Values) { q.Del("fields") }),
+		want: "integration_history_records.fields",
+	},
+
+	// XML.
+	{
+		name: "XML without nil elements",
+		core: onXML(func(_ *http.Request, status int, body string) (int, string) {
+			return status, nilElement.ReplaceAllString(body, "")
+		}),
+		want: "integration_errors.xml.show",
+	},
+	{
+		name: "XML with the wrong root element",
+		core: onXML(func(r *http.Request, status int, body string) (int, string) {
+			return status, strings.ReplaceAll(body, "integration-history-record>", "integration_history_record>")
+		}),
+		want: "integration_history_records.xml.show",
+	},
+	{
+		name: "XML list without type=\"array\"",
+		core: onXML(func(_ *http.Request, status int, body string) (int, string) {
+			return status, strings.Replace(body, `<integrations type="array">`, `<integrations>`, 1)
+		}),
+		want: "integrations.xml.list",
+	},
+	{
+		name: "XML datetime typed as a string",
+		core: onXML(func(_ *http.Request, status int, body string) (int, string) {
+			return status, strings.ReplaceAll(body, ` type="datetime"`, "")
+		}),
+		want: "integration_runs.xml.show",
+	},
+	{
+		name: "XML projection with nil elements not asked for",
+		core: onXML(func(r *http.Request, status int, body string) (int, string) {
+			if r.URL.Query().Has("fields") || r.URL.Query().Has("return_object") {
+				body = strings.Replace(body, "<id ", `<document-status nil="true"/><id `, 1)
+			}
+			return status, body
+		}),
+		want: "integration_errors.xml.projection",
+	},
+	{
+		name: "XML no results answered 200",
+		core: onXML(func(_ *http.Request, status int, body string) (int, string) {
+			if status == http.StatusNotFound && strings.Contains(body, "No results match") {
+				status = http.StatusOK
+			}
+			return status, body
+		}),
+		want: "integration_errors.xml.no-results",
+	},
+	{
+		name: "JSON when no Accept header is sent",
+		core: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Accept") == "" {
+					r.Header.Set("Accept", "application/json")
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "integration_errors.xml.default",
+	},
+	{
+		name: "XML request bodies refused",
+		core: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.Header.Get("Content-Type"), "application/xml") {
+					writeJSON(w, http.StatusUnsupportedMediaType, map[string]any{"errors": map[string]any{"integration": []any{"send application/json"}}})
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "integrations.xml.request",
+	},
+	{
+		name: "Sourcing answers XML when asked",
+		sourcing: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "GET" || !strings.Contains(r.Header.Get("Accept"), "xml") {
+					next.ServeHTTP(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(http.StatusOK)
+				_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><events type="array"></events>`)
+			})
+		},
+		want: "events.format.json-only",
+	},
+
+	// Integrations and runs.
+	{
+		name: "integration code not unique",
+		core: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "POST" || r.URL.Path != "/api/integrations" {
+					next.ServeHTTP(w, r)
+					return
+				}
+				data, _ := io.ReadAll(r.Body)
+				rec := record(next, r, data)
+				if rec.Code == http.StatusBadRequest && strings.Contains(rec.Body.String(), "code") {
+					// Stored under another code, as a server without the
+					// rule would store the duplicate.
+					var m map[string]any
+					_ = json.Unmarshal(data, &m)
+					m["code"] = fmt.Sprint(m["code"]) + "-duplicate"
+					fixed, _ := json.Marshal(m)
+					rec = record(next, r, fixed)
+				}
+				replay(w, rec)
+			})
+		},
+		want: "integrations.create.unique.code",
+	},
+	{
+		name: "run action not changing status (pause)",
+		core: func(next http.Handler) http.Handler {
+			action := regexp.MustCompile(`^(/api/integration_runs/\d+)/pause$`)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if m := action.FindStringSubmatch(r.URL.Path); m != nil && r.Method == "PUT" {
+					r = r.Clone(r.Context())
+					r.Method, r.URL.Path = "GET", m[1]
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "integration_runs.action.pause",
+	},
+	{
+		name: "ended run still changes",
+		core: func(next http.Handler) http.Handler {
+			action := regexp.MustCompile(`^/api/integration_runs/\d+/(run|pending|pause|success|fail)$`)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "PUT" || !action.MatchString(r.URL.Path) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				data, _ := io.ReadAll(r.Body)
+				rec := record(next, r, data)
+				if rec.Code == http.StatusBadRequest {
+					writeJSON(w, http.StatusOK, json.RawMessage(record(next, httptest.NewRequest("GET", path.Dir(r.URL.Path), nil), nil).Body.Bytes()))
+					return
+				}
+				replay(w, rec)
+			})
+		},
+		want: "integration_runs.action.ended",
+	},
+	{
+		name: "reference to a missing run accepted",
+		core: onRequest(route("POST", `/api/integration_errors`), func(_ *http.Request, body any) {
+			if fmt.Sprint(obj(body)["integration-run-id"]) == "9.007199254740991e+15" {
+				delete(obj(body), "integration-run-id")
+			}
+		}),
+		want: "integration_errors.create.unknown-run",
+	},
+	{
+		name: "integration-run not read as integration-run-id",
+		core: onRequest(route("POST", `/api/integration_history_records`), func(_ *http.Request, body any) {
+			delete(obj(body), "integration-run")
+		}),
+		want: "integration_history_records.create.integration-run",
+	},
+
+	// Authentication.
+	{
+		name: "show answers without a token",
+		core: withTokenWhen(func(r *http.Request) bool {
+			return r.Method == "GET" && r.Header.Get("Authorization") == "" && regexp.MustCompile(`^/api/integrations/\d+$`).MatchString(r.URL.Path)
+		}),
+		want: "auth.required",
+		auth: true,
+	},
+	{
+		name: "forged token accepted",
+		core: withTokenWhen(func(r *http.Request) bool {
+			return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer eyJhbGciOiJub25l")
+		}),
+		want: "auth.invalid-token",
+		auth: true,
+	},
+	{
+		name: "X-COUPA-API-KEY accepted",
+		core: withTokenWhen(func(r *http.Request) bool {
+			return r.Header.Get("X-Coupa-Api-Key") != "" && r.Header.Get("Authorization") == ""
+		}),
+		want: "auth.api-key",
+		auth: true,
+	},
+	{
+		name: "403 answered as 200 (scope not enforced)",
+		core: func(next http.Handler) http.Handler {
+			full := withTokenWhen(func(*http.Request) bool { return true })(next)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				data, _ := io.ReadAll(r.Body)
+				rec := record(next, r, data)
+				if rec.Code == http.StatusForbidden {
+					rec = record(full, r, data)
+				}
+				replay(w, rec)
+			})
+		},
+		want: "auth.scope.read",
+		auth: true,
+	},
+	{
+		name: "403 without the scope it needs",
+		core: onResponse(func(*http.Request) bool { return true }, func(_ *http.Request, status int, body any) (int, any) {
+			if status == http.StatusForbidden {
+				body = map[string]any{"errors": map[string]any{"authorization": []any{"forbidden"}}}
+			}
+			return status, body
+		}),
+		want: "auth.scope.write",
+		auth: true,
+	},
+	{
+		name: "token_type not bearer",
+		core: onResponse(route("POST", `/oauth2/token`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m["token_type"] != nil {
+				m["token_type"] = "mac"
+			}
+			return status, body
+		}),
+		want: "auth.token",
+		auth: true,
+	},
+	{
+		name: "Sourcing without X-CSO-API-KEY answered",
+		sourcing: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == "GET" && r.Header.Get("X-Cso-Api-Key") == "" && strings.HasPrefix(r.URL.Path, "/api/events/") {
+					r = r.Clone(r.Context())
+					r.Header.Set("X-Cso-Api-Key", auth.DefaultCSOAPIKey)
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "events.auth",
+		auth: true,
+	},
+	{
+		name: "429 without Retry-After",
+		core: func(next http.Handler) http.Handler {
+			var once sync.Once
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				throttle := false
+				once.Do(func() { throttle = true })
+				if throttle {
+					writeJSON(w, http.StatusTooManyRequests, map[string]any{"errors": map[string]any{"request": []any{"slow down"}}})
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "auth.rate-limit",
+	},
+
 	// Where the spec is lenient: caught at should level, and the run passes.
 	{
 		name:     "Sourcing errors in XML, as the page says",
@@ -462,6 +846,62 @@ var mutants = []mutant{
 		want:    "events.bulk-shape.updateEvent",
 		lenient: true,
 	},
+}
+
+// nilElement matches an XML element without a value.
+var nilElement = regexp.MustCompile(`\s*<[a-z-]+( type="[a-z]+")? nil="true"/>`)
+
+// onXML rewrites the XML answers of the Core API.
+func onXML(change func(r *http.Request, status int, body string) (int, string)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			data, _ := io.ReadAll(r.Body)
+			rec := record(next, r, data)
+			if !strings.Contains(rec.Header().Get("Content-Type"), "xml") {
+				replay(w, rec)
+				return
+			}
+			status, body := change(r, rec.Code, rec.Body.String())
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Del("Content-Length")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, body)
+		})
+	}
+}
+
+// withTokenWhen lets the requests that match through with a token of every
+// scope, as a server that forgot to check them would: the token comes from
+// the mock's own token endpoint.
+func withTokenWhen(match func(*http.Request) bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		var once sync.Once
+		var token string
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !match(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			once.Do(func() {
+				form := url.Values{"grant_type": {"client_credentials"}, "client_id": {auth.DefaultClientID}, "client_secret": {auth.DefaultClientSecret}}
+				tr := httptest.NewRequest("POST", "/oauth2/token", strings.NewReader(form.Encode()))
+				tr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, tr)
+				var tok struct {
+					AccessToken string `json:"access_token"`
+				}
+				_ = json.Unmarshal(rec.Body.Bytes(), &tok)
+				token = tok.AccessToken
+			})
+			r = r.Clone(r.Context())
+			r.Header.Del("X-Coupa-Api-Key")
+			r.Header.Set("Authorization", "Bearer "+token)
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // route matches requests by method (any when empty) and a path pattern.

@@ -23,10 +23,21 @@ specs: every response validates against the spec, and the documented
 behaviour holds (required elements, allowed values, output-only elements,
 round trips, resolve, lenient bulk requests, paging).
 
-A full run creates records, marked with an external-id or reference-number
-that starts with "coupakit-conformance-<run id>"; it deletes the events it
-created. Use --read-only against production: it runs only the checks that
-change nothing.
+A full run creates records, marked with an external-id, code or
+reference-number that starts with "coupakit-conformance-<run id>"; it
+deletes the events it created. Use --read-only against production: it runs
+only the checks that change nothing, and sends GET requests only (and token
+requests).
+
+Authentication: give the Core API an OAuth token (--token), or better client
+credentials (--client-id, --client-secret, --scope): the run then fetches its
+own token from POST /oauth2/token, renews it before it expires and once when
+the API answers 401, and also checks the token endpoint and the scopes. The
+Sourcing API takes --cso-api-key. Against a target that enforces
+authentication (it answers 401 without credentials), the checks of
+authentication itself run too. The secret, the keys and the tokens never
+appear in reports; curl commands name them $COUPAKIT_CLIENT_SECRET,
+$COUPAKIT_CSO_API_KEY and $COUPAKIT_TOKEN.
 
 Progress goes to stderr; the report to stdout, or to --output.
 
@@ -59,7 +70,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("coupakit check", flag.ContinueOnError)
 	baseURL := fs.String("base-url", "", "the Core API's base `URL`, such as https://acme.coupahost.com (its checks are skipped when empty)")
 	csoURL := fs.String("cso-base-url", "", "the Sourcing API's base `URL`, such as https://acme.cso.coupahost.com (its checks are skipped when empty)")
-	token := fs.String("token", "", "OAuth access `token` for the Core API, sent to it as 'Authorization: Bearer <token>' (default $COUPAKIT_TOKEN); reports show it as $COUPAKIT_TOKEN")
+	token := fs.String("token", "", "OAuth access `token` for the Core API, sent to it as 'Authorization: Bearer <token>' (default $COUPAKIT_TOKEN, unless client credentials are given); reports show it as $COUPAKIT_TOKEN")
+	clientID := fs.String("client-id", "", "OAuth client `id` for the client credentials grant: the run fetches and renews its own token (default $COUPAKIT_CLIENT_ID)")
+	clientSecret := fs.String("client-secret", "", "OAuth client `secret` of --client-id (default $COUPAKIT_CLIENT_SECRET; prefer the variable, which does not show in the process list)")
+	scope := fs.String("scope", "", "space-separated `scopes` the run's token asks for, such as 'core.integration.read core.integration.write' (default: the client's scopes)")
+	csoKey := fs.String("cso-api-key", "", "the Sourcing API's `key`, sent to it as X-CSO-API-KEY (default $COUPAKIT_CSO_API_KEY)")
 	var headers headerFlag
 	fs.Var(&headers, "header", "`'Name: value'` header added to every request of both APIs, such as 'X-CSO-API-KEY: <key>' for the Sourcing API; repeatable; reports redact the values")
 	readOnly := fs.Bool("read-only", false, "run only the checks that change nothing on the target (safe against production)")
@@ -109,19 +124,37 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail("--format %q: want text, json or junit", *format)
 	}
 	target := conformance.Target{
-		BaseURL:    *baseURL,
-		CSOBaseURL: *csoURL,
-		Header:     headers.h,
-		Token:      *token,
-		ReadOnly:   *readOnly,
-		RunID:      *runID,
+		BaseURL:      *baseURL,
+		CSOBaseURL:   *csoURL,
+		Header:       headers.h,
+		Token:        *token,
+		ClientID:     cmpOr(*clientID, os.Getenv("COUPAKIT_CLIENT_ID")),
+		ClientSecret: cmpOr(*clientSecret, os.Getenv("COUPAKIT_CLIENT_SECRET")),
+		Scope:        *scope,
+		CSOAPIKey:    cmpOr(*csoKey, os.Getenv("COUPAKIT_CSO_API_KEY")),
+		ReadOnly:     *readOnly,
+		RunID:        *runID,
 		Client: &http.Client{
 			Timeout:       *timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
-	if target.Token == "" {
+	switch {
+	case target.ClientID != "" && target.Token != "":
+		return fail("give --token or --client-id, not both")
+	case target.ClientID != "" && target.ClientSecret == "":
+		return fail("--client-id needs --client-secret (or $COUPAKIT_CLIENT_SECRET)")
+	case target.ClientID == "" && *clientSecret != "":
+		return fail("--client-secret needs --client-id")
+	case target.ClientID == "" && target.Scope != "":
+		return fail("--scope needs --client-id")
+	case target.ClientID != "" && target.BaseURL == "":
+		return fail("--client-id needs --base-url: the token is for the Core API")
+	case target.ClientID == "" && target.Token == "":
 		target.Token = os.Getenv("COUPAKIT_TOKEN")
+	}
+	if target.ClientID == "" {
+		target.ClientSecret = ""
 	}
 	if *only != "" {
 		re, err := regexp.Compile(*only)
@@ -182,6 +215,13 @@ func writeFile(name string, write func(io.Writer) error) error {
 		return err
 	}
 	return f.Close()
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func firstLine(s string) string {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/mock"
 	"github.com/google/go-cmp/cmp"
 )
@@ -37,6 +38,21 @@ func serveCheckTarget(t *testing.T, wrap func(http.Handler) http.Handler) checkT
 	srv := httptest.NewServer(cso)
 	t.Cleanup(srv.Close)
 	return checkTarget{core: core.URL, cso: srv.URL}
+}
+
+// serveAuthCheckTarget serves a fresh mock with Coupa's authentication on
+// (the default client and keys) on 127.0.0.1.
+func serveAuthCheckTarget(t *testing.T) checkTarget {
+	t.Helper()
+	m, err := mock.New(mock.Options{Seed: 1, Records: 25, Auth: &auth.Config{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := httptest.NewServer(m.CoreHandler())
+	t.Cleanup(core.Close)
+	cso := httptest.NewServer(m.SourcingHandler())
+	t.Cleanup(cso.Close)
+	return checkTarget{core: core.URL, cso: cso.URL}
 }
 
 // miscountAdded makes the Sourcing API answer added 1 to every create: a
@@ -91,6 +107,19 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "bad --only", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--only", "("} }, code: 2, stderr: "--only: error parsing regexp"},
 		{name: "bad --header", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--header", "NoColon"} }, code: 2, stderr: "want 'Name: value'"},
 		{name: "bad URL", args: func(checkTarget) []string { return []string{"--base-url", "acme.coupahost.com"} }, code: 2, stderr: "not an absolute http(s) URL"},
+		{name: "token and client", args: func(checkTarget) []string {
+			return []string{"--base-url", "http://127.0.0.1:1", "--token", "t", "--client-id", "c", "--client-secret", "s"}
+		}, code: 2, stderr: "give --token or --client-id, not both"},
+		{name: "client without secret", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--client-id", "c"} }, code: 2, stderr: "--client-id needs --client-secret"},
+		{name: "secret without client", args: func(checkTarget) []string {
+			return []string{"--base-url", "http://127.0.0.1:1", "--client-secret", "s"}
+		}, code: 2, stderr: "--client-secret needs --client-id"},
+		{name: "scope without client", args: func(checkTarget) []string {
+			return []string{"--base-url", "http://127.0.0.1:1", "--scope", "core.integration.read"}
+		}, code: 2, stderr: "--scope needs --client-id"},
+		{name: "client without Core URL", args: func(checkTarget) []string {
+			return []string{"--cso-base-url", "http://127.0.0.1:1", "--client-id", "c", "--client-secret", "s"}
+		}, code: 2, stderr: "--client-id needs --base-url"},
 		{name: "unreachable", args: func(checkTarget) []string { return []string{"--base-url", closed.URL} }, code: 2, stderr: "target cannot be reached"},
 		{
 			name: "help", args: func(checkTarget) []string { return []string{"--help"} }, code: 0,
@@ -108,7 +137,21 @@ func TestCheckExitCodes(t *testing.T) {
 			args: func(c checkTarget) []string {
 				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--quiet"}
 			},
-			stdout: "PASS: 147 passed, 0 failed (0 must, 0 should), 0 skipped", notStderr: "PASS",
+			stdout: "PASS: 295 passed, 0 failed (0 must, 0 should), 9 skipped", notStderr: "PASS",
+		},
+		{
+			name: "conforming, authenticated", target: serveAuthCheckTarget, code: 0,
+			args: func(c checkTarget) []string {
+				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--client-id", auth.DefaultClientID,
+					"--client-secret", auth.DefaultClientSecret, "--scope", auth.ScopeRead + " " + auth.ScopeWrite,
+					"--cso-api-key", auth.DefaultCSOAPIKey, "--quiet"}
+			},
+			stdout: "PASS: 302 passed, 0 failed (0 must, 0 should), 2 skipped", notStdout: auth.DefaultClientSecret, notStderr: "PASS",
+		},
+		{
+			name: "authenticated target, no credentials", target: serveAuthCheckTarget, code: 2,
+			args:   func(c checkTarget) []string { return []string{"--base-url", c.core, "--quiet"} },
+			stderr: "answered 401",
 		},
 		{
 			name: "violation", target: bad, code: 1,
@@ -175,7 +218,7 @@ func TestCheckHelpExplainsEveryFlag(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--help exited %d", code)
 	}
-	for _, f := range []string{"base-url", "cso-base-url", "token", "header", "read-only", "only", "format", "output", "run-id", "timeout", "strict", "quiet"} {
+	for _, f := range []string{"base-url", "cso-base-url", "token", "client-id", "client-secret", "scope", "cso-api-key", "header", "read-only", "only", "format", "output", "run-id", "timeout", "strict", "quiet"} {
 		if !strings.Contains(stdout, "  -"+f+" ") && !strings.Contains(stdout, "  -"+f+"\n") {
 			t.Errorf("--help does not explain -%s:\n%s", f, stdout)
 		}
@@ -213,6 +256,7 @@ func TestCheckPassesCredentials(t *testing.T) {
 		{"flag", "", []string{"--token", "from-flag"}, []string{"core auth=Bearer from-flag", "sourcing auth="}},
 		{"environment", "from-env", nil, []string{"core auth=Bearer from-env", "sourcing auth="}},
 		{"header", "", []string{"--header", "X-CSO-API-KEY: k3y"}, []string{"core key=k3y", "sourcing key=k3y"}},
+		{"Sourcing key", "", []string{"--cso-api-key", "k3y"}, []string{"core key=", "sourcing key=k3y"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("COUPAKIT_TOKEN", tt.env)
@@ -271,5 +315,79 @@ func TestCheckReportGolden(t *testing.T) {
 				t.Errorf("%s mismatch (-want +got), run go test -update if the change is right:\n%s", path, diff)
 			}
 		})
+	}
+}
+
+// TestCheckClientCredentials shows that with client credentials the run
+// fetches its own token for the Core API only, takes the secret from
+// $COUPAKIT_CLIENT_SECRET and the key from $COUPAKIT_CSO_API_KEY, runs the
+// checks of authentication, and shows no credential.
+func TestCheckClientCredentials(t *testing.T) {
+	m, err := mock.New(mock.Options{Seed: 1, Records: 3, Auth: &auth.Config{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	record := func(api string, next http.Handler) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			authz, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+			seen[api+" "+r.Method+" "+r.URL.Path+" auth="+authz] = true
+			seen[api+" key="+r.Header.Get("X-Cso-Api-Key")] = true
+			mu.Unlock()
+			next.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	core, cso := record("core", m.CoreHandler()), record("sourcing", m.SourcingHandler())
+	t.Setenv("COUPAKIT_CLIENT_SECRET", auth.DefaultClientSecret)
+	t.Setenv("COUPAKIT_CSO_API_KEY", auth.DefaultCSOAPIKey)
+	t.Setenv("COUPAKIT_TOKEN", "ignored-with-client-credentials")
+	out := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, stderr := runCheckArgs(t, "--base-url", core.URL, "--cso-base-url", cso.URL, "--client-id", auth.DefaultClientID,
+		"--read-only", "--only", `^(auth\.|events\.auth$|integration_errors\.list$)`, "--format", "json", "--output", out)
+	if code != 0 {
+		t.Fatalf("exit code %d\n%s%s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{auth.DefaultClientSecret, auth.DefaultCSOAPIKey, "ignored-with-client-credentials"} {
+		if strings.Contains(string(data)+stdout+stderr, secret) {
+			t.Errorf("the output shows the credential %q", secret)
+		}
+	}
+	var report struct {
+		Checks []struct{ ID, Status string }
+	}
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatal(err)
+	}
+	passed := map[string]bool{}
+	for _, c := range report.Checks {
+		passed[c.ID] = c.Status == "pass"
+	}
+	for _, id := range []string{"auth.token", "auth.required", "auth.invalid-token", "auth.api-key", "auth.scope.read", "events.auth", "integration_errors.list"} {
+		if !passed[id] {
+			t.Errorf("%s did not pass: %v", id, report.Checks)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{"core POST /oauth2/token auth=", "core GET /api/integration_errors auth=Bearer", "sourcing key=" + auth.DefaultCSOAPIKey} {
+		if !seen[want] {
+			t.Errorf("the servers did not see %q; they saw %v", want, seen)
+		}
+	}
+	for k := range seen {
+		if strings.HasPrefix(k, "sourcing") && strings.HasSuffix(k, "auth=Bearer") {
+			t.Errorf("the Sourcing API was sent the token: %s", k)
+		}
+		if k == "core key="+auth.DefaultCSOAPIKey {
+			t.Errorf("the Core API was sent the Sourcing key")
+		}
 	}
 }
