@@ -122,7 +122,7 @@ func TestProjectionRefusesMalformedValues(t *testing.T) {
 			var calls atomic.Int32
 			rec := project(t, projectionHandler(200, "application/json", projectionRecord, &calls), q)
 			assert.Equal(t, 400, rec.Code)
-			assert.Contains(t, rec.Body.String(), `"errors":{"request":[`)
+			assert.Contains(t, rec.Body.String(), `"errors":{"integration-error":[`)
 			assert.Zero(t, calls.Load(), "the handler does not run")
 		})
 	}

@@ -3,7 +3,9 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -151,15 +153,21 @@ func (x *xmlFormat) answer(w http.ResponseWriter, r *http.Request, rec *capture,
 		writeErrors(w, http.StatusInternalServerError, singular, "cannot encode the answer as XML: "+err.Error())
 		return
 	}
-	// A projected answer (return_object, fields) holds exactly the
-	// elements asked for: no schema, so no nil="true" for the others.
 	var schema *openapi3.Schema
-	if q := r.URL.Query(); route != nil && !q.Has("return_object") && !q.Has("fields") {
+	if route != nil {
 		if resp := route.Operation.Responses.Status(rec.status); resp != nil && resp.Value != nil {
 			if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
 				schema = mt.Schema.Value
 			}
 		}
+	}
+	// A projected answer (return_object, fields) holds exactly the
+	// elements asked for: each record is encoded with a schema that keeps
+	// only its own, so that they keep their types and no other element is
+	// shown as nil.
+	projected := false
+	if q := r.URL.Query(); q.Has("return_object") || q.Has("fields") {
+		projected = true
 	}
 	var err error
 	switch v := value.(type) {
@@ -172,8 +180,15 @@ func (x *xmlFormat) answer(w http.ResponseWriter, r *http.Request, rec *capture,
 		if schema != nil && schema.Items != nil {
 			item = schema.Items.Value
 		}
-		err = coupaxml.EncodeList(&buf, plural, singular, v, item)
+		if projected {
+			err = encodeProjectedList(&buf, plural, singular, v, item)
+		} else {
+			err = coupaxml.EncodeList(&buf, plural, singular, v, item)
+		}
 	default:
+		if projected {
+			schema = prune(schema, v)
+		}
 		err = coupaxml.Encode(&buf, singular, v, schema)
 	}
 	if err != nil {
@@ -181,6 +196,68 @@ func (x *xmlFormat) answer(w http.ResponseWriter, r *http.Request, rec *capture,
 		return
 	}
 	writeXML(w, rec.status, buf.Bytes())
+}
+
+// encodeProjectedList writes a list whose records each keep only their own
+// elements: every record is encoded on its own, with its pruned schema, and
+// indented into the list's root.
+func encodeProjectedList(buf *bytes.Buffer, plural, singular string, values []any, item *openapi3.Schema) error {
+	buf.WriteString(xml.Header)
+	fmt.Fprintf(buf, "<%s type=\"array\">\n", plural)
+	for _, v := range values {
+		var one bytes.Buffer
+		if err := coupaxml.Encode(&one, singular, v, prune(item, v)); err != nil {
+			return err
+		}
+		body := strings.TrimPrefix(strings.TrimPrefix(one.String(), xml.Header), "\n")
+		for _, line := range strings.SplitAfter(strings.TrimRight(body, "\n"), "\n") {
+			buf.WriteString("  " + line)
+		}
+		buf.WriteByte('\n')
+	}
+	fmt.Fprintf(buf, "</%s>\n", plural)
+	return nil
+}
+
+// prune returns a copy of schema that declares only the properties value
+// has, nested objects and array items included (allOf members too).
+func prune(schema *openapi3.Schema, value any) *openapi3.Schema {
+	if schema == nil {
+		return nil
+	}
+	c := *schema
+	switch v := value.(type) {
+	case map[string]any:
+		c.Properties = openapi3.Schemas{}
+		for name, prop := range schema.Properties {
+			if val, ok := v[name]; ok && prop != nil {
+				c.Properties[name] = openapi3.NewSchemaRef("", prune(prop.Value, val))
+			}
+		}
+		c.AllOf = make(openapi3.SchemaRefs, 0, len(schema.AllOf))
+		for _, member := range schema.AllOf {
+			if member != nil {
+				c.AllOf = append(c.AllOf, openapi3.NewSchemaRef("", prune(member.Value, value)))
+			}
+		}
+	case []any:
+		// Items of a nested array (responses) keep the elements any of
+		// them has: an array has one item schema.
+		if schema.Items != nil {
+			merged := map[string]any{}
+			for _, item := range v {
+				if obj, ok := item.(map[string]any); ok {
+					for k, val := range obj {
+						if _, seen := merged[k]; !seen {
+							merged[k] = val
+						}
+					}
+				}
+			}
+			c.Items = openapi3.NewSchemaRef("", prune(schema.Items.Value, merged))
+		}
+	}
+	return &c
 }
 
 func writeXML(w http.ResponseWriter, status int, body []byte) {
