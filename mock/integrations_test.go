@@ -149,3 +149,19 @@ func TestFilesProcessedOverSFTPGetARun(t *testing.T) {
 	c.do("GET", "/api/integrations?code=SFTP_INVOICES", nil).expect(t, 200).decode(t, &ins)
 	assert.Len(t, ins, 1, "one integration per folder")
 }
+
+func TestErrorsNameTheResource(t *testing.T) {
+	_, c, _ := newMock(t, mock.Options{Seed: 1, Records: 1})
+	for path, key := range map[string]string{
+		"/api/integrations":                "integration",
+		"/api/integration_runs":            "integration-run",
+		"/api/integration_errors":          "integration-error",
+		"/api/integration_history_records": "integration-history-record",
+	} {
+		var body struct {
+			Errors map[string][]string `json:"errors"`
+		}
+		c.do("POST", path, record{"nosuch": 1}).expect(t, 400).decode(t, &body)
+		assert.Contains(t, body.Errors, key, path)
+	}
+}

@@ -204,9 +204,18 @@ func resourceOf(r *http.Request, resource func(string) string) string {
 	return resource("")
 }
 
+// coreResourceName names the resource of a Core operation, as its errors
+// show it.
 func coreResourceName(operationID string) string {
-	if strings.Contains(operationID, "HistoryRecord") {
+	switch {
+	case strings.Contains(operationID, "HistoryRecord"):
 		return "integration-history-record"
+	case strings.Contains(operationID, "IntegrationRun"):
+		return "integration-run"
+	case strings.Contains(operationID, "IntegrationError"), operationID == "":
+		return "integration-error"
+	case strings.Contains(operationID, "Integration"):
+		return "integration"
 	}
 	return "integration-error"
 }

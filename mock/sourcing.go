@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"net/http"
 	"strconv"
 
@@ -112,8 +114,13 @@ func (s *sourcingServer) CreateEvents(ctx context.Context, req sourcing.CreateEv
 	var ids []sourcing.EventRef
 	for i, raw := range req.Body.Events {
 		var ev sourcing.Event
-		if msgs := validateItem(s.createItem, raw, &ev, fmt.Sprintf("events[%d]: ", i)); msgs != nil {
+		prefix := fmt.Sprintf("events[%d]: ", i)
+		if msgs := validateItem(s.createItem, raw, &ev, prefix); msgs != nil {
 			b.fail(i, nil, msgs...)
+			continue
+		}
+		if msg := nullIn(ev.Settings); msg != "" {
+			b.fail(i, nil, prefix+msg)
 			continue
 		}
 		created := s.insert(ev)
@@ -171,6 +178,10 @@ func (s *sourcingServer) UpdateEvents(ctx context.Context, req sourcing.UpdateEv
 		var item sourcing.EventBulkUpdateItem
 		if msgs := validateItem(s.updateItem, raw, &item, prefix); msgs != nil {
 			b.fail(i, idIn(raw), msgs...)
+			continue
+		}
+		if msg := nullIn(item.Settings); msg != "" {
+			b.fail(i, &item.Id, prefix+msg)
 			continue
 		}
 		if err := s.update(item.Id, &item, item.MarketId); err != nil {
@@ -239,6 +250,9 @@ func (s *sourcingServer) ShowEvent(ctx context.Context, req sourcing.ShowEventRe
 
 // UpdateEvent implements PUT /api/events/{id}.
 func (s *sourcingServer) UpdateEvent(ctx context.Context, req sourcing.UpdateEventRequestObject) (sourcing.UpdateEventResponseObject, error) {
+	if msg := nullIn(req.Body.Settings); msg != "" {
+		return nil, badRequest("%s", msg)
+	}
 	if err := s.update(req.Id, req.Body, req.Body.MarketId); err != nil {
 		return nil, err
 	}
@@ -252,6 +266,35 @@ func (s *sourcingServer) DeleteEvent(ctx context.Context, req sourcing.DeleteEve
 		return nil, err
 	}
 	return sourcing.DeleteEvent200JSONResponse{Result: []sourcing.Result{res}, Deleted: 1}, nil
+}
+
+// nullIn says where settings hold a null, at any depth: the schema allows
+// free-form settings, and null values never appear in a response.
+func nullIn(settings *sourcing.EventSettings) string {
+	if settings == nil {
+		return ""
+	}
+	var walk func(v any, path string) string
+	walk = func(v any, path string) string {
+		switch x := v.(type) {
+		case nil:
+			return path + ": null values are not allowed"
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				if msg := walk(x[k], path+"."+k); msg != "" {
+					return msg
+				}
+			}
+		case []any:
+			for i, e := range x {
+				if msg := walk(e, fmt.Sprintf("%s[%d]", path, i)); msg != "" {
+					return msg
+				}
+			}
+		}
+		return ""
+	}
+	return walk(map[string]any(settings.AdditionalProperties), "settings")
 }
 
 // idIn returns the id an invalid item names, if it names one that is a

@@ -272,3 +272,22 @@ func TestSeedExamples(t *testing.T) {
 	assert.Equal(t, "Services channges ONLY", ev["name"])
 	assert.Equal(t, "Europe/Stockholm", ev["time-zone"])
 }
+
+func TestEventSettingsNeverHoldNull(t *testing.T) {
+	_, _, s := newMock(t, mock.Options{Seed: 1, Records: 1})
+	for _, settings := range []any{
+		map[string]any{"x": nil},
+		map[string]any{"y": map[string]any{"z": nil}},
+		map[string]any{"y": []any{1, nil}},
+	} {
+		msgs := s.do("POST", "/api/events", events(map[string]any{"market-id": "1", "settings": settings})).expect(t, 400).errors(t)
+		assert.True(t, anyContains(msgs, "settings", "null"), "%v", msgs)
+		msgs = s.do("PUT", "/api/events/9220538753252871000", map[string]any{"settings": settings}).expect(t, 400).errors(t)
+		assert.True(t, anyContains(msgs, "settings", "null"), "%v", msgs)
+	}
+	var res bulkResult
+	s.do("POST", "/api/events", events(map[string]any{"market-id": "1", "settings": map[string]any{"currency": "USD", "rounds": []any{1, "two"}}})).expect(t, 201).decode(t, &res)
+	var ev event
+	s.do("GET", "/api/events/"+res.Events[0].ID, nil).expect(t, 200).decode(t, &ev)
+	assert.Equal(t, map[string]any{"currency": "USD", "rounds": []any{float64(1), "two"}}, ev["settings"], "other settings are kept as sent")
+}

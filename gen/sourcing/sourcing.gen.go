@@ -73,7 +73,7 @@ type Event struct {
 
 	// Settings The event's settings, such as `{"currency": "USD"}`. The table says string; every
 	// example shows an object, which is what the mock takes and returns. Other settings
-	// keys are kept as sent.
+	// keys are kept as sent; like every element, none may be null.
 	Settings *EventSettings `json:"settings,omitempty"`
 
 	// State The event's current phase: exactly `Setup`, `Active` or `Terminated`,
@@ -108,7 +108,7 @@ type EventBulkUpdateItem struct {
 
 	// Settings The event's settings, such as `{"currency": "USD"}`. The table says string; every
 	// example shows an object, which is what the mock takes and returns. Other settings
-	// keys are kept as sent.
+	// keys are kept as sent; like every element, none may be null.
 	Settings *EventSettings `json:"settings,omitempty"`
 
 	// State The event's current phase: exactly `Setup`, `Active` or `Terminated`,
@@ -141,7 +141,7 @@ type EventRef struct {
 
 // EventSettings The event's settings, such as `{"currency": "USD"}`. The table says string; every
 // example shows an object, which is what the mock takes and returns. Other settings
-// keys are kept as sent.
+// keys are kept as sent; like every element, none may be null.
 type EventSettings struct {
 	// Currency The event's currency, an ISO 4217 code (the German example's `Währung`).
 	Currency             *string                `json:"currency,omitempty"`
@@ -178,7 +178,7 @@ type EventUpdate struct {
 
 	// Settings The event's settings, such as `{"currency": "USD"}`. The table says string; every
 	// example shows an object, which is what the mock takes and returns. Other settings
-	// keys are kept as sent.
+	// keys are kept as sent; like every element, none may be null.
 	Settings *EventSettings `json:"settings,omitempty"`
 
 	// State The event's current phase: exactly `Setup`, `Active` or `Terminated`,
@@ -1611,83 +1611,84 @@ func (sh *strictHandler) UpdateEvent(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fz9cts4kn+VLt5Wxd6iZH3YTizX1JWTeHa8m8Q5O7nbOcs3hMmWiDEJcADQHk3Kb3OPcf/ti101AFKk",
-	"Rfkj8WTqbvOXJQof3Y3Grz/pT0Es80IKFEYHk0+BQl1IodF+ecmSE/ylRG3oWyyFQWE/sqLIeMwMl2Lr",
-	"Zy0FPcNfWV5kaD8qJZVdAa/sjDP3QZ8NziegDTM4gWlwyIXicWpKMZ8GwDUIaYAJYFkmrzGBK5aVuN/+",
-	"qidwiqYsQjiIDb/CED6gyrlgBpPg/OYmDHScYs5o8z8pnAWT4F+2lixuuV/11qEj8YZmJKhjxQviJpgE",
-	"H1IE5biGa6ZB4c8YG0wmkLNsJlWOCfz19PhdCEJC5PiKgCnFFiEwuGAJ/FKiWkDBFMvRoAqnQirAK3rI",
-	"DeYgZzSwzC7rjWaMZ5j04Z00KRdzu7E2UmHSn4rgJgzeSfO9LEXyxQchJNjPkDINPIG90WiwM37xfGc8",
-	"2hm9eD4c7mw/jRzfNTcyKTPAkz6x8kHKN0zN8QGsPOVZXshkQUqW0d6KKBJgUgSN6goVsDjGwmjYGA7g",
-	"LX+5WZH6lomFvwT6K1B8wgxCxnNuMIGN0U5FvoYCFWiMpUhCuCiVNjAahPZpnHEUZnMfrhk3EJ2gUYve",
-	"wcygivwM3Q/CIEWWoNOGxhD62ibh1E0BI92CFziTCq2sBP5qKopoySW3ORc8L/NgMgwDsygwmARcGJyj",
-	"Ii5vwuCjYKVJpeK/4WcrcbUCc5SeBVxcsYwn8Pfeq9Pj3sH7o97fDn98OhhoLQtOfqRCOdeabqlUIFiO",
-	"BFxwiQurMh+FLotCKoPJW0w4+2CF8YdoOsFpdHuzqB8sxWOleriUb5JwGsiy90oWqAwnOzBjmcbb+7lJ",
-	"cLEAhVqWKkbYcGAYbYaALE6BQca1IbDLUWs2R6uFRWPl1tl27v0pIMC0H7xWaaO4mJOkcy6O3I9LnbMw",
-	"7H9srrMcIS8Izq0MSF5ckTqeVYScr4wLg8Or6tweLp4DsEIhJbFC6cOBBgaxQrrfxFMIUc7UJZoeTyI6",
-	"rYoaYCKByBrJCBKcsTIzdBmnIrKWL9oHLoBBZalDiHgStZYLvV3qiTK/IBRoLskUAsuu2UJPRaFQE0TT",
-	"76LMMm9j7ZgMZwZkacgA3T62FrOfVnlPpTLQeEpKQPjhZBGEq4fZpLdryVLwX0oEN6C1XAhcxApzFIZl",
-	"ITCt+VxgQqq5hHfak2w3Mw6YdrcDOn+WHItsEUyMKnEVt8KAW6hiWXY8CyZn99xNIuYoCW7Ou+6mJfUZ",
-	"Wdy7SGxTRGpcnemqTGhVnlSicAOXUoELzKSYWxTfYJDwOTfgxE3q45wRD7Kb/ak4qbRPCq+l+xAzQRBy",
-	"gRCnTMztjzGR63Ui5+INirlJm/dreaQEjd1kV8KgEZ3aoHCGCkWMd2hEPaZSCp6gMHy2IBbvVjaNxnAx",
-	"1/fCLa1wWg2miXSFHjbLjrwJA8Nz7P0mxT2ioGFAw0LygI8O3h1Y6YAuCUk1RIcl3cCtUyPjy1RmedTB",
-	"2S1M40nQ1KBbl2wt1L0ss8uPRcIMErw+EviOBd72cUu71r6FqRbQGQkzLpL2YX0Dmi8DmiUkOBww0h+A",
-	"9U6+4ck3PPkSPFkLGkcdGnUgvO7wZAKs0hY5g7IgNRruOTXSfSDKDbvIEDRbaPAXg+Ic01atqYiZUhw1",
-	"cENsMBuK+6VD68cM93pOOxu+zAUupEhglklmdrehUBhzzaXwvg0zBhVR/F9ng97e+adhONy7+VPXSVte",
-	"33BtPgMWCzZH4t6lDCytNqaqkcb/kDMTp5XS2VRCh998VSVsav/4XhWy2nPLTTbSsKxbkx5AV0i3250P",
-	"MdeJfXVgOOgIDNv65YgJK+bW6toJMfqlVinBDA2GFMMxQcBnnWrvoDOhrx2Wt8XucPNB4PyIu3PagI9u",
-	"ppzZWH/bKwAKl/f70zSIS0WAtpgGE5gGH09fT4ObaOWyOeXed+c4Ff6ikWm9JiUFR2wI1ymPU7Lf1ylz",
-	"hiGX8SUYdolOmRWaUgndh2OT2lyFo2kqLnHhruElFvbWUszRFVZUBN8NbdUoh2ynx7A9Gj6HWCYIG0TW",
-	"X1DlTFSI8UxD9B//+O9UlWIebfZvXfeD3n+efxp33fWbtadVYfZ9FBooUqZxQpTEJluAj99CiFzuMiLl",
-	"i5b5yygkeNPY0yg0pxHusDxD7sxilmXa2aPM+iIwtWak1NPAHgM3GlqHOBVGMaEzmwPQsNFIu4ZwcGn4",
-	"VQgHF3O8UDJOUWzut1bnuooc3YmhoMt8FlhegjBwrARh0MzDrkNO51Y+8vJ+WFKj7QWuzIpNKjLh/RvI",
-	"2cI7Fl6ZQdK11yALt1N/KqwPaqPhWwGyQiAvrSdFtoAUFfmrjfic1r5Aq7hgh1xzk5KcpsKaGWuOMlph",
-	"ASnT32LmbzHzNx/3/4qP243z+pU90kYB7LGY5dwmI71yPJ0Xtz7zGQa/9uay55+dnf+speifsOu3LgO7",
-	"mva8x9XyQkg+g33nQxH7bK0AWJJgxzX9QV5DzsSiEuE1KvRrJP17fMqwIdWuy6+r2+/X83sQItYJdKkS",
-	"hy0PPxbySTv8a4W6zMyDT/jEDV9Z6Nap+VVDL7/7PWb92nq7T6HLzm9+Gl32QvuK6uzk8KXqvE4GyXL1",
-	"Byi0H32/Qv/OSlRRvV5qzm17Cu2pUlFPoT238pRfV5Hcxl+oSGKtPJ7oyMOgXNL5AJX0o/uPi9trTao2",
-	"6xLbSc3RI+N2WZpY5uhCdwfaYeXyS1XdRTgt4xi1BtrYRZsE8gWb4zM9mYqIFbxfSG36FjMj2JgGIx/b",
-	"6tq2TIPNENzQ0vQ9O7fGVjKisVPh4oh+dZczOX+r53ZGrfgwLQeDcUyuif2EtrujmjENNvtwYBtArJ9Z",
-	"ZSmmIkPBrVfabBSx+XNXXrYuTs2W6yCJGuT7JyCVZ9+Lqh5pYxgKFyMuEvw1IhNoGnXkKpq0QdN1igIu",
-	"hbwWjw5uSBLVKXIB11K5hoQVH/NpQofvpQLmO2p8qXXp4nN6ZN3EJAROwaQr21sJrJLesRZJZNC7YBoT",
-	"KKS2qnxLcs903Rh0P7ob3yCwVmbPnFLbDMf9SVr7a1sk513Fb41xqbhZnJI8ffpFy4OC/w3X5F9Oq4r2",
-	"wfujZxouceHyLc3nVdtBwZSt/L+SZcGeaTg+KE0KOZ8rm4UglZ+KRhtFKaxq2UW5hu3B0GkZp81d40VQ",
-	"RUdBu9tjiXmOdtscwcVMdnNRd2zVfQveH7SktpihqBMSGZcUJ7swr+KHWCVsmYoNjZhoGAxGoU/UuDT0",
-	"YDAO4a+sYAI11ukCOBTzjOvUpq33bcoBTKpkOU/h5PD7w5PDd68O+3lC4SVRe80VggvCSS5+9gS681yN",
-	"zA4BwTuWY0QYdeLCvt9Emeeo6Kc6IxZClHLxWznH2T/+Z26iOi2d8Ut0MNpIHoUgKAq2qqj7UzEVr6Qg",
-	"edrMks3HpDJLiOIqBVOgO3KbVJlMRc9l7KXIFqFNJdoFrUNu25hIuLYVq+q30Wyh+3Do01Gu34boShdF",
-	"ijbfNBUAG3e0P5Awe0AaSJS6XhgnwqilSlG15cb2YGiPTJYGGLgeo0tckNoayKU2MNoZ0LbeeNouLJZl",
-	"dqNDDzSOTHdNdUfZY1KVJayhqkoSzs75SkUIWtI2TjQa8lIbuEQsaE5uU6luebvxuzUdHD6HrxZ1zwgU",
-	"bJFJlthpr9o2lRTAWQpC6kvSeimsqc2lqn25jejT1HtJ02ACZ/1+//wm2rSzmUIi2tuviesGsoaNaydM",
-	"G3jZoUWRcXe1CFfltSCW7YYti5hI22VlaF1tpOUfpElR+eqR96q4htFgCBvOoG8S1aPBADYcb6FnbNNZ",
-	"M2YgQ0bxnrAE253INnuqfB9Ti5Da+HIBkXN8oqUhtVZknyyMBbFBSMvWd9/1GIVuc0E8XjN3cv/uhELH",
-	"7wZV/GwPBm6+Fbf9icRdyd6Kfho4B8N3WTkfYxqEYM/EZ/yJEFuAsjn/Fdh2EKNrtfr72zf7yxw/aVzH",
-	"JLrItK5NiNJplhq1x1KF3kxYokGnrEAH6RmPUWhr8jyeHxQsTrE36g9c8sdk9PQWHm+8Oj3etNtuOLXb",
-	"DMLgCpV20D7sD9x0WaBgBQ8mwbg/6I9dvj+19m2LFXyrmR0gXVi1Ei5G1O7wvdcgarsRwkyWwuYha99o",
-	"ozLAtr5QQ95RUq/mgobAmWrU5qVMFo/sgvR0n7kqVNDVt3tz/vDGx460wE3bl/Dp1FZH+GgweBzZdUg8",
-	"XMaxZ2uTenD0AX5gKrm2TWoigVNUVzxGutWjYe/g5auW77y0/V1e+OeKI+nqrzxoYIWntUXJTRhsO9l0",
-	"bVPLcKvRUm+nDO+f0uqcpUnD8f2T6iZrO2HnIbt09K3S5NHeg3Zr9Uk3HUx73g3X8uycXHZd5jlTi/qC",
-	"dNoYj9Z0zGyum3H5TRjM0aze3RNXg4TI1pKj8KEVduezyUaVnpDQNu4nqFzZga56H77nmUGlCetuQ51r",
-	"+8+YmJd2Ed9fHrOMqbqCNbEl1tg4ImAj+lebIP/OlwQ3HckOQ8gQRGd02RgX+pwcmzNtmDL6JzIK59a5",
-	"O0OR1N8hOpsb9zcz1fefpPoJf6meNr8JaerPXPj16KH9AtHZRcbE5XlEZBJYL2n5rrqmNMyxQCt8517O",
-	"WDLDRDIVArXNtFZFPGLaVwjOqmru+XcfT19Hm334KBJUOpbKezGuMR+dU+mcPjKaBzCzJ0FiJi/Y+4f+",
-	"hBNpw5CUXbniQBVfVHK1Zf/GCx3Wa5oKXhleTJzZ3R4M+nCUaCC1t9RoMPirL+a0kf4N16bG+frlD92B",
-	"d4dLr5HUbb9q8yWv0mkiq15T8NVFDTErCnKa7KB+FRpZlVtGRvbFgYf35YdrCDMS9CUvwirOXbednM00",
-	"rtmvK210/qXWpGEEV+P0lzzRt5scJ8NBWNnL4d7O3s74+c7u8/FobzwYD1vdkfWI0XB758VgZ7y7PR4v",
-	"WT14/wo+KMYFwcZ7JW0c3a6KLbsXgo+nrxulL18rXxX3DywXEj6gpjVWSR82SN8dDPe2t18MR3t7o+eD",
-	"3U7Sd1883xu82N0djcYvtpukH0EPXjPD7CtFbI7rCT/8eLJKeKsgF9wuqtkMjO8jGj3O4NpGqjUvM9QY",
-	"7c7861rY39vm/Zu1FJWZs1HDGitXSN1h5lzIts5F7a97tWD/nvcK7uqO6C7Aw4aPN21nBCE02c2poBl8",
-	"LqT1iW8vx3XVmmAzjIKCNc3FvAtUHadP6j63RZlwhbGpHc2Vi1V72aPBzu7OeLS3vFh3OqtBV0U+eH34",
-	"9rincDa8BztWsUKzvO5YsKbJnmRoi+B0M907HHK1xP8YjmoOjt+9+fGpUeKRzni7/P6g2GT4OJ3w1edR",
-	"+LDgKlz34+4g8KatO7xZrTO0kpaNssTnSukxIUtNw7eQ5XPh2wm9M2Txiac1YF52YLmrJH5mugGORbZo",
-	"9us5JJ4K1320Ar2r7UkbFUw7AEFumzdjJppGZAJsKhI+s9BiWuZlxnhWvd9rMO/CcMfh18Nw6MHBy1dB",
-	"uP4uPwzCe26VO2DcPQ+WUOi7Ie/EilW0pbMQ8wp2H40B7fL875HFeQC0NUrHTWhbllEtRtbl6NFn8fgY",
-	"nKsJ+oZzn4tzH32VvQPnnHQ7ce4mbGZatz7x5OYh6dZljdYnzLkGnrSy++4/CWCzgf+Z9rnluxKvwVfO",
-	"YrbcqD8qY7kk5w9LVA62759U/2OLr5xrdKJ5UIqxrVenqbx+Kq1qnteRWA1F2gmB3eG4lcwYvRi9oFB/",
-	"OFiXERiN93bH26PdnfGL8fOl4fnzn++we8Ptbpv39lXv6F1vuLM1GK2PDP7y8n0zMqjN4WOU+k5l/idX",
-	"YFK+pvrqVF6vczbvykCutNff8XZelfwrmEmXOmRfKG67GY86ZfuO1Pk9PvE6m9Dt9dZvf1R5jKo9q5XI",
-	"8P6uT7N2O7U2ZzIrNa7Yn6moDZAzgbUButvx/RK/9xG+6hddPP92zld1IIef60AOn86BbFvKP8RvfDTQ",
-	"/L91ND2w3eVf2oXVVYVspcqCSZAaU+jJ1tYnLrRhIsabfqxlP5ZlwVKpTT+WeRAGV0xxdpH51zn9UAdA",
-	"NiNKnplX29tq8qMs1e0usWoF/1rOjYU0T/HK/1Vq/UcYDcvOsaphzLYP+Nvu2b05v/nfAAAA//8=",
+	"7Fz9cts4kn+VLt5Wxd6iZH3YTizX1JWTeHa8m8Q5O7nbOcs3hElIxJgEOABojyblt7nHuP/2xa66AVKk",
+	"Rfkj8WTqbvOXJQof3Y3Grz/pT0Gs8kJJLq0JJp8CzU2hpOH05SVLTvgvJTcWv8VKWi7pIyuKTMTMCiW3",
+	"fjZK4jP+K8uLjNNHrZWmFfgVzThzH8zZ4HwCxjLLJzANDoXUIk5tKefTAIQBqSwwCSzL1DVP4IplJd9v",
+	"fzUTOOW2LEI4iK244iF84DoXklmeBOc3N2Fg4pTnDDf/k+azYBL8y9aSxS33q9k6dCTe4IyEm1iLArkJ",
+	"JsGHlIN2XMM1M6D5zzy2PJlAzrKZ0jlP4K+nx+9CkAoix1cETGu2CIHBBUvgl5LrBRRMs5xbrsOpVBr4",
+	"FT4UluegZjiwzC7rjWZMZDzpwztlUyHntLGxSvOkP5XBTRi8U/Z7Vcrkiw9CKqDPkDIDIoG90WiwM37x",
+	"fGc82hm9eD4c7mw/jRzfNTeyKbMgkj6y8kGpN0zP+QNYecqzvFDJApUsw701UiTBphwM11dcA4tjXlgD",
+	"G8MBvBUvNytS3zK58JfAfAWKT5jlkIlcWJ7AxminIt9AwTUYHiuZhHBRamNhNAjpaZwJLu3mPlwzYSE6",
+	"4VYvegczy3XkZ5h+EAYpZwl32tAYgl/bJJy6KWCVW/CCz5TmJCvJf7UVRbjkkttcSJGXeTAZhoFdFDyY",
+	"BEJaPucaubwJg4+SlTZVWvzGP1uJqxWYo/QsEPKKZSKBv/denR73Dt4f9f52+OPTwUBrWXDyQxXKhTF4",
+	"S5UGyXKOwAWXfEEq81GasiiUtjx5yxPBPpAw/hBNRziNbm8W9YOleEiqh0v5JonAgSx7r1XBtRVoB2Ys",
+	"M/z2fm4SXCxAc6NKHXPYcGAYbYbAWZwCg0wYi2CXc2PYnJMWFo2VW2fbufenAAGTPnitMlYLOUdJ50Ie",
+	"uR+XOkcw7H9srrMcoS4QzkkGKC+hUR3PKkLOV8aFweFVdW4PF88BkFBQSUgofTgwwCDWHO838hRClDN9",
+	"yW1PJBGeVkUNMJlAREYygoTPWJlZvIxTGZHli/ZBSGBQWeoQIpFEreVCb5d6sswvEAWaSzLNgWXXbGGm",
+	"stDcIETj77LMMm9jaUzGZxZUadEA3T62FrOfVnlPlbbQeIpKgPjhZBGEq4fZpLdryVKKX0oObkBruRCE",
+	"jDXPubQsC4EZI+aSJ6iaS3jHPdF2M+uAaXc7wPNnybHMFsHE6pKv4lYYCIIqlmXHs2Byds/dRGKOkuDm",
+	"vOtuEqnP0OLeRWKbIlTj6kxXZYKriqQShRu4lApc8EzJOaH4BoNEzIUFJ25UH+eMeJDd7E/lSaV9Snot",
+	"3YeYSYSQCw5xyuScfoyRXK8TuZBvuJzbtHm/lkeK0NhNdiUMHNGpDZrPuOYy5ndoRD2mUgqRcGnFbIEs",
+	"3q1shlsr5NzcC7e4wmk1GCfiFXrYLBp5EwZW5Lz3m5L3iAKHAQ4L0QM+Onh3QNIBUyKSGogOS7yBW6dW",
+	"xZepyvKog7NbmCaSoKlBty7ZWqh7WWaXH4uEWY7w+kjgO5b8to9b0lr7BFMtoLMKZkIm7cP6BjRfBjRL",
+	"SHA4YJU/APJOvuHJNzz5EjxZCxpHHRp1IL3uiGQCrNIWNYOyQDUa7jk1Mn1Ayi27yDgYtjDgLwbGObat",
+	"WlMZM60FNyAsssEoFPdLh+THDPd6TjsbvswFXyiZwCxTzO5uQ6F5LIxQ0vs2zFqukeL/Ohv09s4/DcPh",
+	"3s2fuk6aeH0jjP0MWCzYnCP3LmVAtFJMVSON/yFnNk4rpaNUQofffFUlbGr/+F4VIu255SZbZVnWrUkP",
+	"oCvE2+3OB5nrxL46MBx0BIZt/XLEhBVza3XtBBn9UquU8IxbHmIMxyQCHznV3kFn0lw7LG+L3eHmg8D5",
+	"EXfntAEf68Kg2zdL2ZTyATQzJL7kAnB9ujTozBPgr0eICrTCJSZ8mgZxqREEF9NgAtPg4+nraXATrVxQ",
+	"dyH23dlPpb+caI6vUbHBMRjCdSriFG3+dcqcMclVfAmWXXJ3ATS3pZamD8dNfsxUXvKFu7qXvKCbjnHK",
+	"PmTikleIkJEpDkEqifZqgYaF+O4IWCq27gbNapTDzNNj2B4Nn0OsEg4bSPxfuM6ZrLDomYHoP/7x36ku",
+	"5Tza7N8CkoPef55/GnehyM1aPaiswX0UWihSZvgEKYlttgAfGYYQuaxohGodLTOjUYjAaXjPcGkEjnBH",
+	"6hlyJxuzLDPO0jnRwpQMVGmmAR2WsAZaRz2VVjNpMsouGNhoJHRDOLi04iqEg4s5v9AqTrnc3G+tLkwV",
+	"k7oT4xJh4iwgXoIwcKwEYdDM8K7DZOewPhIWPiypMe4KVU4TqiuT3nMi5XIui1d5QJUTBlThdupPJXm3",
+	"FGffCr01B/T/ekpmC0i5Rk+4Efl7xaUwnIZcC5uinKaSDBgZugxXWEDKzLdo/Fs0/s17/r/iPXfjvHlF",
+	"R9oorT0Ws5xDZpVXjqfzD9fnVMPg195c9fyzs/OfjZL9E3b91uV2VxOq9zhxXgjJZ7DvvDNkn60VAEsS",
+	"3nFNf1DXkKOn5EV4zTX3ayT9e7zVsCHVrstvqtvv1/N7ICLWqXmlE4ctDz8W9HY7PHfNTZnZB5/wiRu+",
+	"stCtU/Orhl5+9/vi5jX50U+hy84jfxpd9kL7iurs5PCl6rxOBsly9QcotB99v0L/zkpUUb1eas5tewrt",
+	"qZJcT6E9tzKgX1eR3MZfqEhyrTye6MjDoFzS+QCV9KP7j8sI1JpUbdYltpOao0dmBFRpY5VzlxRwoB1W",
+	"Lr/S1V2E0zKOuTEUXLuYFEG+YHP+zEymMmKF6BfK2D5hZgQb02DkI2BT25ZpsBmCG1ravmfn1thKRjh2",
+	"Kl0c0a/ucqbmb82cZtSKD9NyMBjH6JrQJ059I9WMabDZhwNqLSE/s8p/TGXGpSCvtNmCQpl5V7gmF6dm",
+	"y/WmRA3y/RNQ2rPvRVWPpBgGw8VIyIT/GqEJtI0KdRVNUtB0nXIJl1Jdy0cHNyiJ6hSFhGulXavDio/5",
+	"NKHD90oD8706voi7dPEFPiI3MQlBUD6GMjAkgVXSO9ZCiQx6F8zwBAplSJVvSe6ZqVuO7kd361sP1srs",
+	"mVNqynDcn/6lX9siOe8qqxsel1rYxSnK06dfjDooxN/4mvzLaVUrP3h/9MzAJV+4fEvzedXQUDBNPQWv",
+	"VFmwZwaOD0qbQi7mmrIQqPJT2WjQKCWpFi0qDGwPhk7LBG7uWjqCKjoK2n0kS8xztFPbhZAz1c1F3QtW",
+	"d0R4f5BIbTGDUSckKi4xTnZhXsUPsorYMpUbhvPEwGAwCn2ixiW4B4NxCH9lBZPc8DpdAIdyngmTUkJ8",
+	"n1IOYFOtynkKJ4ffH54cvnt12M8TDC+R2muhObggHOXiZ0+gO8/VyOwgELxjOY8Qo05c2PebLPOca/yp",
+	"zoiFEKVC/lbO+ewf/zO3UZ3wphwewWgjeRSCxCiYVNH0p3IqXymJ8qTMEuVjUpUlSHGVgim4O3JKqkym",
+	"sudqAUpmi5ASjrQgOeTUIIXCpSavqpPHsIXpw6FPR7lOHqQrXRQpp3zTVAJs3NFYgcLsAWogUuq6bJwI",
+	"o5YqRdWWG9uDIR2ZKi0wcN1Ll3yBamshV8bCaGeA23rjSf1djJKaPTj0QOPIdNfUdBRUJlXBgwxVVexw",
+	"ds7XQEIwCrdxojGQl8bCJecFzskp4eqWp43frekN8dUBvai7UaBgi0yxhKa9attUVABnKRCpL1HrlSRT",
+	"mytd+3Ib0aep95KmwQTO+v3++U20SbOZ5ki0t18T12dEhk0YJ0wKvGhoUWTCXS3EVXUtkWXasGURE0X9",
+	"WxbXNVYR/0DZdV+X8l6VMDAaDGHDGfRNpHo0GMCG4y30jG06a8YsZJxhvCeJYNoJbbOnyndItQipja+Q",
+	"EDnHJ1oaUrIi+2hhCMQGIS5b333XvRS6zSkffs3cyf27EwoevxtU8bM9GLj5JG76CcVdyZ5EPw2cg+H7",
+	"t5yPMQ1CoDPxdQEkhEpbVBlYgW0HMaZWq7+/fbO/rASgxnVMwouM61JCFE+zNNx4LNXcmwkiGkzKCu4g",
+	"PRMxl4ZMnsfzg4LFKe+N+gOX/LEZPr2FxxuvTo83adsNp3abQRhccW0ctA/7AzddFVyyQgSTYNwf9Mcu",
+	"35+SfdtihdhqZgdQF1athIsRjTt87zXI2m6EMFOlpDxk7RttVAaY6gs15B0l9WouaAicqebGvlTJ4pH9",
+	"lZ7uM1ffCro6gm/OH95S2ZEWuGn7Ej6d2uo1Hw0GjyO7DomHyzj2bG1SD44+wA9MJ9fU/iYTOOX6SsQc",
+	"b/Vo2Dt4+arlOy9tf5cX/rniSLo6Nw8aWOFpbVFyEwbbTjZd29Qy3Go069OU4f1TWj25OGk4vn9S3b5N",
+	"E3YesktHRyxOHu09aLdWB3bTwaTzbriWZ+fospsyz5le1Bek08Z4tMZjZnPTjMtvwmDO7erdPXGVSoio",
+	"Sh2FD63dO59NNer/iIT0SkDCtSs74FXvw/cis1wbxLrbUOdeKMiYnJe0iO9cj1nGdF3BmlAhNraOCNiI",
+	"/pUS5N/5kuCmI9lhCBqC6AwvGxPSnKNjc2Ys09b8hEbhnJy7My6T+jtEZ3Pr/ma2+v6T0j/xX6qnzW9S",
+	"2fqzkH49fEhfIDq7yJi8PI+QTATrJS3fVdcUhzkWcIXv3GsfS2aYTKZSckOZ1qqIh0z7CsFZVc09/+7j",
+	"6etosw8fZcK1iZX2Xoxr+efOqXROHxrNA5jRSaCY0Qv2/qE/4URRGJKyK1ccqOKLSq7UUNB4VYS8pqkU",
+	"leHliTO724NBH44SA6j2RI0By3/1xZw20r8RxtY4X79WYjrw7nDpNaK67VcNxOhVOk1k1QsQvrpoIGZF",
+	"gU4TDepXoRGp3DIyolcSHt7xH64hzCowl6IIqzh33XZqNjN8zX5daaPzL7UmDSO4Gqe/FIm53T45GQ7C",
+	"yl4O93b2dsbPd3afj0d748F42Oq7rEeMhts7LwY7493t8XjJ6sH7V/BBMyERNt5rRXF0uyq27F4IPp6+",
+	"bpS+fK18Vdw/sFwq+MANrrFK+rBB+u5guLe9/WI42tsbPR/sdpK+++L53uDF7u5oNH6x3ST9CHrwmllG",
+	"LyuxOV9P+OHHk1XCWwW54HZRjTIwvkNp9DiDSy1aa16TqDHanfnXtbC/t837N7IUlZmjqGGNlSuU6TBz",
+	"LmRb56L21720sH/PGwt3dUd0F+Bhw8eb1BmBCI12cypxhphLRT7x7eWEqVoTKMMoMVgzQs67QNVx+qTu",
+	"c1uUidA8trWjuXKxai97NNjZ3RmP9pYX605nNeiqyAevD98e9zSfDe/BjlWsMCyvOxbINNFJhlQEx5vp",
+	"3g5RqyX+x3BUc3D87s2PT40Sj3TG2+X3B8Umw8fphK8+j8KHBVfhuh93B4E3bd3hzWqdoZW0bJQlPldK",
+	"jwlZahq+hSyfC99O6J0hi088rQHzsgPLXSXxM9MNcCyzRbNfzyHxVLruoxXoXW1P2qhg2gEIF9TiGTPZ",
+	"NCITYFOZiBlBi22ZlxkTWfXmsOV5F4Y7Dr8ehkMPDl6+CsL1d/lhEN5zq9wB4+55sIRC3w15J1asoi2e",
+	"hZxXsPtoDGiX53+PLM4DoK1ROm5C27KMShhZl6NHn8XjY3CuJugbzn0uzn30VfYOnHPS7cS5m7CZad36",
+	"JJKbh6RblzVanzAXBkTSyu67/1HAm68GPDM+t3xX4jX4ylnMlhv1R2Usl+T8YYnKwfb9k+p/mfGVc41O",
+	"NA9KMbb16jRV10+lVc3zOpKroUg7IbA7HLeSGaMXoxcY6g8H6zICo/He7nh7tLszfjF+vjQ8f/7zHXZv",
+	"uN1t896+6h296w13tgaj9ZHBX16+b0YGtTl8jFLfqcz/5AqMytdUX5Oq63XO5l0ZyJX2+jve+6uSfwWz",
+	"6VKH6FXltpvxqFOmt6/O7/GJ19mEbq+3fvujymNU7VmtRIb3d32atduppZzJrDR8xf5MZW2AnAmsDdDd",
+	"ju+X+L2P8FW/6OL5t3O+qgM5/FwHcvh0DmTbUv4hfuOjgeb/raPpge0u/5IW1lcVspU6CyZBam1hJltb",
+	"n4Q0lsmY3/Rjo/qxKguWKmP7scqDMLhiWrCLzL8o6oc6AKKMKHpmXm1vq8mPqtS3u8SqFfxrOTcEaZ7i",
+	"lf/Y1PpfMwaWnWNVwxi1D/jb7tm9Ob/53wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
