@@ -549,3 +549,39 @@ func TestAdminAPI(t *testing.T) {
 	c.do("GET", "/_mock/nosuch", nil).expect(t, 404)
 	c.do("GET", "/_mock/reset", nil).expect(t, 404)
 }
+
+func TestRequestJournal(t *testing.T) {
+	m, c, s := newMock(t, mock.Options{Seed: 1, Records: 2})
+	code := integrationCode(t, c)
+	c.do("POST", "/api/integration_errors", validError(code)).expect(t, 201)
+	c.do("POST", "/api/integration_errors", record{"contact-alert-type": "nope"}).expect(t, 400)
+	s.do("GET", "/api/events?state=Active", nil).expect(t, 200)
+	c.do("GET", "/_mock/health", nil).expect(t, 200)
+
+	var posts []mock.Request
+	c.do("GET", "/_mock/requests?method=POST&path=/api/integration_errors", nil).expect(t, 200).decode(t, &posts)
+	require.Len(t, posts, 2)
+	assert.Equal(t, 201, posts[0].Status)
+	assert.Contains(t, posts[0].Body, `"external-id":"TEST-4711"`, "the body the integration sent")
+	assert.Equal(t, 400, posts[1].Status)
+	assert.Less(t, posts[0].ID, posts[1].ID)
+
+	all := m.Requests()
+	require.Len(t, all, 4, "the integration lookup, two creates and the events list; admin calls are not journaled")
+	assert.Equal(t, "sourcing", all[3].API)
+	assert.Equal(t, "state=Active", all[3].Query)
+
+	big := validError(code)
+	big["status"] = strings.Repeat("x", 200) // still valid
+	big["responses"] = []any{map[string]any{"response-message": strings.Repeat("y", 20000)}}
+	c.do("POST", "/api/integration_errors", big).expect(t, 201)
+	last := m.Requests()[4]
+	assert.True(t, last.Truncated)
+	assert.Len(t, last.Body, 16<<10)
+
+	c.do("DELETE", "/_mock/requests", nil).expect(t, 204)
+	assert.Empty(t, m.Requests())
+	c.do("GET", "/api/integration_errors/1", nil).expect(t, 200)
+	c.do("POST", "/_mock/reset", nil).expect(t, 200)
+	assert.Empty(t, m.Requests(), "reset empties the journal")
+}

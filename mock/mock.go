@@ -54,6 +54,7 @@ type Mock struct {
 	core     http.Handler
 	sourcing http.Handler
 	outgoing outgoing
+	journal  journal
 }
 
 // New builds a Mock seeded from opts.
@@ -122,8 +123,8 @@ func New(opts Options) (*Mock, error) {
 		coreAPI = m.auth.Core(coreAPI, nil)
 		csoAPI = m.auth.Sourcing(csoAPI)
 	}
-	m.core = m.withAdmin(xml.answers(coreAPI), m.auth != nil)
-	m.sourcing = m.withAdmin(csoAPI, false)
+	m.core = m.withAdmin("core", xml.answers(coreAPI), m.auth != nil)
+	m.sourcing = m.withAdmin("sourcing", csoAPI, false)
 	return m, nil
 }
 
@@ -135,8 +136,11 @@ func (m *Mock) CoreHandler() http.Handler { return m.core }
 // /_mock/.
 func (m *Mock) SourcingHandler() http.Handler { return m.sourcing }
 
-// Reset puts the store back to its seeded state.
-func (m *Mock) Reset() { m.state.Store(newState(m.opts.Seed, m.opts.Records)) }
+// Reset puts the store back to its seeded state and empties the journal.
+func (m *Mock) Reset() {
+	m.state.Store(newState(m.opts.Seed, m.opts.Records))
+	m.journal.clear()
+}
 
 // Alerts returns every alert recorded since start or the last Reset.
 func (m *Mock) Alerts() []Alert { return m.st().alerts.all() }
@@ -233,8 +237,9 @@ type queryKey struct{}
 func (m *Mock) Authority() *auth.Authority { return m.auth }
 
 // withAdmin adds the admin API under /_mock/ (never behind authentication)
-// in front of an API handler, and the OAuth token endpoint when asked.
-func (m *Mock) withAdmin(api http.Handler, token bool) http.Handler {
+// in front of an API handler, the journal around it, and the OAuth token
+// endpoint when asked (not journaled: its body holds the client's secret).
+func (m *Mock) withAdmin(name string, api http.Handler, token bool) http.Handler {
 	mux := http.NewServeMux()
 	if token {
 		mux.Handle("/oauth2/token", m.auth.TokenHandler())
@@ -250,10 +255,15 @@ func (m *Mock) withAdmin(api http.Handler, token bool) http.Handler {
 		writeJSON(w, http.StatusOK, m.Alerts())
 	})
 	mux.HandleFunc("POST /_mock/sftp/outgoing/{object}", m.dropOutgoing)
+	mux.HandleFunc("GET /_mock/requests", m.listRequests)
+	mux.HandleFunc("DELETE /_mock/requests", func(w http.ResponseWriter, r *http.Request) {
+		m.journal.clear()
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("/_mock/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))
 	})
-	mux.Handle("/", api)
+	mux.Handle("/", m.record(name, api))
 	return mux
 }
 

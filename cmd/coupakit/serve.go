@@ -75,8 +75,8 @@ Serves a stateful mock of the Coupa Core API and Sourcing API, seeded with
 deterministic fake data, and an SFTP server with Coupa's folders whose
 incoming files show up as integration records. Every request is validated
 against the specs in openapi/. Admin routes on both HTTP ports:
-GET /_mock/health, POST /_mock/reset, GET /_mock/alerts,
-POST /_mock/sftp/outgoing/{object}.
+GET /_mock/health, POST /_mock/reset, GET /_mock/alerts, GET /_mock/requests
+(the request journal), POST /_mock/sftp/outgoing/{object}.
 Stop it with Ctrl-C (SIGINT) or SIGTERM.
 
 Flags:
