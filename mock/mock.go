@@ -91,7 +91,7 @@ func New(opts Options) (*Mock, error) {
 	if err != nil {
 		return nil, err
 	}
-	csoVal, err := newValidator(csoDoc, opts.MaxBodyBytes, func(string) string { return "event" }, "createEvents", "updateEvents", "deleteEvents")
+	csoVal, err := newValidator(csoDoc, opts.MaxBodyBytes, eventResourceName, "createEvents", "updateEvents", "deleteEvents")
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +104,10 @@ func New(opts Options) (*Mock, error) {
 	)
 	csoAPI := sourcing.HandlerWithOptions(
 		sourcing.NewStrictHandlerWithOptions(ss, nil, sourcing.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc:  requestError(func(string) string { return "event" }),
-			ResponseErrorHandlerFunc: responseError(func(string) string { return "event" }),
+			RequestErrorHandlerFunc:  requestError(eventResourceName),
+			ResponseErrorHandlerFunc: responseError(eventResourceName),
 		}),
-		sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError(func(string) string { return "event" })},
+		sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError(eventResourceName)},
 	)
 	xml, err := newXMLFormat(coreDoc, opts.MaxBodyBytes)
 	if err != nil {
@@ -129,7 +129,8 @@ func New(opts Options) (*Mock, error) {
 }
 
 // CoreHandler serves the Core API (integration_errors,
-// integration_history_records) and the admin API under /_mock/.
+// integration_history_records, integrations, integration_runs), its OAuth
+// token endpoint when Options.Auth is set, and the admin API under /_mock/.
 func (m *Mock) CoreHandler() http.Handler { return m.core }
 
 // SourcingHandler serves the Sourcing API (events) and the admin API under
@@ -207,6 +208,9 @@ func resourceOf(r *http.Request, resource func(string) string) string {
 	}
 	return resource("")
 }
+
+// eventResourceName names the Sourcing API's one resource in its errors.
+func eventResourceName(string) string { return "event" }
 
 // coreResourceName names the resource of a Core operation, as its errors
 // show it.
