@@ -161,13 +161,6 @@ func (t *table[T]) list(match func(*T) bool, offset, limit int, total bool) ([]T
 	return out, n
 }
 
-// len returns the number of records.
-func (t *table[T]) len() int {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return len(t.rows)
-}
-
 // load replaces every record, for seeding; ids must be increasing.
 func (t *table[T]) load(rows []T) {
 	t.mu.Lock()
