@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -36,6 +37,7 @@ func newCoreServer(m *Mock, doc *openapi3.T) (*coreServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	hist.fresh = func(r *core.IntegrationHistoryRecord) { r.Exported, r.Acknowledged = ptr(false), ptr(false) }
 	ir, err := newIntegrationResources(m, doc)
 	if err != nil {
 		return nil, err
@@ -194,7 +196,7 @@ func (s *coreServer) markHistory(ids []int64, mark func(*core.IntegrationHistory
 		for i, id := range missing {
 			msgs[i] = "no integration history record has id " + formatID(id)
 		}
-		return nil, &apiError{status: 404, msgs: msgs}
+		return nil, &apiError{status: http.StatusNotFound, msgs: msgs}
 	}
 	return recs, err
 }

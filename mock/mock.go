@@ -87,11 +87,11 @@ func New(opts Options) (*Mock, error) {
 	}
 	m.state.Store(newState(opts.Seed, opts.Records))
 
-	coreVal, err := newValidator(coreDoc, opts.MaxBodyBytes, coreResourceName)
+	coreVal, err := newValidator(coreDoc, opts.MaxBodyBytes, "application/json or application/xml", coreResourceName)
 	if err != nil {
 		return nil, err
 	}
-	csoVal, err := newValidator(csoDoc, opts.MaxBodyBytes, eventResourceName, "createEvents", "updateEvents", "deleteEvents")
+	csoVal, err := newValidator(csoDoc, opts.MaxBodyBytes, "application/json", eventResourceName, "createEvents", "updateEvents", "deleteEvents")
 	if err != nil {
 		return nil, err
 	}

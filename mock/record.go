@@ -47,6 +47,9 @@ type resource[T, U any] struct {
 	readOnly []string        // elements the server sets; cleared from input
 	writable map[string]bool // elements an update may change
 	filter   *query.Schema
+	// fresh, when set, gives a new record the elements it starts with
+	// beyond the shared ones (the action flags of history records).
+	fresh func(*T)
 	// check, when set, vets a record about to be stored against the others
 	// (self is its id, 0 on create), under the table's lock.
 	check func(rec *T, self int64, rows []T) error
@@ -152,7 +155,9 @@ func (r *resource[T, U]) create(in *T, then ...func(*T, time.Time)) (T, error) {
 	if sh.resolved != nil {
 		*sh.resolved = ptr(false)
 	}
-	r.initFlags(&rec)
+	if r.fresh != nil {
+		r.fresh(&rec)
+	}
 	for _, f := range then {
 		f(&rec, now)
 	}
@@ -161,14 +166,6 @@ func (r *resource[T, U]) create(in *T, then ...func(*T, time.Time)) (T, error) {
 		check = func(rows []T) error { return r.check(&rec, 0, rows) }
 	}
 	return r.table(st).insertChecked(rec, func(t *T, id int64) { *r.shared(t).id = &id }, check)
-}
-
-// initFlags sets the action flags a new record starts with, where the type
-// has them.
-func (r *resource[T, U]) initFlags(rec *T) {
-	if h, ok := any(rec).(*core.IntegrationHistoryRecord); ok {
-		h.Exported, h.Acknowledged = ptr(false), ptr(false)
-	}
 }
 
 // update changes the elements sent in a validated update body.

@@ -25,24 +25,25 @@ const DefaultMaxBodyBytes = 10 << 20
 // validator checks every request against one spec before the generated
 // handler sees it, and answers rejected requests in the API's error format.
 type validator struct {
-	doc     *openapi3.T
 	router  routers.Router
 	maxBody int64
 	// resource names the error key of an operation ("integration-error").
 	resource func(operationID string) string
+	// mediaTypes names the request bodies the API takes, for the 415.
+	mediaTypes string
 	// envelopes holds, for the lenient bulk operations, a copy of the body
 	// schema whose items accept anything: the handler validates each item on
 	// its own so one bad item does not reject the others.
 	envelopes map[string]*openapi3.Schema
 }
 
-func newValidator(doc *openapi3.T, maxBody int64, resource func(string) string, lenient ...string) (*validator, error) {
+func newValidator(doc *openapi3.T, maxBody int64, mediaTypes string, resource func(string) string, lenient ...string) (*validator, error) {
 	doc.Servers = openapi3.Servers{{URL: "/"}}
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("mock: build router: %w", err)
 	}
-	v := &validator{doc: doc, router: router, maxBody: maxBody, resource: resource, envelopes: map[string]*openapi3.Schema{}}
+	v := &validator{router: router, maxBody: maxBody, mediaTypes: mediaTypes, resource: resource, envelopes: map[string]*openapi3.Schema{}}
 	for _, id := range lenient {
 		op := findOperation(doc, id)
 		if op == nil || op.RequestBody == nil {
@@ -87,19 +88,20 @@ func routeOf(ctx context.Context) *routers.Route {
 func (v *validator) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, pathParams, err := v.router.FindRoute(r)
+		if errors.Is(err, routers.ErrMethodNotAllowed) {
+			writeErrors(w, http.StatusMethodNotAllowed, "request", fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path))
+			return
+		}
 		if err != nil {
-			var re *routers.RouteError
-			switch {
-			case errors.As(err, &re) && err == routers.ErrMethodNotAllowed:
-				writeErrors(w, http.StatusMethodNotAllowed, "request", fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path))
-			default:
-				writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no operation matches %s %s", r.Method, r.URL.Path))
-			}
+			writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no operation matches %s %s", r.Method, r.URL.Path))
 			return
 		}
 		resource := v.resource(route.Operation.OperationID)
+		var body []byte
 		if route.Operation.RequestBody != nil {
-			body, status, msg := v.readBody(w, r)
+			var status int
+			var msg string
+			body, status, msg = v.readBody(w, r)
 			if status != 0 {
 				writeErrors(w, status, resource, msg)
 				return
@@ -108,7 +110,7 @@ func (v *validator) wrap(next http.Handler) http.Handler {
 			if ct := r.Header.Get("Content-Type"); ct == "" {
 				r.Header.Set("Content-Type", "application/json")
 			} else if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-				writeErrors(w, http.StatusUnsupportedMediaType, resource, fmt.Sprintf("Content-Type %q is not supported; send application/json", ct))
+				writeErrors(w, http.StatusUnsupportedMediaType, resource, fmt.Sprintf("Content-Type %q is not supported; send %s", ct, v.mediaTypes))
 				return
 			}
 		}
@@ -128,10 +130,8 @@ func (v *validator) wrap(next http.Handler) http.Handler {
 			return
 		}
 		if env != nil {
-			data, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(data))
 			var value any
-			if err := json.Unmarshal(data, &value); err != nil {
+			if err := json.Unmarshal(body, &value); err != nil {
 				writeErrors(w, http.StatusBadRequest, resource, "request body is not valid JSON: "+err.Error())
 				return
 			}

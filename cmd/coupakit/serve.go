@@ -182,20 +182,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // auth turns the auth flags into the mock's authentication.
 func (cfg *serveConfig) auth() (*auth.Config, error) {
-	var c auth.Config
-	switch cfg.authMode {
-	case "oauth":
-	case "none":
-		c.Disabled = true
-	default:
+	if cfg.authMode != "oauth" && cfg.authMode != "none" {
 		return nil, fmt.Errorf("--auth must be oauth or none, not %q", cfg.authMode)
 	}
+	var c auth.Config
 	if cfg.authConfig != "" {
 		var err error
 		if c, err = auth.LoadConfig(cfg.authConfig); err != nil {
 			return nil, err
 		}
-		c.Disabled = cfg.authMode == "none"
 	} else {
 		c.Clients = []auth.Client{{ID: cfg.clientID, Secret: cfg.secret, Scopes: []string{auth.ScopeRead, auth.ScopeWrite}}}
 		c.TokenTTL = cfg.tokenTTL
@@ -204,6 +199,7 @@ func (cfg *serveConfig) auth() (*auth.Config, error) {
 			c.APIKeys = []string{cfg.apiKey}
 		}
 	}
+	c.Disabled = cfg.authMode == "none"
 	c.AllowAPIKey = cfg.allowAPIKey
 	c.RateLimit = cfg.rateLimit
 	return &c, nil

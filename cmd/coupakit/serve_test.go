@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -176,5 +178,37 @@ func TestServeFlags(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestServeAuthConfig takes the OAuth clients and keys from a file: its
+// client gets a token, the default one does not.
+func TestServeAuthConfig(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "auth.json")
+	cfg := `{"clients": [{"id": "erp", "secret": "s3cret", "scopes": ["core.integration.read"]}], "cso_api_keys": ["cso-1"], "token_ttl_seconds": 600}`
+	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	urls, stop, stdout := startServe(t, "--auth-config", file, "--sftp=false")
+	defer stop()
+	token := func(id, secret string) int {
+		resp, err := http.PostForm(urls["Core API"]+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := token("erp", "s3cret"); code != 200 {
+		t.Errorf("the file's client: %d, want 200", code)
+	}
+	if code := token(auth.DefaultClientID, auth.DefaultClientSecret); code != 401 {
+		t.Errorf("the default client: %d, want 401", code)
+	}
+	if code, _ := get(t, urls["Sourcing API"]+"/api/events", "X-CSO-API-KEY", "cso-1"); code != 200 {
+		t.Errorf("the file's CSO key: %d, want 200", code)
+	}
+	if !strings.Contains(stdout.String(), `"erp"`) || !strings.Contains(stdout.String(), "600s") {
+		t.Errorf("the printed credentials are not the file's: %s", stdout)
 	}
 }
