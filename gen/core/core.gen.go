@@ -1122,7 +1122,7 @@ type HistoryDocumentType string
 
 // Integration The integration a record belongs to. On input it is a reference: `id` or `code`
 // (at least one) of an integration that exists; an unknown one is rejected with 400.
-// On output the mock shows `id`, `code` and `name`.
+// On output it shows the integration's `id`, `code` and `name`.
 type Integration struct {
 	// Code The integration's unique code.
 	Code *string `json:"code,omitempty"`
@@ -1188,7 +1188,7 @@ type IntegrationError struct {
 
 	// Integration The integration a record belongs to. On input it is a reference: `id` or `code`
 	// (at least one) of an integration that exists; an unknown one is rejected with 400.
-	// On output the mock shows `id`, `code` and `name`.
+	// On output it shows the integration's `id`, `code` and `name`.
 	Integration *Integration `json:"integration,omitempty"`
 
 	// IntegrationFilename The file associated with the error. The French page names it "nom de fichier
@@ -1259,7 +1259,7 @@ type IntegrationErrorUpdate struct {
 
 	// Integration The integration a record belongs to. On input it is a reference: `id` or `code`
 	// (at least one) of an integration that exists; an unknown one is rejected with 400.
-	// On output the mock shows `id`, `code` and `name`.
+	// On output it shows the integration's `id`, `code` and `name`.
 	Integration *Integration `json:"integration,omitempty"`
 
 	// IntegrationFilename The file associated with the error. The French page names it "nom de fichier
@@ -1342,7 +1342,7 @@ type IntegrationHistoryRecord struct {
 
 	// Integration The integration a record belongs to. On input it is a reference: `id` or `code`
 	// (at least one) of an integration that exists; an unknown one is rejected with 400.
-	// On output the mock shows `id`, `code` and `name`.
+	// On output it shows the integration's `id`, `code` and `name`.
 	Integration *Integration `json:"integration,omitempty"`
 
 	// IntegrationFilename The file name of a bulk import or export, set by Coupa when a file is processed
@@ -1424,7 +1424,7 @@ type IntegrationHistoryRecordUpdate struct {
 
 	// Integration The integration a record belongs to. On input it is a reference: `id` or `code`
 	// (at least one) of an integration that exists; an unknown one is rejected with 400.
-	// On output the mock shows `id`, `code` and `name`.
+	// On output it shows the integration's `id`, `code` and `name`.
 	Integration *Integration `json:"integration,omitempty"`
 
 	// IntegrationFilename The file name of a bulk import or export, set by Coupa when a file is processed
@@ -1587,7 +1587,7 @@ type IntegrationRunResource struct {
 
 	// Integration The integration a record belongs to. On input it is a reference: `id` or `code`
 	// (at least one) of an integration that exists; an unknown one is rejected with 400.
-	// On output the mock shows `id`, `code` and `name`.
+	// On output it shows the integration's `id`, `code` and `name`.
 	Integration Integration `json:"integration"`
 
 	// RecordsProcessed How many it has handled.
@@ -1625,7 +1625,7 @@ type IntegrationRunResourceUpdate struct {
 
 	// Integration The integration a record belongs to. On input it is a reference: `id` or `code`
 	// (at least one) of an integration that exists; an unknown one is rejected with 400.
-	// On output the mock shows `id`, `code` and `name`.
+	// On output it shows the integration's `id`, `code` and `name`.
 	Integration *Integration `json:"integration,omitempty"`
 
 	// RecordsProcessed How many it has handled.
@@ -9431,122 +9431,122 @@ var swaggerSpec = []string{
 	"uJAQIjMXZwWESqoI84rWGPdDjCyANKhHgZ1V51SJvAZpQ0C3ruVzwA2b6xYZARHHV/iwUhwgLuse1sep",
 	"3nA+7KZb5ZMH5GTlvTBwxs3NbKdiNYucAQ+v7dIpzkDyrNBW1UoYz43TGsFnH4m4pFf3O2KjlbDATqVw",
 	"EY6m9YTMx+627ljEj88iwBNZQ576ITbwZitm8qrpOt6Boyzbo9Sj44RlUpxZ3XRI3grCRQ7xJpC6RLEp",
-	"syKTjX1wl8RWTlp1hRqSMWqZhmB9Sz5UNGYAhZldWUQ/sM8KcS7kpQAGxiufX5WKEYm3gsjC5C5MPZfJ",
-	"OdEzaynZyUM3NUbMBJ0zl4KxyjyaXAsd7J83b8gDTQrBfy9QD7Cqzo2HsS5nozlqPXFjpzQMH867eQr7",
-	"Hum5nbNsp98Gv2I0fSuyhc8OWY2KrvDSGro5nXhHrDuSc4ah/CXss5qxHhMMXZ/Cn9bQQGMUwq1et760",
-	"qlYk4lX/dkzm1CQzzCKqMmV61H/sTB3Qr8kZM5qwC6YWOHsfPbyEC+KlbV5MMq5nlY/ZOzotIp4zlsNM",
-	"c6KlswZhFaD5yYlm6sJyiTa52RZj2mzxrJgg16HPv2vDBzfBA03YwL5FKDLsNjyoJT88asHq9UhXTWLf",
-	"2YJEloU2wN+aO3qyGflKT/IOqHfo/WCKcmtNTxbLDKoXP6Q5f7gq9eP+kBxa9ofoiSH7NSjIa4luPqHO",
-	"UtoAxH+V3FDlsh0QqgmFrDcICoUOK1e+Am98PbvjYT23Axh0dkkXmuSKafQMfSHMq+fyLmMGxlxTQgsj",
-	"rbhOaJYt7G4j4+v99ttvvw1evx787W/Hv/wyfv16fHT0P+A//QZHtOsaGD5nwY2cajlvmGbZ2ylE5Tet",
-	"C1Sb65M2uVhoyFiS7rzTGj8ZroDjp7eq9JyZmUzbc0dqBuwl1eXQPf/xKX7c30rUNELQbbTppcyKHZ1I",
-	"kTAl7Mz+t1Oe9lul0aoEKudV7ILrVt8BemDwKc5OTTV9Nal/Z+epfdy4bWKXYrNhWnxjx13ehk4aBsb1",
-	"Usi/VWaXh+P9Guiu9h8SvdCGzUmvNlL/1orIB1RmPF4wYfiUMzUkRwySCCtHeet5rCHB2vksZTFsGTVZ",
-	"n+zetmX2aZn75lVF2DMIxq24dHwkkkSBkHOS2hGSGWcqEukDLsz/+79lQjVK9kuu8CvLTWs2dMbPmWPL",
-	"EnyJjiU7hfPGA1nN3diOSTXjS2vY1VJYifRQZ7ei4wD0ZWElTLyayGTlWm3LjFVXrByiqSZRKaohjTQI",
-	"Qfp4zciOWZ/2rOAp80yNOFsZTsdCseRwcJOHqDc5dcrNVnprD9DxPJFmBsJSOyfggswLbSJBzxRzuhVE",
-	"whsMuS1nqw2fnIZfUeJKhG5nHb26arEyoSoYsdyXmBnXThkBdQG/GJLnLqUQhP5k4Z+AHlEI99dwPTVO",
-	"pMwYFcFyhslyCrR75Be9xHAsS8D8XW6IYpA/rEuXEKRAe6fO1kFby9/8vMH1qr9nW57ufKzo6NiKF9av",
-	"tazGu8wt1JQDl/oJmZnIE/CHSDT4OeB3DaE0SaggucwypAzuuMftVJ7mVZz7U3kg79sNvlnvWdLm4cZB",
-	"TTFsbH2rkl8jlm30/SrHbEc3R6l0r/okkAjReCPvPhwTqci7w+Pnv5A59cc6JC/gkN0wkeCayBznR6kh",
-	"BcOwmCcXlKaQIuQSizpdvNPFO12808U7XbzTxTtdvNPFO12808XvVxffpD+vpCXv4jf3ItFqz5UUZ1f+",
-	"AtyKIz0SLZ50F/Q+dfdHW13qpM2jHkYirqlYLtzXUAdi4Epbut0j4fzubSp5s7bFeq5Rew9EVP14SE9g",
-	"GAnFOEsfaGTn/e3YRR2GVlL5aJnxkgpb/2gzALfU6jtbpbNV2mwVUvKHUn2Y03OmIzGFtFa8oTrNqEGN",
-	"UbGE8QsrWC+YIkcvj99B+vhoDKl5XJxl1aRLPLkzhW5hCrWlP13Xy9usZ3Jzqs5P/Ysu/bmMzp9SkZ42",
-	"37B/NZG+jKgvc6LxckIHN6iBSm2Za5VBuRxHv5l93r+td9rZepZywRQDJWBSZOeEz+2xW7RABAiJxhXh",
-	"Ul3aOHzJNcmVTJjWLI1EMzEFjJ6/05wKphkiB9E5yzLAibqtcuphjJfsQ/DI3dpAvFFIfMMG48e6WRaJ",
-	"pl1GvlWzzKq1A881ttZwQBl2LKZkOV9A09naaKyy0Tur8duzGtdahk3mP/xzB2Dq+uCyYrF9eGZNKYC7",
-	"hGmWk6R3CtEQriNxLyGazh7s7MHOHuzswc4e7OzBzh7s7MHOHuzswc4e7OzB7zEIuHRmu0cB8cM1OAal",
-	"fBE0wPclUJcy3zbo/Zvl4E5H0sbD7kvMLhV8bEPzpR2CEthuD7e+U7haP3LHmXxRrp5hVya0SnUGE2IJ",
-	"GuCLO1PYvRzPjdhalWra7ZbX5itdOu634OOWN0Lte+NmoBnl4Q336vbWW9B6u3nd5ceeZoys3sLs3z+H",
-	"9/c7W1j7V6Ler2GMN8qFtVjkjWFWtRJqVlQgqGPeRlRpvdzKxuTF8kVrvYh0gERdWnerSzvn2PzAGSqO",
-	"+TpdV6Skd3T4LiRvFU0yV7Hk3s2XO9sqWxmvNfz0husud6Lvi3R34o9rFY/vQNXYTB67+p9T5ktSn2zH",
-	"+79Exj86koVbZs2HDGVPy8T+TkZ0MqKTEZ2M6GTEnWXERk5fiFsYoq4GjS8NsuwyqzmK6sVsXpWOtHHt",
-	"lUigwxl+KdY619qCg2t79BR3qvOyKlZPbtzE57Jw/Ql3lJRQNwkq+9i1Y2ctkIlUqcWqEHTZu4PSfbum",
-	"TwYVC2jvQUWasRu2YNRG9UYamg3cdBsm8e1o/PFd8ixz0+486824elujFEBb1UVa0qRVARYqeSucDAob",
-	"6BhDaLvBocC1C2WVDspd0IYqo0nsGjG0Yu8PJKGd23lFMlvBCHBucCgXwoo/lpKe651ApCJTyrP+/fqd",
-	"vphQ3DHIszMF6ztQMeDhNkeATacUFbff9MrhvB2SvS/EEX6yimlrBXTlyYfeARiYbMW92zIw3Gx9i83+",
-	"02gc7eS+mzVaJ6ASd062FgD3lOSE2sptDdKOgXcMvGPgHQP/cRj4Ju7bXrjXZ8Q1inpc+a3hBuuV1yuV",
-	"TzNqIHUkCAOac/BMqlwqathpoljKzWlCVepfgcL0YXA1z1qrmTfaSu1afjXVzeAzduRFIwyK0jOwXFsM",
-	"z2Zt5R3zLeb0ylVefjLaVIc5DND74R63S9l2qVnR5gYLGQl+WF5k19jhBrJcSOy4+bTI3JVPbBPmkn2m",
-	"RZZBgpFv71vW6oSrvsmMJefa1V4nlkxde+QZU6y8IAr5ZoVGL6hmZMovWLMGc9XJThVC4P9yWmjskVhC",
-	"aEkOm5i14QjQyK4WI8oZS0MQWWfzCUutlOOiUQISt6ZWBnIVWzaUCbXDb1UjdGVNwO/b/WovQRRsWRJ0",
-	"fdVcB9tGN0p7LlE7WL/SXaBy3co3AAZv7F70FPRSHP2kraq5ZkmhuFkcWQaLB4idQQ5z/h+spfGspx7X",
-	"P+Tw3StyzhaQPivYpf2/LjuHPA5JUfXlqBqKDMl712PEd9DdI5ouLMFoab/JoFtJrZcONqzhBjpWyixt",
-	"Xq7veep6oCMRDwbw+oDmfHDOFnH/APkc9kWA4vVnioqyHC+0Gat1M535kt2unelSh5QKDyhu0XUYSFqY",
-	"2f7qZr09LMyM7A9HrnlOvaPLkMTv3h4dk4f48UPoeBL77jsW9+CWeiR6MYB7amd9huOc1saBwtT4q6tS",
-	"jX9olihm4hAbUAw0y6kVOmkkYlhx3IdOMFDsGL54oBsNZ6gmvxwfvyM/U82TsGwvG2MvmVMHbo+Sv388",
-	"7oeRiOGXU7wgH0+g/YsFB3vQ6FNu3/73nx49feq7BVkNwzXw7rs+tAAYRo4IN5GgmsSH9WY8Y+Iay0TF",
-	"aPQowbYx9r8Mmk1TCDj1uEjZVQicvY8t46B87lJLO6sQxAeNVE0nDeP29nfxkLyRVRedSICDDTsDYSIq",
-	"uMmkYNAn+vFo76BqZVNrgI2N7eCNR75Nf1kSwmI62FtwKM+rE8F+NTL38cGW1QBzStkV7CbItbasSWdU",
-	"atRF2tr8jQPvDXRmoh3PFa/GHdo4Lqiz50x8UFkwDhoI3nB7ItVAWx0upvLGmEk1hZ8f2fVzqZjlRONm",
-	"wq6rpuzaJWyqDgEyz+e1Yz6Z53OWweXUanc9bRGJjEYj2I7RaC/EijnEzJQszmbk/YuXL96/ePP8xXCe",
-	"1pKEUY7Y834hzqzWYLdSkEtQDuxbOP4lUywSc5rMuGCDqj1MfxiJSDyXULYf+B3Y8DPLBi07dPhbtki0",
-	"w44jMSAv3PUkLIXkQnAAEVWsnrHcay2EUQl+amILxIC8sWqQ678ODWegx7pmwowtj/X3oTyu06oNf8am",
-	"Bjp1lxooJozBsH+jhlmrAQd9dfSW/PtPoz3fuZpgu/vQx19cm7JevD/a+2mwNxqM/nI8+mn85On48U+D",
-	"0V/Go5GD9leuXelrSib2H2hnAsomtonHaiJY3N+egasqhc2xY9JzzAn93vTK6riRIOTJyJK1a/tWrjCh",
-	"ec5Sx8gQZGim5cw1SfQ5z0MyGkyoZnhzBQpV5VZRgAaiBCKjXJN4fzQin07i2ioMPWclTmKv0IyKs8KO",
-	"YNV3q3I2eveHRDANF5qq3u2acJFkRcrSMcx2RRODRexJL/4r6sfPsD9LSOK/+rziZ6AzWjla9eKUVhR8",
-	"ArThQp/EoR0w/oSRgFO7jSd2jE9MpP5P0kMdRfftgzODL2Tu3zNzKtUp+93/Wv6FAwtpyodcnDhFFH6G",
-	"P3uJnM9pJeWwwwnMNMmoOD95Zu2J/4MrOXB7A5vgPWSNvvafEpmyk2dHh+/iZkQEH1gQnh2GPzvoKgX5",
-	"E6haJ8/+lUoW94dLJAio6PUQQDUkQvAhFSJlSluGrO2gvbiyz/1muV9O3S/94XaUY7HVfmiHpZnrfzHn",
-	"qeBnM0M+HD+HzaTEDlTRrv/avvzh+LkraZQoWBDNoJoRtKcFFY6QJXifoYAGY1yzUkjb0QDvhuRQEDqB",
-	"OwOeb/h+CuAzaRycJQVCDsmUZ4YpxPjyM8dPsBVRKhn2GZ7RCxY2Gn84xMX+d2XDPDtwScSo5dS6goSO",
-	"x1GieQawQhd9SGGx1BkDIzmF6vgpVzEyFsseIEIWN3rhe8uSsyzVMUlmUmpGLqFRCU1mZYiYuFtJkFqD",
-	"l5LKxsAaedtLkCl6jDzt0vvGnJqJrSziQ8C1MVlpRHdA/uv1ryD0gKUAYqB+F6IidMk1G+Ow3BCqzzWI",
-	"mpXedSFY1bDjJK8i5T0h4bzQHkaFGrTN+N8e/ptTPMtBKXZgs+BbYds4wKEFFJyKlCgpK1Rptp9abTAF",
-	"NAQac4TuhSiICVWysAew2o6qZAP9sC4YWZ18kdbdmM4GhI6G/rfUEWPjR3elAqa3c6/AZIzik8K48bG5",
-	"DM+eRYHFe/tGJePXyFer+JYtCDnT4NSfMNg6IyVyk+fYCHFwDJ25V88RdrdlZ1xyDnklHM5gpy5P9ULa",
-	"Yygyo1GffUxiJHx3CkD1tV/whzfVVyh+FrKwegRVyYwkVgVVnA7xs4e17+q/uLFjWJ6lgnEpN/shKqxY",
-	"i9Byxm2AGg63nBEvjTmXpJ1+wjJ5SVB1nSAmW4CAyiC1gbvMN03nVUwG6LjWRROsm00Wo+cHjMSoOkPf",
-	"VTDfERrWPwCRtqQQZqhBVIaHQZtoSKrmsJ71kcf7T50WVG/wirAS9Dr5ImpWaHnzAI3Dx6OR+/hz5Jqk",
-	"RcGYfI4C3EdPsW5vgzH55B+5iwP+ycn1NZyss45MFcsiPSqwy2nVgd01WLcyQRTzsKXTev/A8hTop87h",
-	"zFxHdSuFvIDgaW0hj8t7XfbMUIWHXTgCl8RgTgVojHX9IV1SmsO6UKw/myzqz+xfwFu8whWHpc/QmVvT",
-	"jJ7pPqKy92PHY6+KgxCdojE/b2gZnqW4GnQgxMvWW2C7wHH9rxfHUKFw4optTmhyjk/efTgmhXDBjGHN",
-	"qtAbxK6rj7fcYMs714xm2ZSkSuba731DE0NJmy1q3Y+4Bo9q4oR/XqhcahZWrZCgE27OMrgRWtlOtXFd",
-	"m6r4DZ2DcQPqron7qLsXVhWyJ860ASQR2tjtkVOSSW1/Acc+mOgZT5i70uRcRIc5TWZssD8cge3LTca8",
-	"q6w0Tkmv1ZLtB2FwwRTeGg/2hiMcQ+ZM0JwH4+DRcDR8BH5gMwPLf03XIPvojJm263pWBdGrcQtkj8CA",
-	"PY2BZREuW0dD8hL0LuSloL5ZQ9Ura8TIfJCxC5Yt2SA6JJeKG8Mgzw2tlkqRqZXwxdcf6Ei4Q2oYI5Yn",
-	"7P+0bI3gWZRc7lUajANrKy3Xcdewd37StRGm6pWHwBCD6/DGF1FB3upNpyVu827K1TavoWb5FhTL/7Rb",
-	"u81HqHpCBK1xwXN/NNqpW/KuqdvYQWslcbu9oXKJkS3Y2sul1nySLYiQgmFT9ccIfBso5SIf/kxT3wIR",
-	"Ptm7+ZNGJ3H46NHNH72UasLTlEHw/PH+05u/WO4JX3fLA7p67/KnNU6/E3vwTa/9pxN7xLqYz6laBOMA",
-	"EKR1P8FfaJmQoWcaW52vcJaT6zDIpQa8aBIcVk1ZOehdKa6Oyx/BA7krLsPe/SzTxfr99q9wtoqauI6V",
-	"e8/726BJG5p/wyi592grlPwVGpLCB0+2gaul/frXIAD0V29BAXjC7Q05sJgNu5EKrsN1wvdhvTaJXbEn",
-	"l7YiQ2tEMQrWbEHKMjugVYE261tWNntToi81EqXh3YiLYetK/BBN7NZ+lW2+30is6WLpyucsdbJEewi8",
-	"4yC/a4praapGAvrjS1W6fmvqnaHnTIOiqmrKCmje5Wa0yft29gM1nzoe1PGg74kHgQsWSXXDXbs6m7kL",
-	"u/rM0+uawdCkqqOZvLxXkX5f6ukPRQOjxzd/8Uaal7IQ6TelS1r0WCNHIeC+hS65EybxFBAit8KrJVPR",
-	"CYl3H44PnIPBWCLRrjCRJtTanIbTzHmrhiti5J0d+vtXYl2W+HVHPKvE8yeVOB+8f7aNWpEcQixvug3Z",
-	"Fm0qrct9NfXbBuBEtBItY/TCPYS4EqQVQYkwqloIEcHtKLGjxD8pJX44vqtW99D5ScEIvZWcLdrvA+ha",
-	"fAJScVTBIB8O7DquIabE0gNXdA48ypc8wXZqVM0zl+vbpPj3OOQ3QPIdnX5ddXNrynlfFjFsIx2Hk3cm",
-	"m7I84hcnHIhftFBOizj0MHXk0ZHHOvJ4TdV5O22UKJ2SXvn/WxHKUr7sVqHGZkX9LxtnrEUM3S0Z6OP2",
-	"17YSw89eiQvJE6ZP90f7P+3t7T863RvtPRmN/jlM9MVWccVGA4IuvvgNxBebHQd3jTMuo2oXZLynIOPK",
-	"xm6MNi5zmR3Cjs3z/57sxQbk9xQCWKGGLhTwfYQClrrQ3BCXXKWXLWT3w1qrlvWBysPqJR/rczBhuxku",
-	"rMDWMenF9dYvMViFIYmXmsjEkdDMXfKqRfjmPscOk6bP+AUTQ3KYZUQqn64XYj39RquHNhFdg/j+JPVX",
-	"ZwzV/e7r70GC1osRuICvSxUMm0drZowruIF+yRRzJ915tn4IVlajvFWBX2ME98vGdk+4cAzsllkWVR3A",
-	"NBJbZVm0JVaQXmsiRSRcJsU2OQ4NSv3+ch06hedPrfAs6zj3l/dwdz6y2lRqPWf5m2Qar27VR8A8eLwv",
-	"qs6RkQh2WfEe3zgm9v91KlMk4uW+NDGxOhMIUikY0Yblt+QPhyJ9TdX5C7+ojl107OL7ZBch8oqwJDHC",
-	"TY2qNhPz/TKOLfnEa+ADm0yo9UyBrOEJkdjKkKqyMuHKXk1Jd7UAEpllWNeb5NTMIlFdLJzIdLGSoFlv",
-	"WpdqP6d9ddlqc3dHrXmbQn80d8/HXc3Cq2buwmBZAAMOFS4UwhSuqlYbz7ObutbK+37YXGftddbe98aY",
-	"Idy0bOZVLOwLMtxdclbvzx/81XNXvyfl5IfKYV12vm5KZm0NVXzjWa0/SIzknnLrfmgy63LsNtD1Vmmv",
-	"rQT+9fNfO5rtaLaj2a0SZG+vVH71lNnlntHOmILW0SGZFKas9FYDPRJnBU9Z2e55RQmHrtCXdFEVD/GV",
-	"L2pQ8HqdwzbTejUh94/mQR3D+D4TdJv4ef9U+5UzdrHKMDSwYsrq3kROPS32t8vd7Sipo6Sdc3mXRGGV",
-	"1HsnilKF2L1ikP1oqzzemxJo39vZu7TZPzxttt5jbtek2S5Z9p6TZYG6NmfIAtXW02Lbs11orQEgtOpb",
-	"KqYE7nrMl19u2ndDbPl9If5oK3RrYrgNDTTbJ7jWPHeKNS+RWBdp/j4ycS0B3ZB+64hxnXTdKV5xV7r6",
-	"6lGK7wetf6gYBaDlpsBEJSHuzSDyHs640aLMlTNeaQ/nGiY56VI1DcsWZZuEpVZoN7hAf2yR4z2j2wie",
-	"jkI7V+kaSYX+0btIqodT17brvj0pyAnAj+J7qiHr8N02XT1tuAxd9gLHOCe2Cx9G4rDWuzSzDHSx1IVz",
-	"WmS+ESdL+yShQkjj2M8Yqg+3qLcvKc9+eE7jerVfOxbTcZSOo5Qc5QX0/YBe/NoXd+9BM9u7cBLoWPil",
-	"WQm2RYzJVMk5iV27xBh6TJQWLVnLNhr8gfQej0b9tgSKQv/xmkhHsN+0yxaQxBFRD5DybrTjOoB+aepx",
-	"JNJKPkhZd6YeJtKOeDri2Ug8kGtusQw6ThhJHGKSnvvPnYhJFeJLE1JJOUhIJV3VCCl0vS3L3uYxthSG",
-	"vrX272EkWhTgJXP7iynB7wvR6cAdV/jT6sBHli5JDwuTF3PW98JcFeJO3McR5ZfmQCuNy0u7+qDNPUcm",
-	"LJFzpqFhb8Of57u9XVLs5KOZ+cMs8yP7LUs7xtQxps44JxUlZYuSrnbnTTsnfNxPskeX6fEtZHp0aR7f",
-	"RprHDSkeW6V3NAIAQxInMmVO+Atq7Qvsv4fRJPi9EPz3go3LjolUwHWEZiWTGdWtPXC3ygz54YTzl8wJ",
-	"6RJCvruEkM3JIOsk7k5JIN9ZBkjnHPvq6R+bUj++VNrHysW2gxaBow1dOCGzRUrHjyorvmAyR2fa/fiZ",
-	"HJuzOEDEADDqwpNNobJgHMyMyfX44cPPXGhDRcKuh4kscjqT2gwTOQ/C4IIqTicZIp9/DWl+SovMBOOA",
-	"XdF5nrFg2Rr4TRbKd252H0IFm6HF85MS1M8tRkRD7QUXkbcmoJgeMZL0wG/ect2N4G03aNvtrstFAqrZ",
-	"9Ifk/fIwUjBvj4LrHRjUwfIGAwhlp2rIjIZu4L5VNSq6rqdzY+vtkS6ZzIXQLsW6cYY7rIf45RyKpiKe",
-	"KigNCMb/2FcpLCMiZIBN0sE1UP7f7Uit7z2s1i4mElC4p/a2cyF4v1zLhrqojN3SWg11VQi7v5FY/nXA",
-	"U7vdlS9wZZfLfuDoUzx6efyOICqTOXZ/jIT9eiqVq5Y05Rn0qve+S73ueNDlsXpE2P6ZKMo1uiuaZpjd",
-	"fTJyscuWUV1F/NVx3V0ovP/lC6C4Sjhrp9lbN83yfZ3rk+v/HwAA//8=",
+	"syKTjX1wl8RWTlp1hRqSMWqZhmB9Sz5UNGYAhZldWUQ/sM8KcS7kpQAGxiufX5WKEYm3gsjCOAD0zNpI",
+	"qwqJBSR0YGD0TNA5c+kYq4ykycHQ2f558+Y80KQQ/PcCdQKr9tx4MOvyN5qj1pM4dkrJ8KG9m6ew75Ge",
+	"20XLgvpt8CtG07ciW/hMkdUI6QpfraGe0493xMAjOWcY1l/CRKsl6zHBMPYp/GmNDjRMIfTq9exLq3ZF",
+	"Il71dcdkTk0yw4yiKmumR/3HzuwBXZucMaMJu2BqgbP30dtLuCBe8ubFJON6VvmbvdNTJufknLEcZpoT",
+	"LZ1lCKsALVBONFMXlmO0ydC2eNNm62fFHLkOfS5eGz64CR5owgb2LUKRebfhQS0R4lELVq9HumoS+84W",
+	"JLIswAH+1jzSk83IV3qVd0C9Q+8TU5Rby3qyWGZWvfghzfnDVQ0g7g/JoWWFiJ4Yvl+DgryW9OaT6yyl",
+	"DUAVqBIdqry2A0I1oZABBwGi0GHlylfgma9nejys53kAs84u6UKTXDGNXqIvhHn1vN5lzMD4a0poYaQV",
+	"3QnNsoXdbWR8vd9+++23wevXg7/97fiXX8avX4+Pjv4H/Kff4Ih2XQPD5yy4kVMt5xDTLHs7hQj9pnWB",
+	"mnN90iYjCw3ZS9Kdd1rjJ8MVcPz0Vq2eMzOTaXseSc2YvaS6HLrnPz7Fj/tbiZpGOLqNNr2UWbGpEykS",
+	"poSd2f92ytN+qzRalUDlvIpdcN3qR0BvDD7F2amppq8m9e/sPLWPIbdN7NJtNkyLb+y4y9vQScPYuF4K",
+	"/7fK7PJwvI8DXdf+Q6IX2rA56dVG6t9aEfmAyozHCyYMn3KmhuSIQUJh5TRvPY81JFg7n6WMhi0jKOsT",
+	"39u2zD4t8+C82gh7BoG5FfeOj0qSKBByTlI7QjLjTEUifcCF+X//t0yuRsl+yRV+ZblpzZ7O+DlzbFmC",
+	"X9GxZKdw3nggq3kc2zGpZqxpDbtaCjGRHurvVnQcgAYtrISJV5OarFyrbZmx6oqVQzTVJCpFNaSUBiFI",
+	"H68Z2THr054VPGWeqRFnN8PpWCiWnA9u8hD1JqdOudlKz+0BOqEn0sxAWGrnEFyQeaFNJOiZYk63gqh4",
+	"gyG35W+14ZPT8CtKXInW7ayjV9cuViZUBSOW+xIz49opI6Au4BdD8tylF4LQnyz8E9AjCuH+Gq6nxomU",
+	"GaMiWM42WU6Hdo/8opcYjmUJmMvLDVEMcol16R6CdGjv4Nk6gGv5m583uF71/WzL052/FZ0eW/HC+hWX",
+	"1diXuYWacuDSQCFLE3kC/hCJBj8H/K4hlCYJFSSXWYaUwR33uJ3K07yWc38qD+SAu8E36z1L2jzcPqgp",
+	"ho2tb1Xya8Syjb5f5Zvt6PIole5V/wQSIRpv5N2HYyIVeXd4/PwXMqf+WIfkBRyyGyYSXBOZ4/woNaRg",
+	"GCLz5ILSFNKFXJJRp4t3unini3e6eKeLd7p4p4t3unini3e6+P3q4pv055UU5V385l4kWu25kuLsyl+G",
+	"W3GkR6LFk+4C4KfuLmmrS520edTDSMQ1FcuF+xrqQAxcaUu3eySc371NJW/WuVjPNWrvgYiqHw/pCQwj",
+	"oRhn6QON7Ly/Hbuow9BKKh8tM15SYesfbQbgllp9Z6t0tkqbrUJK/lCqD3N6znQkppDiirdVpxk1qDEq",
+	"ljB+YQXrBVPk6OXxO0glH40hTY+Ls6yadIknd6bQLUyhtlSo63qpm/VMbk7V+al/0aVCl9H5UyrS0+Yb",
+	"9q8m0pcR9WVONK6wBVM8uEENVGrLXKtsyuU4+s3s8/5tvdPO1rOUC6YYKAGTIjsnfG6P3aIFIkBINK4I",
+	"l+pSyOFLrkmuZMK0ZmkkmokpYPT8neZUMM0QOYjOWZYBTtRtlVMPY7xkH4JH7tYG4o1C4hs2GD/WzbJI",
+	"NO0y8q2aZVatHXiusbWGA8qwYzEly/kCms7WRmOVmd5Zjd+e1bjWMmwy/+GfOwBT1weXFYvtwzNrygLc",
+	"JUyznDC9U4iGcB2JewnRdPZgZw929mBnD3b2YGcPdvZgZw929mBnD3b2YGcPfo9BwKUz2z0KiB+uwTEo",
+	"64ugAb4vgbqU+bZB798sB3c6kjYedl9idqn4YxuaL+0QlMN2e7j1ncLVWpI7zuQLdPUMuzKhVaozmBDL",
+	"0QBf3JnC7uV4bsTWqmzTbre8Nl/p0nG/BR+3vBFq3xs3A80oD2+4V7e33oLW283rLj/2NGNk9RZm//45",
+	"vL/f2cLavxL1fg1jvFE6rMUibwyzqpVQs6ICQU3zNqJK66VXNiYvli9a60WkAyTq0rpbXdo5x0YIzlBx",
+	"zNfpuiIlvaPDdyF5q2iSueol926+3NlW2cp4reGnN1x3uRN9X6S7E39cq3h8B6rGZvLY1f+cMl+e+mQ7",
+	"3v8lMv7RkSzcMms+ZCiBWib2dzKikxGdjOhkRCcj7iwjNnL6QtzCEHX1aHxpkGWXWc1RVC9s86p0pI1r",
+	"r0SiqjFjP17jXGsLDq7t11Pcqc7Lqlg9uXETn8vC9SrcUVJCDSWo8mPXjl22QCZSpRarQtBl7w5K9+2a",
+	"nhlULKDVBxVpxm7YglEb1RtpaDZw022YxLem8cd3ybPMTbvzrDfj6m2NUgBtVRdpSZNWBVio5K1wMihs",
+	"oGMMoe0GhwLXLpRYOih3QRuqjCaxa8rQir0/kIR2bucVyWwFI8C5waFcCCv+WEp6ro8CkYpMKc/69+t3",
+	"+mJCcccgz84UrO9AxYCH2xwBNqBSVNx+0yuH83ZI9r4QR/jJKqatFdCVJx/6CGBgshX3bsvAcLP1LTb7",
+	"T6NxtJP7btZonYBK3DnZWgDcU5ITaiu3NUg7Bt4x8I6Bdwz8x2Hgm7hvexFfnxHXKOpx5beGG6xdXq9a",
+	"Ps2ogdSRIAxozsEzqXKpqGGniWIpN6cJVal/BYrUh8HVPGutbN5oMbVrKdZUN4PP2J0XjTAoUM/Acm0x",
+	"PJt1lnfMt5jTK1eF+cloU03mMEDvh3vcLmXbpWZFmxssZCT4YXmRXWO3G8hyIbHj5tMic1c+sWWYS/aZ",
+	"FlkGCUa+1W9ZqxOu+iYzlpxrV4edWDJ1rZJnTLHygijkmxUavaCakSm/YM16zFVXO1UIgf/LaaGxX2IJ",
+	"oSU5bGjWhiNAI7tajChnLA1BZJ3NJyy1Uo6LRglI3JpaGchVbNlQJtQOv1WN0JU1Ab9v96u9BFGwZUnQ",
+	"9VVzHWwb3SjtuUTtYP1Kd4HKdS7fABi8sXvRU9BLcfSTtgrnmiWF4mZxZBksHiB2CTnM+X+wlia0nnpc",
+	"L5HDd6/IOVtA+qxgl/b/uuwi8jgkRdWjo2ouMiTvXb8R3013j2i6sASjpf0mg84ltb462LyGG+heKbO0",
+	"ebm+56nrgY5EPBjA6wOa88E5W8T9A+Rz2CMBCtmfKSrKcrzQcqzW2XTmy3e71qZL3VIqPKC4RddhIGlh",
+	"Zvurm/X2sDAzsj8cuUY69e4uQxK/e3t0TB7ixw+h+0nsO/FY3INb6pHoxQDuqZ31GY5zWhsHClPjr65K",
+	"Nf6hWaKYiUNsRjHQLKdW6KSRiGHFcR+6wkCxY/jigW40n6Ga/HJ8/I78TDVPwrLVbIx9ZU4duD1K/v7x",
+	"uB9GIoZfTvGCfDyBVjAWHOxHo0+5ffvff3r09KnvHGQ1DNfMu+960gJgGDki3ESCahIf1hvzjIlrMhMV",
+	"o9GjBFvI2P8yaDxNIeDU4yJlVyFw9j62j4PyuUvt7axCEB80UjWdNIzbW+HFQ/JGVh11IgEONuwShImo",
+	"4CaTgkHP6MejvYOqrU2tGTY2uYM3HvmW/WVJCIvpYG/BoTyvTgR718jcxwdbVgPMKWVXsJsg19qyJp1R",
+	"qVEXaWv5Nw68N9CZiXY8V7wad2jjuKDOnjPxQWXBOGggeMPtiVQDLXa4mMobYybVFH5+ZNfPpWKWE42b",
+	"CbuumrJrnbCpOgTIPJ/Xjvlkns9ZBpdTq931tEUkMhqNYDtGo70QK+YQM1OyOJuR9y9evnj/4s3zF8N5",
+	"WksSRjliz/uFOLNag91KQS5BObBv4fiXTLFIzGky44INqlYx/WEkIvFcQgl/4Hdgw88sG7Ts0OFv2S7R",
+	"DjuOxIC8cNeTsBSSC8EBRFSxesZyr7UQRiX4qYktEAPyxqpBrhc7NJ+BfuuaCTO2PNbfh/K4TquW/Bmb",
+	"GujaXWqgmDAGw/6NGmatBhz01dFb8u8/jfZ8F2uCre9DH39xLct68f5o76fB3mgw+svx6Kfxk6fjxz8N",
+	"Rn8Zj0YO2l+5dqWvKZnYf6C1CSib2DIeq4lgcX97Bq6qFDbKjknPMSf0e9Mrq+NGgpAnI0vWrgVcucKE",
+	"5jlLHSNDkKGxljPXJNHnPA/JaDChmuHNFShUlVtFAZqJEoiMck3i/dGIfDqJa6sw9JyVOIl9QzMqzgo7",
+	"glXfrcrZ6OMfEsE0XGiq+rhrwkWSFSlLxzDbFU0MFrEnvfivqB8/w14tIYn/6vOKn4HOaOVo1ZdTWlHw",
+	"CdCGC30Sh3bA+BNGAk7tNp7YMT4xkfo/SQ91FN23D84MvpC5f8/MqVSn7Hf/a/kXDiykKR9yceIUUfgZ",
+	"/uwlcj6nlZTDbicw0ySj4vzkmbUn/g+u5MDtDWyC95A1etx/SmTKTp4dHb6LmxERfGBBeHYY/uygqxTk",
+	"T6BqnTz7VypZ3B8ukSCgotdDANWQCMGHVIiUKW0ZsraD9uLKPveb5X45db/0h9tRjsVW+6EdlmauF8ac",
+	"p4KfzQz5cPwcNpMSO1BFu/5r+/KH4+eupFGiYEE0g2pG0KoWVDhCluB9hgIajHHNSiFtRwO8G5JDQegE",
+	"7gx4vuH7KYDPpHFwlhQIOSRTnhmmEOPLzxw/wbZEqWTYc3hGL1jYaALiEBd74ZXN8+zAJRGjllPrEBI6",
+	"HkeJ5hnACh31IYXFUmcMjOQUquOnXMXIWCx7gAhZ3OiL7y1LzrJUxySZSakZuYSmJTSZlSFi4m4lQWoN",
+	"XkoqmwRr5G0vQaboMfK0S+8bc2omtrKIDwHXxmSlKd0B+a/Xv4LQA5YCiIH6XYiK0CXXbIzDckOoPtcg",
+	"alb62IVgVcOOk7yKlPeEhPNCexgVatA24397+G9O8SwHpdiNzYJvhW3jAIcWUHAqUqKkrFCl2YpqtdkU",
+	"0BBozBG6F6IgJlTJwh7Aamuqkg30w7pgZHXyRVp3YzobELob+t9SR4yNH92VCpjezr0CkzGKTwrjxsfm",
+	"Mjx7FgUW7+0blYxfI1+t4lu2I+RMg1N/wmDrjJTITZ5jU8TBMXTpXj1H2N2WnXHJOeSVcDiDXbs81Qtp",
+	"j6HIjEZ99jGJkfDdKQDV137BH95UX6H4WcjC6hFUJTOSWBVUcTrEzx7Wvqv/4saOYXmWCsal3OyHqLBi",
+	"LULLGbcBajjccka8NOZcknb6CcvkJUHVdYKYbAECKoPUBu4y3zSdVzEZoONaR02wbjZZjJ4fMBKj6gw9",
+	"WMF8R2hY/wBE2pJCmKEGURkeBm2iIakaxXrWRx7vP3VaUL3ZK8JK0Ovki6hZoeXNAzQOH49G7uPPkWuY",
+	"FgVj8jkKcB89xbq9Dcbkk3/kLg74JyfX13CyzjoyVSyL9KjAjqdVN3bXbN3KBFHMw5au6/0Dy1OgtzqH",
+	"M3Pd1a0U8gKCp7WFPC7vddkzQxUeduEIXBKDORWgMdb1h3RJaQ7rQrH+bLKoP7N/AW/xClcclj5DZ25N",
+	"M3qm+4jK3o8dj70qDkJ0isb8vKFleJbiatCBEC/bcIHtAsf1v14cQ4XCiSu2OaHJOT559+GYFMIFM4Y1",
+	"q0JvELuuPt5ysy3vXDOaZVOSKplrv/cNTQwlbbaodT/iGjyqiRP+eaFyqVlYtUKCrrg5y+BGaGU71cZ1",
+	"bariN3QOxg2ouybuo+5eWFXInjjTBpBEaGO3R05JJrX9BRz7YKJnPGHuSpNzER3mNJmxwf5wBLYvNxnz",
+	"rrLSOCW9Vku2H4TBBVN4azzYG45wDJkzQXMejINHw9HwEfiBzQws/zVdg+yjM2barutZFUSvxi2QPQID",
+	"9jQGlkW4bB0NyUvQu5CXgvpmDVWvrBEj80HGLli2ZIPokFwqbgyDPDe0WipFplbCF19/oCPhDqlhjFie",
+	"sP/TsjWCZ1FyuVdpMA6srbRcx13D3vlJ10aYqlceAkMMrsMbX0QFeas3nZa4zbspV9u8hprlW1As/9Nu",
+	"7TYfoeoJEbTGBc/90Winzsm7pm5jB62VxO325solRrZgay+XWvNJtiBCCoYN1h8j8G2glIt8+DNNfTtE",
+	"+GTv5k8aXcXho0c3f/RSqglPUwbB88f7T2/+Yrk/fN0tD+jqvcuf1jj9TuzBN732n07sEetiPqdqEYwD",
+	"QJDW/QR/oWVChp5pbHu+wllOrsMglxrwoklwWDVl5aB3pbg6Ln8ED+SuuAx797NMF+v327/C2Spq4jpW",
+	"7j3vb4MmbWj+DaPk3qOtUPJXaE4KHzzZBq6WVuxfgwDQX70FBeAJtzfkwGI27EYquA7XCd+H9dokdsWe",
+	"XNqKDK0RxShYswUpy+yAVgXarG9Z2exNib7USJSGdyMuhq0r8UM0sVv7Vbb5fiOxpoulK5+z1MkS7SHw",
+	"joP8rimupakaCeiVL1Xp+q2pd4aeMw2KqqopK6B5l5vRJu/b2Q/UfOp4UMeDviceBC5YJNUNd+3qbOYu",
+	"7OozT69rBkOTqo5m8vJeRfp9qac/FA2MHt/8xRtpXspCpN+ULmnRY40chYD7FrrkTpjEU0CI3AqvlkxF",
+	"JyTefTg+cA4GY4lEu8JEmlBrcxpOM+etGq6IkXd26O9fiXVZ4tcd8awSz59U4nzw/tk2akVyCLG86TZk",
+	"W7SptC731dRvG4AT0Uq0jNEL9xDiSpBWBCXCqGohRAS3o8SOEv+klPjh+K5a3UPnJwUj9FZytmi/D6Br",
+	"8QlIxVEFg3w4sOu4hpgSSw9c0TnwKF/yBNupUTXPXK5vk+Lf45DfAMl3dPp11c2tKed9WcSwjXQcTt6Z",
+	"bMryiF+ccCB+0UI5LeLQw9SRR0ce68jjNVXn7bRRonRKeuX/b0UoS/myW4UamxX1v2ycsRYxdLdkoI/b",
+	"X9tKDD97JS4kT5g+3R/t/7S3t//odG+092Q0+ucw0RdbxRUbDQi6+OI3EF9sdhzcNc64jKpdkPGegowr",
+	"G7sx2rjMZXYIOzbP/3uyFxuQ31MIYIUaulDA9xEKWOpCc0NccpVetpDdD2utWtYHKg+rl3ysz8GE7Wa4",
+	"sAJbx6QX11u/xGAVhiReaiITR0Izd8mrFuGb+xw7TJo+4xdMDMlhlhGpfLpeiPX0G60e2kR0DeL7k9Rf",
+	"nTFU97uvvwcJWi9G4AK+LlUwbB6tmTGu4Ab6JVPMnXTn2fohWFmN8lYFfo0R3C8b2z3hwjGwW2ZZVHUA",
+	"00hslWXRllhBeq2JFJFwmRTb5Dg0KPX7y3XoFJ4/tcKzrOPcX97D3fnIalOp9Zzlb5JpvLpVHwHz4PG+",
+	"qDpHRiLYZcV7fOOY2P/XqUyRiJf70sTE6kwgSKVgRBuW35I/HIr0NVXnL/yiOnbRsYvvk12EyCvCksQI",
+	"NzWq2kzM98s4tuQTr4EPbDKh1jMFsoYnRGIrQ6rKyoQrezUl3dUCSGSWYV1vklMzi0R1sXAi08VKgma9",
+	"aV2q/Zz21WWrzd0dteZtCv3R3D0fdzULr5q5C4NlAQw4VLhQCFO4qlptPM9u6lor7/thc52111l73xtj",
+	"hnDTsplXsbAvyHB3yVm9P3/wV89d/Z6Ukx8qh3XZ+bopmbU1VPGNZ7X+IDGSe8qt+6HJrMux20DXW6W9",
+	"thL4189/7Wi2o9mOZrdKkL29UvnVU2aXe0Y7YwpaR4dkUpiy0lsN9EicFTxlZbvnFSUcukJf0kVVPMRX",
+	"vqhBwet1DttM69WE3D+aB3UM4/tM0G3i5/1T7VfO2MUqw9DAiimrexM59bTY3y53t6OkjpJ2zuVdEoVV",
+	"Uu+dKEoVYveKQfajrfJ4b0qgfW9n79Jm//C02XqPuV2TZrtk2XtOlgXq2pwhC1RbT4ttz3ahtQaA0Kpv",
+	"qZgSuOsxX365ad8NseX3hfijrdCtieE2NNBsn+Ba89wp1rxEYl2k+fvIxLUEdEP6rSPGddJ1p3jFXenq",
+	"q0cpvh+0/qFiFICWmwITlYS4N4PIezjjRosyV854pT2ca5jkpEvVNCxblG0Sllqh3eAC/bFFjveMbiN4",
+	"OgrtXKVrJBX6R+8iqR5OXduu+/akICcAP4rvqYasw3fbdPW04TJ02Qsc45zYLnwYicNa79LMMtDFUhfO",
+	"aZH5Rpws7ZOECiGNYz9jqD7cot6+pDz74TmN69V+7VhMx1E6jlJylBfQ9wN68Wtf3L0HzWzvwkmgY+GX",
+	"ZiXYFjEmUyXnJHbtEmPoMVFatGQt22jwB9J7PBr12xIoCv3HayIdwX7TLltAEkdEPUDKu9GO6wD6panH",
+	"kUgr+SBl3Zl6mEg74umIZyPxQK65xTLoOGEkcYhJeu4/dyImVYgvTUgl5SAhlXRVI6TQ9bYse5vH2FIY",
+	"+tbav4eRaFGAl8ztL6YEvy9EpwN3XOFPqwMfWbokPSxMXsxZ3wtzVYg7cR9HlF+aA600Li/t6oM29xyZ",
+	"sETOmYaGvQ1/nu/2dkmxk49m5g+zzI/styztGFPHmDrjnFSUlC1KutqdN+2c8HE/yR5dpse3kOnRpXl8",
+	"G2keN6R4bJXe0QgADEmcyJQ54S+otS+w/x5Gk+D3QvDfCzYuOyZSAdcRmpVMZlS39sDdKjPkhxPOXzIn",
+	"pEsI+e4SQjYng6yTuDslgXxnGSCdc+yrp39sSv34UmkfKxfbDloEjjZ04YTMFikdP6qs+ILJHJ1p9+Nn",
+	"cmzO4gARA8CoC082hcqCcTAzJtfjhw8/c6ENFQm7HiayyOlMajNM5DwIgwuqOJ1kiHz+NaT5KS0yE4wD",
+	"dkXnecaCZWvgN1ko37nZfQgVbIYWz09KUD+3GBENtRdcRN6agGJ6xEjSA795y3U3grfdoG23uy4XCahm",
+	"0x+S98vDSMG8PQqud2BQB8sbDCCUnaohMxq6gftW1ajoup7Oja23R7pkMhdCuxTrxhnusB7il3Momop4",
+	"qqA0IBj/Y1+lsIyIkAE2SQfXQPl/tyO1vvewWruYSEDhntrbzoXg/XItG+qiMnZLazXUVSHs/kZi+dcB",
+	"T+12V77AlV0u+4GjT/Ho5fE7gqhM5tj9MRL266lUrlrSlGfQq977LvW640GXx+oRYftnoijX6K5ommF2",
+	"98nIxS5bRnUV8VfHdXeh8P6XL4DiKuGsnWZv3TTL93WuT67/fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
