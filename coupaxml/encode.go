@@ -240,7 +240,12 @@ func (e *encoder) slot(name string, s *openapi3.Schema) (slot, error) {
 	if err := checkName(name); err != nil {
 		return slot{}, err
 	}
-	return slot{name: name, schema: s, kind: kindOf(s), attr: typeAttr(s)}, nil
+	return newSlot(name, s), nil
+}
+
+// newSlot describes an element named name, a valid XML name, with schema s.
+func newSlot(name string, s *openapi3.Schema) slot {
+	return slot{name: name, schema: s, kind: kindOf(s), attr: typeAttr(s)}
 }
 
 // object is a compiled object schema.
@@ -263,10 +268,11 @@ func (e *encoder) object(s *openapi3.Schema) (*object, error) {
 		if wo {
 			continue
 		}
-		if err := checkName(name); err != nil {
+		sl, err := e.slot(name, ps)
+		if err != nil {
 			return nil, err
 		}
-		o.fields = append(o.fields, slot{name: name, schema: ps, kind: kindOf(ps), attr: typeAttr(ps)})
+		o.fields = append(o.fields, sl)
 	}
 	if e.objects == nil {
 		e.objects = map[*openapi3.Schema]*object{}
@@ -314,8 +320,8 @@ func (e *encoder) indent(depth int) {
 	}
 }
 
-// open writes the start tag of a non-empty element.
-func (e *encoder) open(name, attr string) {
+// startTag writes a start tag up to its type attribute, unclosed.
+func (e *encoder) startTag(name, attr string) {
 	e.buf.WriteByte('<')
 	e.buf.WriteString(name)
 	if attr != "" {
@@ -323,6 +329,11 @@ func (e *encoder) open(name, attr string) {
 		e.buf.WriteString(attr)
 		e.buf.WriteByte('"')
 	}
+}
+
+// open writes the start tag of a non-empty element.
+func (e *encoder) open(name, attr string) {
+	e.startTag(name, attr)
 	e.buf.WriteByte('>')
 }
 
@@ -334,13 +345,7 @@ func (e *encoder) close(name string) {
 
 // empty writes an empty element, with nil="true" when isNil.
 func (e *encoder) empty(name, attr string, isNil bool) {
-	e.buf.WriteByte('<')
-	e.buf.WriteString(name)
-	if attr != "" {
-		e.buf.WriteString(` type="`)
-		e.buf.WriteString(attr)
-		e.buf.WriteByte('"')
-	}
+	e.startTag(name, attr)
 	if isNil {
 		e.buf.WriteString(` nil="true"`)
 	}
@@ -384,8 +389,7 @@ func (e *encoder) element(sl *slot, v any, depth int) error {
 		}
 		items := slot{name: sl.item}
 		if sl.kind == kindArray {
-			s := itemsOf(sl.schema)
-			items = slot{name: sl.item, schema: s, kind: kindOf(s), attr: typeAttr(s)}
+			items = newSlot(sl.item, itemsOf(sl.schema))
 		}
 		return e.array(sl.name, &items, v, depth)
 	case string:
@@ -451,30 +455,19 @@ func (e *encoder) record(sl *slot, m map[string]any, depth int) error {
 			return err
 		}
 	}
-	// Keys the schema does not declare, merged in order with the fields.
-	var extra []string
+	var fields []slot
+	var extraSchema *openapi3.Schema
+	var extra []string // keys the schema does not declare, merged in order with the fields
 	if o == nil {
 		extra = sortedKeys(m)
 	} else {
-		declared := 0
-		for k := range m {
-			if _, ok := o.known[k]; ok {
-				declared++
-			}
-		}
-		if declared < len(m) {
-			for k := range m {
-				if _, ok := o.known[k]; !ok {
-					extra = append(extra, k)
-				}
-			}
-			slices.Sort(extra)
-		}
-	}
-	var fields []slot
-	var extraSchema *openapi3.Schema
-	if o != nil {
 		fields, extraSchema = o.fields, o.extra
+		for k := range m {
+			if _, ok := o.known[k]; !ok {
+				extra = append(extra, k)
+			}
+		}
+		slices.Sort(extra)
 	}
 	if len(fields) == 0 && len(extra) == 0 {
 		e.open(sl.name, "")
@@ -488,12 +481,11 @@ func (e *encoder) record(sl *slot, m map[string]any, depth int) error {
 		if len(extra) == 0 || len(fields) > 0 && fields[0].name < extra[0] {
 			child, fields = &fields[0], fields[1:]
 		} else {
-			name := extra[0]
-			extra = extra[1:]
-			if err := checkName(name); err != nil {
+			es, err := e.slot(extra[0], extraSchema)
+			if err != nil {
 				return err
 			}
-			child = &slot{name: name, schema: extraSchema, kind: kindOf(extraSchema), attr: typeAttr(extraSchema)}
+			child, extra = &es, extra[1:]
 		}
 		if err := e.element(child, m[child.name], depth+1); err != nil {
 			return within(err, child.name)
@@ -534,26 +526,8 @@ func number(v any) (text string, integral bool, err error) {
 		return formatFloat(n, 64)
 	case float32:
 		return formatFloat(float64(n), 32)
-	case int:
-		return strconv.FormatInt(int64(n), 10), true, nil
-	case int8:
-		return strconv.FormatInt(int64(n), 10), true, nil
-	case int16:
-		return strconv.FormatInt(int64(n), 10), true, nil
-	case int32:
-		return strconv.FormatInt(int64(n), 10), true, nil
-	case int64:
-		return strconv.FormatInt(n, 10), true, nil
-	case uint:
-		return strconv.FormatUint(uint64(n), 10), true, nil
-	case uint8:
-		return strconv.FormatUint(uint64(n), 10), true, nil
-	case uint16:
-		return strconv.FormatUint(uint64(n), 10), true, nil
-	case uint32:
-		return strconv.FormatUint(uint64(n), 10), true, nil
-	case uint64:
-		return strconv.FormatUint(n, 10), true, nil
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return fmt.Sprint(n), true, nil // %v formats integers in decimal
 	}
 	return "", false, fmt.Errorf("cannot encode a value of type %T (want a decoded JSON value)", v)
 }

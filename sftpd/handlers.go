@@ -1,7 +1,6 @@
 package sftpd
 
 import (
-	"errors"
 	"io"
 	"os"
 	"path"
@@ -31,14 +30,21 @@ var (
 )
 
 // refused logs an operation refused for a reason worth telling the
-// developer (not "no such file", which clients cause routinely) and returns
-// err.
+// developer (not "no such file" or "already exists", which clients cause
+// routinely) and returns err.
 func (h *handler) refused(op, p string, err error) error {
-	var se *statusError
-	if errors.As(err, &se) {
-		h.srv.log.Info("sftp: request refused", "user", h.user, "remote", h.remote, "op", op, "path", p, "reason", err.Error())
-	}
+	h.srv.log.Info("sftp: request refused", "user", h.user, "remote", h.remote, "op", op, "path", p, "reason", err.Error())
 	return err
+}
+
+// deny refuses op on p with SSH_FX_PERMISSION_DENIED, and logs why.
+func (h *handler) deny(op, p, why string) error {
+	return h.refused(op, p, errDenied(op, p, why))
+}
+
+// fail refuses op on p with SSH_FX_FAILURE, and logs why.
+func (h *handler) fail(op, p, why string) error {
+	return h.refused(op, p, errFailure(op, p, why))
 }
 
 // Fileread opens a file for download.
@@ -52,7 +58,7 @@ func (h *handler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	dir, file, _ := h.fs.lookup(p)
 	switch {
 	case dir != nil:
-		return nil, h.refused("open", p, errFailure("open", p, "is a directory"))
+		return nil, h.fail("open", p, "is a directory")
 	case file == nil:
 		return nil, errNotExist("open", p)
 	}
@@ -81,13 +87,13 @@ func (h *handler) openWrite(r *sftp.Request) (*writeHandle, error) {
 	dir, file, parent := h.fs.lookup(p)
 	switch {
 	case dir != nil:
-		return nil, h.refused("open", p, errFailure("open", p, "is a directory"))
+		return nil, h.fail("open", p, "is a directory")
 	case parent == nil:
 		return nil, errNotExist("open", p)
 	case parent.area != areaIncoming:
-		return nil, h.refused("open", p, errDenied("open", p, "files can be written only into /Incoming/<Object>/"))
+		return nil, h.deny("open", p, "files can be written only into /Incoming/<Object>/")
 	case !validName(path.Base(p)):
-		return nil, h.refused("open", p, errFailure("open", p, "invalid file name"))
+		return nil, h.fail("open", p, "invalid file name")
 	}
 	if file == nil {
 		if !flags.Creat {
@@ -96,7 +102,7 @@ func (h *handler) openWrite(r *sftp.Request) (*writeHandle, error) {
 		file = &fileNode{modTime: now}
 		h.fs.link(parent, file, path.Base(p), now)
 	} else if flags.Creat && flags.Excl {
-		return nil, h.refused("open", p, &os.PathError{Op: "open", Path: p, Err: syscall.EEXIST})
+		return nil, errExist("open", p)
 	}
 	if flags.Trunc && len(file.data) > 0 {
 		h.fs.used -= int64(len(file.data))
@@ -137,7 +143,7 @@ func (h *handler) Filecmd(r *sftp.Request) error {
 		if err != nil {
 			return err
 		}
-		return h.refused("link", target, errDenied("link", target, "links are not supported"))
+		return h.deny("link", target, "links are not supported")
 	}
 	return sftp.ErrSSHFxOpUnsupported
 }
@@ -158,11 +164,11 @@ func (h *handler) setstat(p string, r *sftp.Request) error {
 	dir, file, _ := h.fs.lookup(p)
 	switch {
 	case dir != nil:
-		return h.refused("setstat", p, errDenied("setstat", p, "standard folders cannot be changed"))
+		return h.deny("setstat", p, "standard folders cannot be changed")
 	case file == nil:
 		return errNotExist("setstat", p)
 	case file.dir.area != areaIncoming:
-		return h.refused("setstat", p, errDenied("setstat", p, "only files in /Incoming/<Object>/ can be changed"))
+		return h.deny("setstat", p, "only files in /Incoming/<Object>/ can be changed")
 	}
 	flags, attrs := r.AttrFlags(), r.Attributes()
 	if attrs == nil {
@@ -171,10 +177,10 @@ func (h *handler) setstat(p string, r *sftp.Request) error {
 	if flags.Size {
 		size := int64(attrs.Size)
 		if attrs.Size > MaxUploadBytes {
-			return h.refused("setstat", p, errFailure("setstat", p, "size beyond the upload cap"))
+			return h.fail("setstat", p, "size beyond the upload cap")
 		}
 		if delta := size - int64(len(file.data)); delta > 0 && !h.fs.reserve(delta, now) {
-			return h.refused("setstat", p, errFailure("setstat", p, "storage quota exceeded"))
+			return h.fail("setstat", p, "storage quota exceeded")
 		} else if delta < 0 {
 			h.fs.used += delta
 		}
@@ -200,7 +206,7 @@ func (h *handler) rename(src, target string, replace bool) error {
 	sdir, sfile, _ := h.fs.lookup(src)
 	switch {
 	case sdir != nil:
-		return h.refused("rename", src, errDenied("rename", src, "standard folders cannot be renamed"))
+		return h.deny("rename", src, "standard folders cannot be renamed")
 	case sfile == nil:
 		return errNotExist("rename", src)
 	}
@@ -210,17 +216,17 @@ func (h *handler) rename(src, target string, replace bool) error {
 	ddir, dfile, dparent := h.fs.lookup(dst)
 	switch {
 	case ddir != nil:
-		return h.refused("rename", dst, errDenied("rename", dst, "a standard folder cannot be replaced"))
+		return h.deny("rename", dst, "a standard folder cannot be replaced")
 	case dparent == nil:
 		return errNotExist("rename", dst)
 	case dparent.files == nil:
-		return h.refused("rename", dst, errDenied("rename", dst, "files belong in /Incoming/<Object>/"))
+		return h.deny("rename", dst, "files belong in /Incoming/<Object>/")
 	case dparent != sfile.dir && dparent.area != areaIncoming:
-		return h.refused("rename", dst, errDenied("rename", dst, "files can be moved only into /Incoming/<Object>/ or within their folder"))
+		return h.deny("rename", dst, "files can be moved only into /Incoming/<Object>/ or within their folder")
 	case !validName(path.Base(dst)):
-		return h.refused("rename", dst, errFailure("rename", dst, "invalid file name"))
+		return h.fail("rename", dst, "invalid file name")
 	case dfile != nil && !replace:
-		return h.refused("rename", dst, &os.PathError{Op: "rename", Path: dst, Err: syscall.EEXIST})
+		return errExist("rename", dst)
 	}
 	if dfile != nil {
 		h.fs.unlink(dfile, now)
@@ -244,7 +250,7 @@ func (h *handler) remove(p string) error {
 	dir, file, _ := h.fs.lookup(p)
 	switch {
 	case dir != nil:
-		return h.refused("remove", p, errDenied("remove", p, "standard folders cannot be removed"))
+		return h.deny("remove", p, "standard folders cannot be removed")
 	case file == nil:
 		return errNotExist("remove", p)
 	}
@@ -258,9 +264,9 @@ func (h *handler) rmdir(p string) error {
 	dir, file, _ := h.fs.lookup(p)
 	switch {
 	case dir != nil:
-		return h.refused("rmdir", p, errDenied("rmdir", p, "standard folders cannot be removed"))
+		return h.deny("rmdir", p, "standard folders cannot be removed")
 	case file != nil:
-		return h.refused("rmdir", p, errFailure("rmdir", p, "not a directory"))
+		return h.fail("rmdir", p, "not a directory")
 	}
 	return errNotExist("rmdir", p)
 }
@@ -270,9 +276,9 @@ func (h *handler) mkdir(p string) error {
 	defer h.fs.mu.Unlock()
 	dir, file, _ := h.fs.lookup(p)
 	if dir != nil || file != nil {
-		return h.refused("mkdir", p, &os.PathError{Op: "mkdir", Path: p, Err: syscall.EEXIST})
+		return errExist("mkdir", p)
 	}
-	return h.refused("mkdir", p, errDenied("mkdir", p, "only the standard Coupa folders exist"))
+	return h.deny("mkdir", p, "only the standard Coupa folders exist")
 }
 
 // Filelist lists a folder, or stats a path.
@@ -290,7 +296,7 @@ func (h *handler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	switch r.Method {
 	case "List":
 		if dir == nil {
-			return nil, h.refused("list", p, errFailure("list", p, "not a directory"))
+			return nil, h.fail("list", p, "not a directory")
 		}
 		var infos listerAt
 		for _, c := range dir.children {

@@ -263,7 +263,13 @@ func dialSFTP(tb testing.TB, addr string, cfg *ssh.ClientConfig) (*sftp.Client, 
 // login opens an SFTP session as the default user.
 func (ts *testServer) login(tb testing.TB) *sftp.Client {
 	tb.Helper()
-	c, err := dialSFTP(tb, ts.addr, clientConfig(DefaultUser, ssh.Password(DefaultPassword)))
+	return ts.loginAs(tb, DefaultUser, DefaultPassword)
+}
+
+// loginAs opens an SFTP session as user with password, or fails tb.
+func (ts *testServer) loginAs(tb testing.TB, user, password string) *sftp.Client {
+	tb.Helper()
+	c, err := dialSFTP(tb, ts.addr, clientConfig(user, ssh.Password(password)))
 	if err != nil {
 		tb.Fatalf("login: %v", err)
 	}
@@ -404,4 +410,30 @@ func (ts *testServer) snapshot(user, prefix string) map[string]string {
 		}
 	}
 	return out
+}
+
+// refusal is an operation the server must refuse.
+type refusal struct {
+	name string
+	op   func() error
+	want error // fs.ErrNotExist, fs.ErrPermission, or nil for SSH_FX_FAILURE
+}
+
+// checkRefusals runs each operation as a subtest and checks how it was
+// refused.
+func checkRefusals(t *testing.T, tests []refusal) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.op()
+			switch {
+			case err == nil:
+				t.Fatalf("succeeded, want refused")
+			case tt.want == nil && fxCode(err) != uint32(sftp.ErrSSHFxFailure):
+				t.Errorf("error = %v; want SSH_FX_FAILURE", err)
+			case tt.want != nil && !errors.Is(err, tt.want):
+				t.Errorf("error = %v; want %v", err, tt.want)
+			}
+		})
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -222,16 +221,9 @@ func TestOpenSSHClient(t *testing.T) {
 
 	t.Run("refused: the sixth session", func(t *testing.T) {
 		for i := range DefaultMaxSessionsPerUser {
-			conn, err := ssh.Dial("tcp", ts.addr, clientConfig("erp", ssh.Password("pw")))
-			if err != nil {
+			if _, err := dialSFTP(t, ts.addr, clientConfig("erp", ssh.Password("pw"))); err != nil {
 				t.Fatalf("session %d: %v", i+1, err)
 			}
-			t.Cleanup(func() { conn.Close() })
-			c, err := sftp.NewClient(conn)
-			if err != nil {
-				t.Fatalf("session %d: %v", i+1, err)
-			}
-			t.Cleanup(func() { c.Close() })
 		}
 		code, _, stderr := o.run(t, "erp", rsaKey, "ls /")
 		if code == 0 {

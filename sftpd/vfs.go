@@ -273,6 +273,11 @@ func errNotExist(op, p string) error {
 	return &os.PathError{Op: op, Path: p, Err: syscall.ENOENT}
 }
 
+// errExist is the SSH_FX_FAILURE of a path that already exists.
+func errExist(op, p string) error {
+	return &os.PathError{Op: op, Path: p, Err: syscall.EEXIST}
+}
+
 // errDenied is SSH_FX_PERMISSION_DENIED with a reason.
 func errDenied(op, p, why string) error {
 	return statusErr(sftp.ErrSSHFxPermissionDenied, "%s %s: permission denied: %s", op, p, why)
