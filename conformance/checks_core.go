@@ -397,17 +397,7 @@ func (r *coreRes) minimal(c *cctx, marker string) map[string]any {
 
 // full returns a create body with every element the suite can fill in.
 func (r *coreRes) full(marker string) map[string]any {
-	sm := r.sampler()
-	body := map[string]any{}
-	for _, el := range r.els {
-		if el.readOnly || el.writeOnly {
-			continue
-		}
-		if v, ok := sm.value(el.name, el.schema, 0); ok {
-			body[el.name] = v
-		}
-	}
-	return r.mark(body, marker)
+	return r.mark(r.sampler().fill(r.els, 0), marker)
 }
 
 // create posts body to the create operation opID and returns the record.
@@ -904,24 +894,7 @@ func (r *coreRes) checkReadOnly(c *cctx, el element) {
 // updateBody returns a body that changes every element the suite can fill
 // in, to values that differ from rec's.
 func (r *coreRes) updateBody(rec map[string]any, variant int) map[string]any {
-	sm := r.sampler()
-	body := map[string]any{}
-	for _, el := range r.updEls {
-		if el.readOnly || el.writeOnly || el.name == r.marker || el.name == "integration" || el.name == "integration-run-id" {
-			continue
-		}
-		for k := variant; k < variant+4; k++ {
-			v, ok := sm.value(el.name, el.schema, k)
-			if !ok {
-				break
-			}
-			if !jsonEqual(toJSON(v), rec[el.name]) {
-				body[el.name] = v
-				break
-			}
-		}
-	}
-	return body
+	return r.sampler().changes(r.updEls, rec, variant, r.marker, "integration", "integration-run-id")
 }
 
 func (r *coreRes) checkUpdate(c *cctx, opID, method string) {

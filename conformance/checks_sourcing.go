@@ -263,16 +263,7 @@ func (r *eventsRes) minimal(c *cctx, marker string) map[string]any {
 
 // full returns a create item with every element the suite can fill in.
 func (r *eventsRes) full(marker string, variant int) map[string]any {
-	sm := r.sampler()
-	body := map[string]any{}
-	for _, el := range r.els {
-		if el.readOnly || el.writeOnly {
-			continue
-		}
-		if v, ok := sm.value(el.name, el.schema, variant); ok {
-			body[el.name] = v
-		}
-	}
+	body := r.sampler().fill(r.els, variant)
 	body[eventMarker] = marker
 	return body
 }
@@ -280,24 +271,7 @@ func (r *eventsRes) full(marker string, variant int) map[string]any {
 // updateBody returns the changes of every writable element but market-id
 // and the marker, to values that differ from ev's.
 func (r *eventsRes) updateBody(ev map[string]any, variant int) map[string]any {
-	sm := r.sampler()
-	body := map[string]any{}
-	for _, el := range r.updEls {
-		if el.readOnly || el.writeOnly || el.name == "market-id" || el.name == eventMarker {
-			continue
-		}
-		for k := variant; k < variant+4; k++ {
-			v, ok := sm.value(el.name, el.schema, k)
-			if !ok {
-				break
-			}
-			if !jsonEqual(toJSON(v), ev[el.name]) {
-				body[el.name] = v
-				break
-			}
-		}
-	}
-	return body
+	return r.sampler().changes(r.updEls, ev, variant, "market-id", eventMarker)
 }
 
 // createAnswer is what a bulk create answered.
@@ -808,7 +782,7 @@ func (r *eventsRes) checkMarketID(c *cctx) {
 func (r *eventsRes) checkEventNumber(c *cctx) {
 	// Every event-number before the run's new events.
 	existing := map[string]string{}
-	var max int64
+	var top int64
 	for offset := 0; offset < 250*20; offset += 250 {
 		p := r.list(c, url.Values{"limit": {"250"}, "offset": {strconv.Itoa(offset)}})
 		for _, ev := range p.events {
@@ -821,7 +795,7 @@ func (r *eventsRes) checkEventNumber(c *cctx) {
 				c.errorf(p.ex, "events %s and %s have the same event-number %d", other, ev["id"], n)
 			}
 			existing[key] = fmt.Sprint(ev["id"])
-			max = maxOf(max, n)
+			top = max(top, n)
 		}
 		if len(p.events) < 250 {
 			break
@@ -829,7 +803,7 @@ func (r *eventsRes) checkEventNumber(c *cctx) {
 	}
 	first, _ := r.create(c, r.minimal(c, r.s.marker()), r.minimal(c, r.s.marker()))
 	second, _ := r.create(c, r.minimal(c, r.s.marker()))
-	prev := max
+	prev := top
 	for _, id := range append(first, second...) {
 		ev, ex := r.show(c, id)
 		n, ok := intOf(ev["event-number"])
@@ -839,15 +813,8 @@ func (r *eventsRes) checkEventNumber(c *cctx) {
 		case n <= prev:
 			c.errorf(ex, "event %s got event-number %d, not above %d (the existing events' and those created before it)", id, n, prev)
 		}
-		prev = maxOf(prev, n)
+		prev = max(prev, n)
 	}
-}
-
-func maxOf(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // changed compares an event before and after an update of body.
@@ -993,23 +960,10 @@ func (r *eventsRes) checkDeleteAllInvalid(c *cctx) {
 // fetchAll returns every event the index answers to q, in pages of 250,
 // within a bound.
 func (r *eventsRes) fetchAll(c *cctx, q url.Values) ([]map[string]any, *exchange) {
-	var out []map[string]any
-	var last *exchange
-	for offset := 0; offset <= maxUniverse; offset += 250 {
-		pq := url.Values{}
-		for k, v := range q {
-			pq[k] = slices.Clone(v)
-		}
-		pq.Set("limit", "250")
-		pq.Set("offset", strconv.Itoa(offset))
+	return fetchPages(q, 250, func(pq url.Values) ([]map[string]any, *exchange) {
 		p := r.list(c, pq)
-		last = p.ex
-		out = append(out, p.events...)
-		if len(p.events) < 250 {
-			break
-		}
-	}
-	return out, last
+		return p.events, p.ex
+	})
 }
 
 // universe returns the events of the query checks, made once: in a full
@@ -1018,17 +972,7 @@ func (r *eventsRes) fetchAll(c *cctx, q url.Values) ([]map[string]any, *exchange
 func (r *eventsRes) universe(c *cctx) *universe {
 	if r.qu == nil {
 		if r.s.target.ReadOnly {
-			recs, _ := r.fetchAll(c, url.Values{})
-			var scope url.Values
-			if len(recs) > maxUniverse {
-				recs = recs[:maxUniverse]
-				ids := make([]string, len(recs))
-				for i, ev := range recs {
-					ids[i] = idString(ev["id"])
-				}
-				scope = url.Values{"id[in]": {strings.Join(ids, ",")}}
-			}
-			r.qu = newUniverse(recs, scope, false)
+			r.qu = r.sample(c)
 		} else {
 			r.qu = r.design(c)
 		}
@@ -1037,6 +981,22 @@ func (r *eventsRes) universe(c *cctx) *universe {
 		c.skipf("no events to filter")
 	}
 	return r.qu
+}
+
+// sample takes the first events of the index; when there are more than
+// maxUniverse, the scope id[in] selects them.
+func (r *eventsRes) sample(c *cctx) *universe {
+	recs, _ := r.fetchAll(c, url.Values{})
+	var scope url.Values
+	if len(recs) > maxUniverse {
+		recs = recs[:maxUniverse]
+		ids := make([]string, len(recs))
+		for i, ev := range recs {
+			ids[i] = idString(ev["id"])
+		}
+		scope = url.Values{"id[in]": {strings.Join(ids, ",")}}
+	}
+	return newUniverse(recs, scope, false)
 }
 
 // design creates six events with chosen values in one request, marked

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -51,29 +50,18 @@ func (r *coreRes) hasParam(opID, name string) bool {
 // fetchAll returns every record the index answers to q, page after page of
 // 50, within a bound of a little more than maxUniverse records.
 func (r *coreRes) fetchAll(c *cctx, q url.Values) ([]map[string]any, *exchange) {
-	var out []map[string]any
-	var last *exchange
-	for offset := 0; offset <= maxUniverse; offset += 50 {
-		pq := url.Values{}
-		for k, v := range q {
-			pq[k] = slices.Clone(v)
-		}
-		pq.Set("limit", "50")
-		pq.Set("offset", strconv.Itoa(offset))
+	return fetchPages(q, 50, func(pq url.Values) ([]map[string]any, *exchange) {
 		page, ex := r.index(c, pq)
-		last = ex
+		recs := make([]map[string]any, len(page))
 		for i, v := range page {
 			rec, ok := v.(map[string]any)
 			if !ok || idString(rec["id"]) == "" {
 				c.fatalf(ex, "index: item %d is not a record with an id", i)
 			}
-			out = append(out, rec)
+			recs[i] = rec
 		}
-		if len(page) < 50 {
-			break
-		}
-	}
-	return out, last
+		return recs, ex
+	})
 }
 
 // universe returns the records of the query checks, made once: in a full

@@ -86,6 +86,44 @@ func (sm sampler) value(name string, schema *openapi3.Schema, variant int) (any,
 	return v, true
 }
 
+// fill returns a value, of the variant, for every element of els that is
+// neither read- nor write-only and that it can make.
+func (sm sampler) fill(els []element, variant int) map[string]any {
+	body := map[string]any{}
+	for _, el := range els {
+		if el.readOnly || el.writeOnly {
+			continue
+		}
+		if v, ok := sm.value(el.name, el.schema, variant); ok {
+			body[el.name] = v
+		}
+	}
+	return body
+}
+
+// changes returns, for every element of els that is neither read- nor
+// write-only nor named in except, a value that differs from old's: the
+// first of four variants from variant on that does.
+func (sm sampler) changes(els []element, old map[string]any, variant int, except ...string) map[string]any {
+	body := map[string]any{}
+	for _, el := range els {
+		if el.readOnly || el.writeOnly || slices.Contains(except, el.name) {
+			continue
+		}
+		for k := variant; k < variant+4; k++ {
+			v, ok := sm.value(el.name, el.schema, k)
+			if !ok {
+				break
+			}
+			if !jsonEqual(toJSON(v), old[el.name]) {
+				body[el.name] = v
+				break
+			}
+		}
+	}
+	return body
+}
+
 func (sm sampler) make(name string, s *openapi3.Schema, variant, depth int) (any, bool) {
 	if s.Type == nil && len(s.AllOf) == 1 && s.AllOf[0].Value != nil {
 		s = s.AllOf[0].Value

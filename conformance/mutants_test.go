@@ -263,16 +263,7 @@ var mutants = []mutant{
 	},
 	{
 		name: "resolve does not change resolved",
-		core: func(next http.Handler) http.Handler {
-			action := regexp.MustCompile(`^(/api/integration_errors/\d+)/resolve$`)
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if m := action.FindStringSubmatch(r.URL.Path); m != nil && r.Method == "PUT" {
-					r = r.Clone(r.Context())
-					r.Method, r.URL.Path = "GET", m[1]
-				}
-				next.ServeHTTP(w, r)
-			})
-		},
+		core: actionAsShow(`^(/api/integration_errors/\d+)/resolve$`),
 		want: "integration_errors.resolve",
 	},
 	{
@@ -676,16 +667,7 @@ var mutants = []mutant{
 	},
 	{
 		name: "run action not changing status (pause)",
-		core: func(next http.Handler) http.Handler {
-			action := regexp.MustCompile(`^(/api/integration_runs/\d+)/pause$`)
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if m := action.FindStringSubmatch(r.URL.Path); m != nil && r.Method == "PUT" {
-					r = r.Clone(r.Context())
-					r.Method, r.URL.Path = "GET", m[1]
-				}
-				next.ServeHTTP(w, r)
-			})
-		},
+		core: actionAsShow(`^(/api/integration_runs/\d+)/pause$`),
 		want: "integration_runs.action.pause",
 	},
 	{
@@ -899,6 +881,22 @@ func withTokenWhen(match func(*http.Request) bool) func(http.Handler) http.Handl
 			r = r.Clone(r.Context())
 			r.Header.Del("X-Coupa-Api-Key")
 			r.Header.Set("Authorization", "Bearer "+token)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// actionAsShow serves a PUT to an action whose path matches pattern as a
+// GET of the record, the pattern's first group: an action that changes
+// nothing.
+func actionAsShow(pattern string) func(http.Handler) http.Handler {
+	action := regexp.MustCompile(pattern)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if m := action.FindStringSubmatch(r.URL.Path); m != nil && r.Method == "PUT" {
+				r = r.Clone(r.Context())
+				r.Method, r.URL.Path = "GET", m[1]
+			}
 			next.ServeHTTP(w, r)
 		})
 	}

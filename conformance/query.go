@@ -24,6 +24,29 @@ import (
 // maxUniverse bounds the records a universe sampled from the index holds.
 const maxUniverse = 100
 
+// fetchPages returns every record the pages of size answer to q, page
+// after page, within a bound of a little more than maxUniverse records, and
+// the last page's exchange.
+func fetchPages(q url.Values, size int, page func(url.Values) ([]map[string]any, *exchange)) ([]map[string]any, *exchange) {
+	var out []map[string]any
+	var last *exchange
+	for offset := 0; offset <= maxUniverse; offset += size {
+		pq := url.Values{}
+		for k, v := range q {
+			pq[k] = slices.Clone(v)
+		}
+		pq.Set("limit", strconv.Itoa(size))
+		pq.Set("offset", strconv.Itoa(offset))
+		recs, ex := page(pq)
+		last = ex
+		out = append(out, recs...)
+		if len(recs) < size {
+			break
+		}
+	}
+	return out, last
+}
+
 // universe is a set of records whose values the query checks know: the
 // records the run created with chosen values (a full run, on a resource
 // with a marker), or the first records of the index.
