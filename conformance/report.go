@@ -19,6 +19,9 @@ type Report struct {
 	// BaseURL and CSOBaseURL are the target's, as given.
 	BaseURL    string `json:"base_url,omitempty"`
 	CSOBaseURL string `json:"cso_base_url,omitempty"`
+	// SFTPURL is the SFTP endpoint's, as given, when the run checked one
+	// (package conformance/sftpcheck adds its results to the report).
+	SFTPURL string `json:"sftp_url,omitempty"`
 	// ReadOnly says that only the checks that change nothing ran.
 	ReadOnly bool `json:"read_only"`
 	// Strict says that failed should-level checks fail the run.
@@ -141,6 +144,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	target := r.BaseURL
 	if r.CSOBaseURL != "" {
 		target = strings.TrimPrefix(target+", sourcing "+r.CSOBaseURL, ", ")
+	}
+	if r.SFTPURL != "" {
+		target = strings.TrimPrefix(target+", "+r.SFTPURL, ", ")
 	}
 	mode := "full run"
 	if r.ReadOnly {

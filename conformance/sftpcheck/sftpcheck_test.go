@@ -1,0 +1,58 @@
+package sftpcheck_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/coupakit/coupakit/conformance"
+	"github.com/coupakit/coupakit/conformance/sftpcheck"
+	"github.com/coupakit/coupakit/sftpd"
+)
+
+// TestFoldersAreTheMocksAndTheDocuments shows that the suite expects the
+// folders the mock serves, which are the English names of Coupa's page.
+func TestFoldersAreTheMocksAndTheDocuments(t *testing.T) {
+	if got, want := sftpcheck.OutgoingFolders(), sftpd.OutgoingFolders(); !slices.Equal(got, want) || len(got) != 7 {
+		t.Errorf("outgoing folders %v; sftpd serves %v; Coupa documents 7", got, want)
+	}
+	if got, want := sftpcheck.IncomingFolders(), sftpd.IncomingFolders(); !slices.Equal(got, want) || len(got) != 20 {
+		t.Errorf("incoming folders %v; sftpd serves %v; Coupa documents 20", got, want)
+	}
+}
+
+// TestMockPassesEveryCheck runs every check against the mock (the real
+// sftpd server and the mock's Core API), with each way of logging in.
+func TestMockPassesEveryCheck(t *testing.T) {
+	k := keys()
+	for _, tc := range []struct {
+		name string
+		set  func(*sftpcheck.Target)
+	}{
+		{"password", func(*sftpcheck.Target) {}},
+		{"key", func(tg *sftpcheck.Target) { tg.Password, tg.Key = "", k.login }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := serveMock(t, nil)
+			target := m.sftp
+			tc.set(&target)
+			target.WeakKey = k.weak
+			target.Core = connectCore(t, m.coreURL)
+			report := check(t, target)
+			if len(report.Results) != 17 {
+				t.Errorf("%d results, want 17", len(report.Results))
+			}
+			for _, res := range report.Results {
+				if res.Status != conformance.Pass {
+					t.Errorf("the mock does not pass:%s", describe(report))
+					break
+				}
+				if res.API != sftpcheck.API {
+					t.Errorf("%s: API %q", res.ID, res.API)
+				}
+			}
+			if !report.Passed() || report.SFTPURL != target.URL {
+				t.Errorf("passed %v, SFTP URL %q", report.Passed(), report.SFTPURL)
+			}
+		})
+	}
+}
