@@ -141,6 +141,9 @@ func (r *run) checkFixed(c *cctx) {
 		break
 	}
 	for _, p := range []string{"/Outgoing/" + outgoingFolders[0], "/Incoming/" + incomingFolders[0], "/Archive"} {
+		if fi, err := r.c.Stat(p); err != nil || !fi.IsDir() {
+			continue // the tree checks report it missing
+		}
 		tried = append(tried, p)
 		to := p + marker
 		if err := r.c.Rename(p, to); err == nil {

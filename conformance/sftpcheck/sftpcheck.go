@@ -298,7 +298,9 @@ func (r *run) run() error {
 	r.conn = conn
 	defer conn.Close()
 	r.c, err = sftp.NewClient(conn)
-	r.record(r.checkLogin(err))
+	if login := r.checkLogin(err); r.selected(login.ID) || err != nil {
+		r.record(login)
+	}
 	if err != nil {
 		for _, chk := range r.checks() {
 			if chk.id != "sftp.login" && r.selected(chk.id) {
