@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/coupakit/coupakit/conformance"
+	"github.com/coupakit/coupakit/conformance/sftpcheck"
 )
 
-const checkUsage = `Usage: coupakit check --base-url URL [--cso-base-url URL] [flags]
+const checkUsage = `Usage: coupakit check --base-url URL [--cso-base-url URL] [--sftp sftp://user@host:port] [flags]
 
 Checks a Coupa endpoint (Coupa itself, a sandbox or a mock) against coupakit's
 specs: every response validates against the spec, and the documented
@@ -43,7 +44,7 @@ Progress goes to stderr; the report to stdout, or to --output.
 
 Exit status: 0 when every required (must) check passes, 1 when one fails,
 2 when the target cannot be reached or the arguments are wrong.
-
+` + checkSFTPUsage + `
 Flags:
 `
 
@@ -85,6 +86,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit of each request")
 	strict := fs.Bool("strict", false, "make failed should-level checks fail the run too")
 	quiet := fs.Bool("quiet", false, "do not show progress")
+	sftpFlags := addSFTPFlags(fs)
 
 	usageOut := stderr
 	for _, a := range args {
@@ -112,8 +114,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if fs.NArg() > 0 {
 		return fail("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	if *baseURL == "" && *csoURL == "" {
-		return fail("give --base-url, --cso-base-url or both (see --help)")
+	if *baseURL == "" && *csoURL == "" && *sftpFlags.url == "" {
+		return fail("give --base-url, --cso-base-url or both, or --sftp (see --help)")
 	}
 	write, ok := map[string]func(*conformance.Report, io.Writer) error{
 		"text":  (*conformance.Report).WriteText,
@@ -177,10 +179,26 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		opts = append(opts, conformance.Strict())
 	}
 
-	report, err := conformance.Check(ctx, target, opts...)
-	if err != nil {
-		return fail("%v", err)
+	var sftpTarget sftpcheck.Target
+	if *sftpFlags.url != "" {
+		var err error
+		if sftpTarget, err = sftpFlags.target(fs, target); err != nil {
+			return fail("%v", err)
+		}
 	}
+	report := conformance.Report{ReadOnly: *readOnly, Strict: *strict}
+	if *baseURL != "" || *csoURL != "" {
+		var err error
+		if report, err = conformance.Check(ctx, target, opts...); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if *sftpFlags.url != "" {
+		if err := runSFTP(ctx, sftpTarget, target, &report); err != nil {
+			return fail("%v", err)
+		}
+	}
+	var err error
 
 	if *output == "" {
 		err = write(&report, stdout)
