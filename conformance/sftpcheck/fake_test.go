@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"os"
 	"path"
@@ -42,6 +43,10 @@ type fake struct {
 	anyKey bool
 	// symlinks lets links be made, to anything.
 	symlinks bool
+	// exports replaces the export file of /Outgoing/Invoices; links are
+	// symbolic links in the tree from the start.
+	exports map[string]string
+	links0  map[string]string
 
 	mu    sync.Mutex
 	dirs  map[string]bool
@@ -74,9 +79,13 @@ func serveFake(t *testing.T, f *fake) sftpcheck.Target {
 		add("/Incoming/" + name)
 		add("/Archive/Incoming/" + name)
 	}
-	if f.dirs["/Outgoing/Invoices"] {
+	if f.exports == nil && f.dirs["/Outgoing/Invoices"] {
 		f.files["/Outgoing/Invoices/Invoices_20261123_101500Z.csv"] = []byte("Invoice Number,Total\r\nINV-1,10.00\r\n\"INV-2\",\"1,000.00\"\r\n")
 	}
+	for p, data := range f.exports {
+		f.files[p] = []byte(data)
+	}
+	maps.Copy(f.links, f.links0)
 
 	_, hostKey, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

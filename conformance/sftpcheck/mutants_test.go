@@ -51,6 +51,11 @@ func TestFakeMutantsAreCaught(t *testing.T) {
 		{"links lead out", &fake{symlinks: true}, []string{"sftp.session.symlink"}},
 		{"folders removable", &fake{laxFolders: true}, []string{"sftp.folders.fixed"}},
 		{"short key accepted", &fake{anyKey: true}, []string{"sftp.keys.weak-rsa"}},
+		{"export with a BOM", &fake{exports: map[string]string{"/Outgoing/Invoices/Invoices_20261123_101500Z.csv": "\uFEFFInvoice Number,Total\r\nINV-1,10.00\r\n"}}, []string{"sftp.outgoing.csv"}},
+		{"export with a ragged row", &fake{exports: map[string]string{"/Outgoing/Invoices/Invoices_20261123_101500Z.csv": "Invoice Number,Total\r\nINV-1\r\n"}}, []string{"sftp.outgoing.csv"}},
+		{"export with a bare quote", &fake{exports: map[string]string{"/Outgoing/Invoices/Invoices_20261123_101500Z.csv": "Invoice Number,Total\r\nINV\"1,10\r\n"}}, []string{"sftp.outgoing.csv"}},
+		{"export named otherwise", &fake{exports: map[string]string{"/Outgoing/Invoices/invoices-export.csv": "Invoice Number,Total\r\nINV-1,10.00\r\n"}}, []string{"sftp.outgoing.names"}},
+		{"link out of the tree", &fake{links0: map[string]string{"/Outgoing/Invoices/passwd": "../../../etc/passwd"}}, []string{"sftp.session.links"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target := serveFake(t, tc.f)

@@ -286,6 +286,13 @@ func (r *run) logins() []ssh.AuthMethod {
 	return auth
 }
 
+// loginError is a refused login: nothing can be checked, as when the
+// server cannot be reached.
+type loginError struct{ msg string }
+
+func (e *loginError) Error() string { return e.msg }
+func (e *loginError) Unwrap() error { return conformance.ErrUnreachable }
+
 // run logs in, then runs the checks in order.
 func (r *run) run() error {
 	conn, err := r.dial(r.logins())
@@ -293,7 +300,7 @@ func (r *run) run() error {
 		if errors.Is(err, conformance.ErrUnreachable) || r.ctx.Err() != nil {
 			return fmt.Errorf("sftpcheck: %w", err)
 		}
-		return fmt.Errorf("sftpcheck: the SFTP server at %s refused the login of %q: %w: %w", r.ep.addr, r.ep.user, conformance.ErrUnreachable, err)
+		return &loginError{fmt.Sprintf("sftpcheck: authentication failed: the SFTP server at %s refused the login of %q: %v", r.ep.addr, r.ep.user, err)}
 	}
 	r.conn = conn
 	defer conn.Close()

@@ -1,7 +1,10 @@
 package sftpcheck_test
 
 import (
+	"errors"
+	"net"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/coupakit/coupakit/conformance"
@@ -52,6 +55,40 @@ func TestMockPassesEveryCheck(t *testing.T) {
 			}
 			if !report.Passed() || report.SFTPURL != target.URL {
 				t.Errorf("passed %v, SFTP URL %q", report.Passed(), report.SFTPURL)
+			}
+		})
+	}
+}
+
+// TestUnusableTargets shows the errors of targets that cannot be judged.
+func TestUnusableTargets(t *testing.T) {
+	m := serveMock(t, nil)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "sftp://coupakit@" + closed.Addr().String()
+	closed.Close()
+	for _, tc := range []struct {
+		name        string
+		set         func(*sftpcheck.Target)
+		want        string
+		unreachable bool
+	}{
+		{"wrong password", func(tg *sftpcheck.Target) { tg.Password = "wrong" }, "authentication failed", true},
+		{"closed port", func(tg *sftpcheck.Target) { tg.URL = closedURL }, "cannot be reached", true},
+		{"password in the URL", func(tg *sftpcheck.Target) { tg.URL = "sftp://coupakit:coupakit@127.0.0.1:22" }, "carries a password", false},
+		{"no credentials", func(tg *sftpcheck.Target) { tg.Password = "" }, "give a password, a key or both", false},
+		{"weak login key", func(tg *sftpcheck.Target) { tg.Key = keys().weak }, "RSA key of 1024 bits", false},
+		{"strong weak key", func(tg *sftpcheck.Target) { tg.WeakKey = keys().login }, "must be an RSA key shorter than 2048", false},
+		{"unknown folder", func(tg *sftpcheck.Target) { tg.Folder = "Factures" }, "not a standard /Incoming/ folder", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target := m.sftp
+			tc.set(&target)
+			_, err := sftpcheck.Check(t.Context(), target)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, conformance.ErrUnreachable) != tc.unreachable {
+				t.Errorf("error %v; want %q, unreachable %v", err, tc.want, tc.unreachable)
 			}
 		})
 	}
