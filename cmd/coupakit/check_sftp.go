@@ -73,6 +73,9 @@ func (f *sftpFlags) target(fs *flag.FlagSet, http conformance.Target) (sftpcheck
 	fs.Visit(func(fl *flag.Flag) { explicitEnv = explicitEnv || fl.Name == "sftp-password-env" })
 	t := sftpcheck.Target{URL: *f.url, ReadOnly: http.ReadOnly, Timeout: *f.timeout, Folder: *f.folder,
 		Only: http.Only, RunID: http.RunID, Progress: http.Progress}
+	if http.Client != nil {
+		t.DialTimeout = http.Client.Timeout
+	}
 	var err error
 	if *f.key != "" {
 		if t.Key, err = readKey(*f.key); err != nil {

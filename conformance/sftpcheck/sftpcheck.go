@@ -304,6 +304,9 @@ func (r *run) run() error {
 	}
 	r.conn = conn
 	defer conn.Close()
+	// SFTP requests have no deadline of their own: the end of ctx ends them.
+	stop := context.AfterFunc(r.ctx, func() { conn.Close() })
+	defer stop()
 	r.c, err = sftp.NewClient(conn)
 	if login := r.checkLogin(err); r.selected(login.ID) || err != nil {
 		r.record(login)

@@ -93,3 +93,12 @@ func TestUnusableTargets(t *testing.T) {
 		})
 	}
 }
+
+// TestRun gates the mock from go test, each check a subtest.
+func TestRun(t *testing.T) {
+	m := serveMock(t, nil)
+	target := m.sftp
+	target.Core = connectCore(t, m.coreURL)
+	target.WeakKey = keys().weak
+	sftpcheck.Run(t, target)
+}
