@@ -159,7 +159,8 @@ type Result struct {
 	Level Level `json:"level"`
 	// Status is pass, fail or skip.
 	Status Status `json:"status"`
-	// API is "core" or "sourcing".
+	// API is "core" or "sourcing" ("sftp" for the checks of package
+	// conformance/sftpcheck).
 	API string `json:"api"`
 	// Operation is the operationId of the operation the check is about.
 	Operation string `json:"operation"`

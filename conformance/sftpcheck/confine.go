@@ -58,11 +58,12 @@ func (r *run) checkConfined(c *cctx) {
 	c.notef("%d climbs and %d host paths stayed inside the tree", len(climbs), len(hostPaths))
 }
 
-// treeDirs lists the folders of the tree, two levels below the top folders.
+// treeDirs lists the folders of the tree down to the object folders
+// (/Archive/Incoming/<Object> is three levels down).
 func (r *run) treeDirs() []string {
 	dirs := []string{"/"}
 	for i := 0; i < len(dirs) && len(dirs) < 200; i++ {
-		if path.Clean(dirs[i]) != "/" && len(splitPath(dirs[i])) >= 3 {
+		if len(splitPath(dirs[i])) >= 3 {
 			continue
 		}
 		entries, err := r.c.ReadDir(dirs[i])

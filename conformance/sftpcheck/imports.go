@@ -162,14 +162,14 @@ func (r *run) await(uploads []*upload, core bool) {
 	deadline := time.Now().Add(r.t.Timeout)
 	incoming, archive := "/Incoming/"+r.folder, "/Archive/Incoming/"+r.folder
 	for {
-		in, _ := r.c.ReadDir(incoming)
+		in, inErr := r.c.ReadDir(incoming)
 		arch, _ := r.c.ReadDir(archive)
 		done := true
 		for _, u := range uploads {
 			if u.refused != nil {
 				continue
 			}
-			if u.archived == "" {
+			if u.archived == "" && inErr == nil {
 				u.left = !containsName(names(in), u.name)
 				if name := archivedName(names(arch), u.name); u.left && name != "" {
 					u.archived = path.Join(archive, name)
@@ -269,7 +269,7 @@ func (r *run) judgeReported(c *cctx, u *upload) {
 	case !u.looked:
 		c.errorf(u.apiRequest, "the Core API could not be asked about %s: %s", u.name, u.apiProblem)
 	case u.failures > 0:
-		c.errorf(u.apiRequest, "%d integration errors name the good file %s (integration-filename)", u.failures, u.name)
+		c.errorf(u.apiRequest, "%d integration errors name the good file %s (integration-filename); if the target's import of /Incoming/%s/ wants other columns, give a file it accepts (--sftp-good-file)", u.failures, u.name, r.folder)
 	case u.histories == 0:
 		c.errorf(u.apiRequest, "no integration history record names %s (integration-filename) %s after the upload", u.name, r.t.Timeout)
 	default:

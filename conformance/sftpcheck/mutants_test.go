@@ -56,6 +56,7 @@ func TestFakeMutantsAreCaught(t *testing.T) {
 		{"export with a bare quote", &fake{exports: map[string]string{"/Outgoing/Invoices/Invoices_20261123_101500Z.csv": "Invoice Number,Total\r\nINV\"1,10\r\n"}}, []string{"sftp.outgoing.csv"}},
 		{"export named otherwise", &fake{exports: map[string]string{"/Outgoing/Invoices/invoices-export.csv": "Invoice Number,Total\r\nINV-1,10.00\r\n"}}, []string{"sftp.outgoing.names"}},
 		{"link out of the tree", &fake{links0: map[string]string{"/Outgoing/Invoices/passwd": "../../../etc/passwd"}}, []string{"sftp.session.links"}},
+		{"link out of the archive", &fake{links0: map[string]string{"/Archive/Incoming/Users/etc": "/etc"}}, []string{"sftp.session.links"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target := serveFake(t, tc.f)
