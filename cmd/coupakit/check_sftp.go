@@ -23,7 +23,10 @@ the export files, a session confined to the tree, and, unless --read-only,
 the import of files the run uploads to /Incoming/<Object>/ (archived within
 --sftp-timeout and, with --base-url, reported through the Core API). Log in
 with --sftp-key FILE or a password read from the environment variable named
-by --sftp-password-env (never give a password on the command line).
+by --sftp-password-env (never give a password on the command line). A
+read-only SFTP run writes nothing a conforming server accepts: it tries to
+remove and rename standard folders, which must be refused (a server that
+obeys gets them back at once).
 `
 
 // sftpFlags are the flags of the SFTP checks.

@@ -147,10 +147,17 @@ func (r *run) checkFixed(c *cctx) {
 		}
 		tried = append(tried, p)
 		to := p + marker
-		if err := r.c.Rename(p, to); err == nil {
-			c.errorf(r.sftpCommand("rename "+p+" "+to), "rename %s to %s succeeded: a standard folder was renamed (the run renamed it back)", p, to)
-			if err := r.c.Rename(to, p); err != nil {
-				c.errorf(r.sftpCommand("rename "+to+" "+p), "could not rename %s back to %s: %v", to, p, err)
+		renames := []func(string, string) error{r.c.Rename}
+		if _, ok := r.c.HasExtension("posix-rename@openssh.com"); ok {
+			renames = append(renames, r.c.PosixRename)
+		}
+		for _, rename := range renames {
+			if err := rename(p, to); err == nil {
+				c.errorf(r.sftpCommand("rename "+p+" "+to), "rename %s to %s succeeded: a standard folder was renamed (the run renamed it back)", p, to)
+				if err := r.c.Rename(to, p); err != nil {
+					c.errorf(r.sftpCommand("rename "+to+" "+p), "could not rename %s back to %s: %v", to, p, err)
+				}
+				break
 			}
 		}
 	}

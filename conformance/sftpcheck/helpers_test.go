@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/coupakit/coupakit/conformance"
@@ -105,6 +106,25 @@ func serveMock(t *testing.T, rec func(m *mock.Mock) sftpd.Recorder) mockTarget {
 		sftp:    sftpcheck.Target{URL: "sftp://coupakit@" + l.Addr().String(), Password: "coupakit", RunID: "test", Timeout: 10 * time.Second},
 		coreURL: core.URL, server: srv, mock: m,
 	}
+}
+
+// dialSFTP logs in to url as coupakit with the password coupakit.
+func dialSFTP(t *testing.T, url string) *sftp.Client {
+	t.Helper()
+	conn, err := ssh.Dial("tcp", strings.TrimPrefix(url, "sftp://coupakit@"), &ssh.ClientConfig{
+		User: "coupakit", Auth: []ssh.AuthMethod{ssh.Password("coupakit")},
+		HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c, err := sftp.NewClient(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // connectCore connects to a Core API for the import checks.

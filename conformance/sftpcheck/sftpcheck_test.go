@@ -1,6 +1,7 @@
 package sftpcheck_test
 
 import (
+	"cmp"
 	"errors"
 	"net"
 	"slices"
@@ -55,6 +56,19 @@ func TestMockPassesEveryCheck(t *testing.T) {
 			}
 			if !report.Passed() || report.SFTPURL != target.URL {
 				t.Errorf("passed %v, SFTP URL %q", report.Passed(), report.SFTPURL)
+			}
+			// The run leaves nothing behind, and the tree as it was.
+			c := dialSFTP(t, target.URL)
+			for _, dir := range []string{"/Incoming/LookupValues", "/Archive/Incoming/LookupValues"} {
+				if entries, err := c.ReadDir(dir); err != nil || len(entries) > 0 {
+					t.Errorf("%s after the run: %d entries, %v", dir, len(entries), err)
+				}
+			}
+			for _, dir := range []string{"/Outgoing", "/Incoming", "/Archive/Incoming"} {
+				entries, err := c.ReadDir(dir)
+				if want := map[string]int{"/Outgoing": 7}[dir]; err != nil || len(entries) != cmp.Or(want, 20) {
+					t.Errorf("%s after the run: %d entries, %v", dir, len(entries), err)
+				}
 			}
 		})
 	}
