@@ -1,11 +1,16 @@
 # coupakit: contract testing and mocking for the Coupa APIs.
 GO ?= go
+# VERSION is what `coupakit version` prints: the git tag or commit of the tree.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION))
 
 .PHONY: run test generate check-generated bench lint build
 
-## run: serve the mock Core API, Sourcing API and SFTP server with their defaults
-run:
-	$(GO) run ./cmd/coupakit serve
+## run: serve the mock Core API, Sourcing API and SFTP server with their defaults (ARGS: more serve flags)
+# It runs the built binary rather than `go run`, which exits 1 after Ctrl-C:
+# serve shuts down gracefully on SIGINT or SIGTERM and exits 0, and so does make.
+run: build
+	./bin/coupakit serve $(ARGS)
 
 ## test: every test under the race detector, and a check that generated code is current
 test: check-generated
@@ -38,4 +43,4 @@ lint:
 
 ## build: the coupakit binary in bin/
 build:
-	$(GO) build -o bin/coupakit ./cmd/coupakit
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/coupakit ./cmd/coupakit
