@@ -4,7 +4,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION))
 
-.PHONY: run test generate check-generated bench lint build
+.PHONY: run test generate check-generated bench lint lint-spec build
 
 ## run: serve the mock Core API, Sourcing API and SFTP server with their defaults (ARGS: more serve flags)
 # It runs the built binary rather than `go run`, which exits 1 after Ctrl-C:
@@ -26,7 +26,7 @@ check-generated:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	for api in core sourcing; do \
 		sed "s|^output: .*|output: $$tmp/$$api.gen.go|" gen/$$api/config.yaml > "$$tmp/$$api.yaml" && \
-		$(GO) tool oapi-codegen -config "$$tmp/$$api.yaml" openapi/$$api.yaml || exit 1; \
+		(cd gen/$$api && $(GO) tool oapi-codegen -config "$$tmp/$$api.yaml" ../../openapi/$$api.yaml) || exit 1; \
 		if ! cmp -s "$$tmp/$$api.gen.go" gen/$$api/$$api.gen.go; then \
 			echo "gen/$$api/$$api.gen.go is stale: run 'make generate' and commit the result" >&2; exit 1; \
 		fi; \
@@ -40,6 +40,11 @@ bench:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## lint-spec: Spectral's spectral:oas rules on the specs in openapi/, failing on any warning (needs npx)
+SPECTRAL_VERSION ?= 6.16.3
+lint-spec:
+	npx --yes @stoplight/spectral-cli@$(SPECTRAL_VERSION) lint --ruleset .spectral.yaml --fail-severity warn openapi/*.yaml
 
 ## build: the coupakit binary in bin/
 build:
