@@ -1,11 +1,16 @@
 # coupakit: contract testing and mocking for the Coupa APIs.
 GO ?= go
+# VERSION is what `coupakit version` prints: the git tag or commit of the tree.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION))
 
-.PHONY: run test generate check-generated bench lint build
+.PHONY: run test generate check-generated bench lint lint-spec build
 
-## run: serve the mock Core API, Sourcing API and SFTP server with their defaults
-run:
-	$(GO) run ./cmd/coupakit serve
+## run: serve the mock Core API, Sourcing API and SFTP server with their defaults (ARGS: more serve flags)
+# It runs the built binary rather than `go run`, which exits 1 after Ctrl-C:
+# serve shuts down gracefully on SIGINT or SIGTERM and exits 0, and so does make.
+run: build
+	./bin/coupakit serve $(ARGS)
 
 ## test: every test under the race detector, and a check that generated code is current
 test: check-generated
@@ -21,7 +26,7 @@ check-generated:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	for api in core sourcing; do \
 		sed "s|^output: .*|output: $$tmp/$$api.gen.go|" gen/$$api/config.yaml > "$$tmp/$$api.yaml" && \
-		$(GO) tool oapi-codegen -config "$$tmp/$$api.yaml" openapi/$$api.yaml || exit 1; \
+		(cd gen/$$api && $(GO) tool oapi-codegen -config "$$tmp/$$api.yaml" ../../openapi/$$api.yaml) || exit 1; \
 		if ! cmp -s "$$tmp/$$api.gen.go" gen/$$api/$$api.gen.go; then \
 			echo "gen/$$api/$$api.gen.go is stale: run 'make generate' and commit the result" >&2; exit 1; \
 		fi; \
@@ -36,6 +41,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+## lint-spec: Spectral's spectral:oas rules on the specs in openapi/, failing on any warning (needs npx)
+SPECTRAL_VERSION ?= 6.16.3
+lint-spec:
+	npx --yes @stoplight/spectral-cli@$(SPECTRAL_VERSION) lint --ruleset .spectral.yaml --fail-severity warn openapi/*.yaml
+
 ## build: the coupakit binary in bin/
 build:
-	$(GO) build -o bin/coupakit ./cmd/coupakit
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/coupakit ./cmd/coupakit

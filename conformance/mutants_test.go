@@ -575,7 +575,7 @@ var mutants = []mutant{
 	{
 		name: "XML datetime typed as a string",
 		core: onXML(func(_ *http.Request, status int, body string) (int, string) {
-			return status, strings.ReplaceAll(body, ` type="datetime"`, "")
+			return status, strings.ReplaceAll(body, ` type="dateTime"`, "")
 		}),
 		want: "integration_runs.xml.show",
 	},

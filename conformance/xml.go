@@ -26,7 +26,7 @@ func (r *coreRes) xmlChecks(out *[]*check) {
 	n := r.name
 	src := r.sp.source("#/info/description")
 	r.add(out, &check{id: n + ".xml.show", op: r.show, source: src,
-		title: fmt.Sprintf("show with Accept: application/xml answers the record as <%s>: the JSON's elements, hyphenated, with type=\"integer\", \"datetime\", \"boolean\" and \"array\" attributes, and nil=\"true\" for every element without a value.", r.singular),
+		title: fmt.Sprintf("show with Accept: application/xml answers the record as <%s>: the JSON's elements, hyphenated, with type=\"integer\", \"dateTime\" (as Rails writes it; \"datetime\" accepted), \"boolean\" and \"array\" attributes, and nil=\"true\" for every element without a value.", r.singular),
 		run:   r.checkXMLShow})
 	r.add(out, &check{id: n + ".xml.list", op: r.list, source: src,
 		title: fmt.Sprintf("The index with Accept: application/xml answers <%s type=\"array\"> around one <%s> per record of the JSON index.", r.plural, r.singular),
@@ -113,7 +113,8 @@ func (n *xmlNode) empty() bool { return len(n.children) == 0 && strings.TrimSpac
 // xmlJudge compares XML elements with the JSON of the same record.
 type xmlJudge struct {
 	problems []string
-	camel    int // type="dateTime" seen
+	camel    int // type="dateTime" seen, as Rails writes it
+	lower    int // type="datetime" seen
 	nils     int // nil="true" elements seen
 	// partial says the answer holds only the elements asked for
 	// (return_object, fields): the others are left out, not nil.
@@ -231,10 +232,11 @@ func (j *xmlJudge) value(n *xmlNode, v any, s *openapi3.Schema, at string) {
 		if s != nil && s.Format == "date-time" {
 			switch typ {
 			case "datetime":
+				j.lower++
 			case "dateTime":
 				j.camel++
 			default:
-				j.errorf("%s is a datetime: want type=\"datetime\", got %s", at, typeAttr(typ))
+				j.errorf("%s is a datetime: want type=\"dateTime\" (or datetime), got %s", at, typeAttr(typ))
 			}
 			a, err1 := time.Parse(time.RFC3339, strings.TrimSpace(text))
 			b, err2 := time.Parse(time.RFC3339, x)
@@ -267,8 +269,11 @@ func (j *xmlJudge) notes(c *cctx) {
 	} else {
 		c.notef("every element had a value, so nil=\"true\" could not be observed")
 	}
+	if j.lower > 0 {
+		c.notef("%d datetimes typed datetime, where Rails writes dateTime; both are accepted", j.lower)
+	}
 	if j.camel > 0 {
-		c.notef("datetimes are typed dateTime (as Rails writes it), not datetime (as the spec says); both are accepted")
+		c.notef("%d datetimes typed dateTime, as Rails writes them", j.camel)
 	}
 }
 

@@ -392,6 +392,9 @@ func (d *decoder) value(start xml.StartElement, s *openapi3.Schema, known bool, 
 		switch a.Name.Local {
 		case "type":
 			typ = a.Value
+			if strings.EqualFold(typ, "datetime") {
+				typ = "datetime" // Rails writes dateTime; both are read
+			}
 		case "nil":
 			isNil = a.Value == "true"
 		}
@@ -577,7 +580,7 @@ func finish(path *step, name string, s *openapi3.Schema, k kind, typ string, kno
 		}
 		return nil, false, valueError(path, name, "want elements, not text %s", quote(trimmed))
 	}
-	if trimmed == "" && (typ == "datetime" || typ == "date" || known && typeAttr(s) == "datetime" || known && typeAttr(s) == "date") {
+	if trimmed == "" && (typ == "datetime" || typ == "date" || known && (typeAttr(s) == "dateTime" || typeAttr(s) == "date")) {
 		return nil, false, nil
 	}
 	return string(text), true, nil

@@ -5,7 +5,7 @@
 // The shape is that of Rails' to_xml: a root element named after the
 // resource (singular for one record, plural with type="array" for a list),
 // hyphenated element names, type="integer", type="boolean",
-// type="datetime" and type="array" attributes, and nil="true" on the
+// type="dateTime" and type="array" attributes, and nil="true" on the
 // elements that have no value:
 //
 //	<?xml version="1.0" encoding="UTF-8"?>

@@ -397,6 +397,9 @@ func (e *encoder) element(sl *slot, v any, depth int) error {
 		if sl.kind == kindString {
 			attr = sl.attr
 		}
+		if attr == "dateTime" {
+			v = Datetime(v)
+		}
 		e.leaf(sl.name, attr, v)
 	case bool:
 		e.leaf(sl.name, "boolean", strconv.FormatBool(v))

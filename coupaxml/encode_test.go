@@ -118,7 +118,7 @@ func TestEncode(t *testing.T) {
 		{"scalars", "Scalars", "thing",
 			`{"id": 42, "name": "Widget", "at": "2016-10-07T06:59:46-07:00", "day": "2016-10-07",
 			  "ok": true, "price": 9.5, "total": "567.07"}`, `<thing>
-  <at type="datetime">2016-10-07T06:59:46-07:00</at>
+  <at type="dateTime">2016-10-07T06:59:46-07:00</at>
   <day type="date">2016-10-07</day>
   <id type="integer">42</id>
   <name>Widget</name>
@@ -128,7 +128,7 @@ func TestEncode(t *testing.T) {
 </thing>
 `},
 		{"every declared element lacking is nil, with its type", "Scalars", "thing", `{}`, `<thing>
-  <at type="datetime" nil="true"/>
+  <at type="dateTime" nil="true"/>
   <day type="date" nil="true"/>
   <id type="integer" nil="true"/>
   <name nil="true"/>
@@ -139,7 +139,7 @@ func TestEncode(t *testing.T) {
 `},
 		{"null is nil", "Scalars", "thing",
 			`{"id": null, "name": null, "at": null, "day": null, "ok": null, "price": null, "total": null}`, `<thing>
-  <at type="datetime" nil="true"/>
+  <at type="dateTime" nil="true"/>
   <day type="date" nil="true"/>
   <id type="integer" nil="true"/>
   <name nil="true"/>
@@ -150,7 +150,7 @@ func TestEncode(t *testing.T) {
 `},
 		{"writeOnly never appears", "Scalars", "thing",
 			`{"secret": "hunter2", "id": 1, "name": "", "at": "", "day": "x", "ok": false, "price": 0, "total": "0.00"}`, `<thing>
-  <at type="datetime"></at>
+  <at type="dateTime"></at>
   <day type="date">x</day>
   <id type="integer">1</id>
   <name></name>
@@ -161,7 +161,7 @@ func TestEncode(t *testing.T) {
 `},
 		{"float64 numbers as encoding/json decodes them", "Scalars", "thing",
 			map[string]any{"id": 4711.0, "price": 0.1, "ok": true, "name": "n", "at": "a", "day": "d", "total": "1"}, `<thing>
-  <at type="datetime">a</at>
+  <at type="dateTime">a</at>
   <day type="date">d</day>
   <id type="integer">4711</id>
   <name>n</name>
@@ -183,7 +183,7 @@ func TestEncode(t *testing.T) {
 `},
 		{"integers stay exact beyond 2^53", "Scalars", "thing",
 			`{"id": 9223372036854775807, "price": 9007199254740993, "ok": false, "name": "-", "at": "-", "day": "-", "total": "-"}`, `<thing>
-  <at type="datetime">-</at>
+  <at type="dateTime">-</at>
   <day type="date">-</day>
   <id type="integer">9223372036854775807</id>
   <name>-</name>

@@ -38,7 +38,7 @@ func ExampleEncode() {
 	// Output:
 	// <?xml version="1.0" encoding="UTF-8"?>
 	// <integration-error>
-	//   <created-at type="datetime">2026-11-20T09:15:02Z</created-at>
+	//   <created-at type="dateTime">2026-11-20T09:15:02+00:00</created-at>
 	//   <document-revision type="integer" nil="true"/>
 	//   <id type="integer">1</id>
 	//   <resolved type="boolean">false</resolved>

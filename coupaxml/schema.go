@@ -177,7 +177,8 @@ func propertyNames(s *openapi3.Schema) (names []string, schemas map[string]*open
 
 // typeAttr returns the type attribute of an element described by s: the
 // one its value carries, and the one a nil element carries. Strings other
-// than datetimes and dates, and objects, have none.
+// than datetimes and dates, and objects, have none. Datetimes are typed
+// dateTime, as Rails' to_xml writes them (Decode takes datetime too).
 func typeAttr(s *openapi3.Schema) string {
 	switch kindOf(s) {
 	case kindInteger:
@@ -191,7 +192,7 @@ func typeAttr(s *openapi3.Schema) string {
 	case kindString:
 		switch formatOf(s) {
 		case "date-time":
-			return "datetime"
+			return "dateTime"
 		case "date":
 			return "date"
 		}

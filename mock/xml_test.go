@@ -84,7 +84,7 @@ func TestXMLAnswers(t *testing.T) {
 		assert.Equal(t, "integer", id.attr("type"))
 		assert.Equal(t, "1", id.Text)
 		created, _ := rec.child("created-at")
-		assert.Equal(t, "datetime", created.attr("type"))
+		assert.Equal(t, "dateTime", created.attr("type"))
 		resolved, _ := rec.child("resolved")
 		assert.Equal(t, "boolean", resolved.attr("type"))
 		integration, _ := rec.child("integration")

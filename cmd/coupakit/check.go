@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -68,7 +66,8 @@ func (f *headerFlag) Set(s string) error {
 
 // runCheck runs `coupakit check` and returns the process exit code.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("coupakit check", flag.ContinueOnError)
+	cmd := newCommand("coupakit check", checkUsage)
+	fs := cmd.fs
 	baseURL := fs.String("base-url", "", "the Core API's base `URL`, such as https://acme.coupahost.com (its checks are skipped when empty)")
 	csoURL := fs.String("cso-base-url", "", "the Sourcing API's base `URL`, such as https://acme.cso.coupahost.com (its checks are skipped when empty)")
 	token := fs.String("token", "", "OAuth access `token` for the Core API, sent to it as 'Authorization: Bearer <token>' (default $COUPAKIT_TOKEN, unless client credentials are given); reports show it as $COUPAKIT_TOKEN")
@@ -88,24 +87,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	quiet := fs.Bool("quiet", false, "do not show progress")
 	sftpFlags := addSFTPFlags(fs)
 
-	usageOut := stderr
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
-			usageOut = stdout
-		}
-	}
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(usageOut, checkUsage)
-		fs.SetOutput(usageOut)
-		fs.PrintDefaults()
-		fs.SetOutput(stderr)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := cmd.parse(args, stdout, stderr); !ok {
+		return code
 	}
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(stderr, "coupakit check: "+format+"\n", args...)

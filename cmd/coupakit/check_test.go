@@ -101,7 +101,7 @@ func TestCheckExitCodes(t *testing.T) {
 		wantOutput bool
 	}{
 		{name: "no base URL", args: func(checkTarget) []string { return nil }, code: 2, stderr: "give --base-url, --cso-base-url or both"},
-		{name: "unknown flag", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--bogus"} }, code: 2, stderr: "flag provided but not defined: -bogus"},
+		{name: "unknown flag", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--bogus"} }, code: 2, stderr: "coupakit check: unknown flag --bogus\nRun 'coupakit check --help' for the flags.\n", notStderr: "Flags:"},
 		{name: "stray argument", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "now"} }, code: 2, stderr: `unexpected argument "now"`},
 		{name: "bad format", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--format", "yaml"} }, code: 2, stderr: "want text, json or junit"},
 		{name: "bad --only", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--only", "("} }, code: 2, stderr: "--only: error parsing regexp"},
@@ -219,8 +219,8 @@ func TestCheckHelpExplainsEveryFlag(t *testing.T) {
 		t.Fatalf("--help exited %d", code)
 	}
 	for _, f := range []string{"base-url", "cso-base-url", "token", "client-id", "client-secret", "scope", "cso-api-key", "header", "read-only", "only", "format", "output", "run-id", "timeout", "strict", "quiet", "sftp", "sftp-key", "sftp-password-env", "sftp-weak-key", "sftp-known-hosts", "sftp-folder", "sftp-good-file", "sftp-timeout"} {
-		if !strings.Contains(stdout, "  -"+f+" ") && !strings.Contains(stdout, "  -"+f+"\n") {
-			t.Errorf("--help does not explain -%s:\n%s", f, stdout)
+		if !strings.Contains(stdout, "  --"+f+" ") && !strings.Contains(stdout, "  --"+f+"\n") {
+			t.Errorf("--help does not explain --%s:\n%s", f, stdout)
 		}
 	}
 }

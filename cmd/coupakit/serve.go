@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,10 +42,25 @@ type serveConfig struct {
 	rateLimit   bool
 }
 
-func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
+// serveUsage is printed above the flags by `coupakit serve --help`.
+const serveUsage = `Usage: coupakit serve [flags]
+
+Serves a stateful mock of the Coupa Core API and Sourcing API, seeded with
+deterministic fake data, and an SFTP server with Coupa's folders whose
+incoming files show up as integration records. Every request is validated
+against the specs in openapi/. Admin routes on both HTTP ports:
+GET /_mock/health, POST /_mock/reset, GET /_mock/alerts, GET /_mock/requests
+(the request journal), POST /_mock/sftp/outgoing/{object}.
+Stop it with Ctrl-C (SIGINT) or SIGTERM: it shuts down gracefully and exits 0.
+
+Flags:
+`
+
+// serveFlags defines the flags of `coupakit serve`, one line each.
+func serveFlags() (*command, *serveConfig) {
 	cfg := &serveConfig{}
-	fs := flag.NewFlagSet("coupakit serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	cmd := newCommand("coupakit serve", serveUsage)
+	fs := cmd.fs
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "`host:port` the Core API (integration_errors, integration_history_records) listens on")
 	fs.StringVar(&cfg.csoAddr, "cso-addr", "127.0.0.1:8081", "`host:port` the Sourcing API (events) listens on")
 	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the fake data: the same seed gives the same records")
@@ -68,38 +82,14 @@ func serveFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&cfg.apiKey, "api-key", "", "the legacy `key` accepted with --allow-api-key (default "+auth.DefaultAPIKey+")")
 	fs.StringVar(&cfg.csoAPIKey, "cso-api-key", auth.DefaultCSOAPIKey, "the Sourcing API's X-CSO-API-KEY `key`")
 	fs.BoolVar(&cfg.rateLimit, "rate-limit", false, "limit each client to Coupa's 25 requests per second, burst 20 (429 with Retry-After)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: coupakit serve [flags]
-
-Serves a stateful mock of the Coupa Core API and Sourcing API, seeded with
-deterministic fake data, and an SFTP server with Coupa's folders whose
-incoming files show up as integration records. Every request is validated
-against the specs in openapi/. Admin routes on both HTTP ports:
-GET /_mock/health, POST /_mock/reset, GET /_mock/alerts, GET /_mock/requests
-(the request journal), POST /_mock/sftp/outgoing/{object}.
-Stop it with Ctrl-C (SIGINT) or SIGTERM.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	return fs, cfg
+	return cmd, cfg
 }
 
 // runServe runs the mock servers until ctx is done.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, cfg := serveFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "coupakit serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	cmd, cfg := serveFlags()
+	if code, ok := cmd.parse(args, stdout, stderr); !ok {
+		return code
 	}
 	authCfg, err := cfg.auth()
 	if err != nil {

@@ -5,14 +5,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -146,38 +149,121 @@ func TestServeServesBothAPIsAndStopsCleanly(t *testing.T) {
 
 func TestServeFlags(t *testing.T) {
 	cases := []struct {
-		name string
-		args []string
-		code int
-		out  []string
+		name   string
+		args   []string
+		code   int
+		stdout []string // each must appear on stdout
+		stderr []string // each must appear on stderr
+		quiet  bool     // nothing on stderr
 	}{
-		{"top-level help", []string{"--help"}, 0, []string{"coupakit serve", "coupakit check"}},
-		{"no command", nil, 2, []string{"Usage"}},
-		{"unknown command", []string{"nosuch"}, 2, []string{`unknown command "nosuch"`}},
-		{"serve help", []string{"serve", "--help"}, 0, []string{"-addr", "-cso-addr", "-seed", "-records", "127.0.0.1:8080", "127.0.0.1:8081",
-			"-sftp-addr", "127.0.0.1:2222", "-sftp-user", "-sftp-password", "-sftp-authorized-keys", "-state-dir", "-sftp-process-delay",
-			"-auth", "-auth-config", "-client-id", "-client-secret", "-token-ttl", "-allow-api-key", "-api-key", "-cso-api-key", "-rate-limit"}},
-		{"bad auth mode", []string{"serve", "--auth", "basic"}, 2, []string{"--auth must be oauth or none"}},
-		{"missing auth config", []string{"serve", "--auth-config", "/nonexistent/auth.json"}, 2, []string{"/nonexistent/auth.json"}},
-		{"missing authorized keys", []string{"serve", "--addr", "127.0.0.1:0", "--cso-addr", "127.0.0.1:0", "--sftp-addr", "127.0.0.1:0", "--sftp-authorized-keys", "/nonexistent/keys"}, 1, []string{"SFTP", "/nonexistent/keys"}},
-		{"bad flag", []string{"serve", "--nosuch"}, 2, []string{"nosuch"}},
-		{"stray argument", []string{"serve", "extra"}, 2, []string{`unexpected argument "extra"`}},
-		{"negative records", []string{"serve", "--records", "-1", "--addr", "127.0.0.1:0", "--cso-addr", "127.0.0.1:0"}, 2, []string{"records"}},
-		{"address in use", []string{"serve", "--addr", "256.0.0.1:1"}, 1, []string{"Core API"}},
+		{name: "top-level help", args: []string{"--help"}, stdout: []string{"coupakit serve", "coupakit check", "coupakit version"}, quiet: true},
+		{name: "top-level -h", args: []string{"-h"}, stdout: []string{"coupakit serve", "coupakit check"}, quiet: true},
+		{name: "no command", code: 2, stderr: []string{"Usage"}},
+		{name: "unknown command", args: []string{"nosuch"}, code: 2, stderr: []string{`unknown command "nosuch"`, "coupakit --help"}},
+		{name: "serve help", args: []string{"serve", "--help"}, quiet: true, stdout: []string{"Usage: coupakit serve",
+			"  --addr host:port", "  --cso-addr host:port", "  --seed int", "  --records int", `(default "127.0.0.1:8080")`, `(default "127.0.0.1:8081")`,
+			"  --sftp\n", "(default true)", "  --sftp-addr host:port", `(default "127.0.0.1:2222")`, "  --sftp-user name", "  --sftp-password password",
+			"  --sftp-authorized-keys file", "  --state-dir dir", "  --sftp-process-delay duration",
+			"  --auth mode", "  --auth-config file", "  --client-id id", "  --client-secret secret", "  --token-ttl duration", "(default 23h59m59s)",
+			"  --allow-api-key\n", "  --api-key key", "  --cso-api-key key", "  --rate-limit\n"}},
+		{name: "serve -h", args: []string{"serve", "-h"}, quiet: true, stdout: []string{"Usage: coupakit serve", "  --addr host:port"}},
+		{name: "bad auth mode", args: []string{"serve", "--auth", "basic"}, code: 2, stderr: []string{"--auth must be oauth or none"}},
+		{name: "missing auth config", args: []string{"serve", "--auth-config", "/nonexistent/auth.json"}, code: 2, stderr: []string{"/nonexistent/auth.json"}},
+		{name: "missing authorized keys", args: []string{"serve", "--addr", "127.0.0.1:0", "--cso-addr", "127.0.0.1:0", "--sftp-addr", "127.0.0.1:0", "--sftp-authorized-keys", "/nonexistent/keys"}, code: 1, stderr: []string{"SFTP", "/nonexistent/keys"}},
+		{name: "bad flag", args: []string{"serve", "--nosuch"}, code: 2, stderr: []string{"coupakit serve: unknown flag --nosuch\nRun 'coupakit serve --help' for the flags.\n"}},
+		{name: "bad value", args: []string{"serve", "--seed", "x"}, code: 2, stderr: []string{`invalid value "x" for flag --seed`, "coupakit serve --help"}},
+		{name: "missing value", args: []string{"serve", "--seed"}, code: 2, stderr: []string{"flag --seed needs a value", "coupakit serve --help"}},
+		{name: "stray argument", args: []string{"serve", "extra"}, code: 2, stderr: []string{`unexpected argument "extra"`, "coupakit serve --help"}},
+		{name: "negative records", args: []string{"serve", "--records", "-1", "--addr", "127.0.0.1:0", "--cso-addr", "127.0.0.1:0"}, code: 2, stderr: []string{"records"}},
+		{name: "address in use", args: []string{"serve", "--addr", "256.0.0.1:1"}, code: 1, stderr: []string{"Core API"}},
+		{name: "version", args: []string{"version"}, stdout: []string{"coupakit ", "(go1."}, quiet: true},
+		{name: "version with an argument", args: []string{"version", "x"}, code: 2, stderr: []string{`unexpected argument "x"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var out bytes.Buffer
-			code := run(t.Context(), tc.args, &out, &out)
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), tc.args, &stdout, &stderr)
 			if code != tc.code {
-				t.Errorf("exit code %d, want %d; output: %s", code, tc.code, out.String())
+				t.Errorf("exit code %d, want %d; stdout: %s\nstderr: %s", code, tc.code, stdout.String(), stderr.String())
 			}
-			for _, want := range tc.out {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("output lacks %q: %s", want, out.String())
+			for _, want := range tc.stdout {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q: %s", want, stdout.String())
 				}
 			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q: %s", want, stderr.String())
+				}
+			}
+			if tc.quiet && stderr.Len() > 0 {
+				t.Errorf("stderr is not empty: %s", stderr.String())
+			}
+			if tc.code == 2 && strings.Contains(stderr.String(), "Flags:") {
+				t.Errorf("an error prints the whole usage: %s", stderr.String())
+			}
+			if n := strings.Count(stdout.String(), "Usage"); n > 1 {
+				t.Errorf("the usage is printed %d times: %s", n, stdout.String())
+			}
 		})
+	}
+}
+
+// TestBuildVersion shows that the ldflags version wins over build info.
+func TestBuildVersion(t *testing.T) {
+	defer func(v string) { version = v }(version)
+	version = ""
+	if got := buildVersion(); got == "" || strings.HasPrefix(got, " ") {
+		t.Errorf("build info version %q", got)
+	}
+	version = "v9.8.7"
+	if got := buildVersion(); !strings.HasPrefix(got, "v9.8.7 (go") {
+		t.Errorf("ldflags version: %q, want v9.8.7 (go...)", got)
+	}
+}
+
+// TestFlagErrorWording pins how the flag package's errors are reworded.
+func TestFlagErrorWording(t *testing.T) {
+	for in, want := range map[string]string{
+		"flag provided but not defined: -bogus":                "unknown flag --bogus",
+		"flag provided but not defined: --bogus":               "unknown flag --bogus",
+		"flag needs an argument: -seed":                        "flag --seed needs a value",
+		`invalid value "x" for flag -seed: parse error`:        `invalid value "x" for flag --seed: parse error`,
+		`invalid boolean value "maybe" for -sftp: parse error`: `invalid boolean value "maybe" for -sftp: parse error`,
+	} {
+		if got := flagError(errors.New(in)); got != want {
+			t.Errorf("flagError(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestReadmeWritesFlagsAsTheHelp shows that every flag the README's table
+// names is a serve flag, written --name as the help writes it.
+func TestReadmeWritesFlagsAsTheHelp(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var help bytes.Buffer
+	if code := run(t.Context(), []string{"serve", "--help"}, &help, io.Discard); code != 0 {
+		t.Fatalf("serve --help: %d", code)
+	}
+	cmd, _ := serveFlags()
+	seen := 0
+	for _, m := range regexp.MustCompile("(?m)^\\| `(-{1,2})([a-z-]+)`").FindAllStringSubmatch(string(readme), -1) {
+		seen++
+		if m[1] != "--" {
+			t.Errorf("the README writes %s%s; the help writes --%s", m[1], m[2], m[2])
+		}
+		if cmd.fs.Lookup(m[2]) == nil {
+			t.Errorf("the README names --%s, which serve does not have", m[2])
+		}
+		if !strings.Contains(help.String(), "  --"+m[2]) {
+			t.Errorf("serve --help does not show --%s", m[2])
+		}
+	}
+	if seen < 10 {
+		t.Errorf("found only %d flags in the README's table", seen)
 	}
 }
 
@@ -210,5 +296,44 @@ func TestServeAuthConfig(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), `"erp"`) || !strings.Contains(stdout.String(), "600s") {
 		t.Errorf("the printed credentials are not the file's: %s", stdout)
+	}
+}
+
+// TestMainExitsZeroOnSignal runs the real main in a child process (this test
+// binary, re-executed) and stops it as Ctrl-C and a process manager do: it
+// shuts down and exits 0, so `make run` ends without an error.
+func TestMainExitsZeroOnSignal(t *testing.T) {
+	if args := os.Getenv("COUPAKIT_TEST_MAIN_ARGS"); args != "" {
+		os.Args = append([]string{"coupakit"}, strings.Fields(args)...)
+		main()
+		return
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestMainExitsZeroOnSignal$")
+			cmd.Env = append(os.Environ(), "COUPAKIT_TEST_MAIN_ARGS=serve --addr 127.0.0.1:0 --cso-addr 127.0.0.1:0 --sftp=false")
+			stdout := &syncBuffer{}
+			cmd.Stdout, cmd.Stderr = stdout, stdout
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for !strings.Contains(stdout.String(), "Ctrl-C to stop") {
+				if time.Now().After(deadline) {
+					_ = cmd.Process.Kill()
+					t.Fatalf("serve did not start: %s", stdout)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("after %v: %v; output: %s", sig, err, stdout)
+			}
+			if !strings.Contains(stdout.String(), "stopped") {
+				t.Errorf("no graceful stop: %s", stdout)
+			}
+		})
 	}
 }

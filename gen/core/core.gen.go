@@ -4584,36 +4584,36 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integration_errors", wrapper.ListIntegrationErrors)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_errors", wrapper.CreateIntegrationError)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_errors/create_alert", wrapper.CreateIntegrationErrorAlert)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integration_errors/{id}", wrapper.ShowIntegrationError)
 	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/api/integration_errors/{id}", wrapper.PatchIntegrationError)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_errors/{id}", wrapper.UpdateIntegrationError)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_errors/{id}/resolve", wrapper.ResolveIntegrationError)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_errors/{id}/unresolve", wrapper.UnresolveIntegrationError)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_errors/create_alert", wrapper.CreateIntegrationErrorAlert)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integration_history_records", wrapper.ListIntegrationHistoryRecords)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_history_records", wrapper.CreateIntegrationHistoryRecord)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_history_records/create_alert", wrapper.CreateIntegrationHistoryRecordAlert)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_history_records/create_alert_and_mark_exported", wrapper.CreateIntegrationHistoryRecordAlertAndMarkExported)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_history_records/mark_exported", wrapper.MarkIntegrationHistoryRecordsExported)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_history_records/acknowledge", wrapper.AcknowledgeIntegrationHistoryRecords)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integration_history_records/{id}", wrapper.ShowIntegrationHistoryRecord)
 	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/api/integration_history_records/{id}", wrapper.PatchIntegrationHistoryRecord)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_history_records/{id}", wrapper.UpdateIntegrationHistoryRecord)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_history_records/{id}/resolve", wrapper.ResolveIntegrationHistoryRecord)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_history_records/{id}/unresolve", wrapper.UnresolveIntegrationHistoryRecord)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integrations", wrapper.ListIntegrations)
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integrations", wrapper.CreateIntegration)
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integrations/{id}", wrapper.ShowIntegration)
-	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integrations/{id}", wrapper.UpdateIntegration)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_history_records/acknowledge", wrapper.AcknowledgeIntegrationHistoryRecords)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_history_records/create_alert", wrapper.CreateIntegrationHistoryRecordAlert)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_history_records/create_alert_and_mark_exported", wrapper.CreateIntegrationHistoryRecordAlertAndMarkExported)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_history_records/mark_exported", wrapper.MarkIntegrationHistoryRecordsExported)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integration_runs", wrapper.ListIntegrationRuns)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integration_runs", wrapper.CreateIntegrationRun)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integration_runs/{id}", wrapper.ShowIntegrationRun)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}", wrapper.UpdateIntegrationRun)
-	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/run", wrapper.RunIntegrationRun)
-	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/pending", wrapper.PendIntegrationRun)
-	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/pause", wrapper.PauseIntegrationRun)
-	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/success", wrapper.SucceedIntegrationRun)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/fail", wrapper.FailIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/pause", wrapper.PauseIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/pending", wrapper.PendIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/run", wrapper.RunIntegrationRun)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integration_runs/{id}/success", wrapper.SucceedIntegrationRun)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integrations", wrapper.ListIntegrations)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/integrations", wrapper.CreateIntegration)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/integrations/{id}", wrapper.ShowIntegration)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/api/integrations/{id}", wrapper.UpdateIntegration)
 
 	return m
 }
@@ -4629,6 +4629,9 @@ type IntegrationHistoryRecordJSONResponse IntegrationHistoryRecord
 type IntegrationResourceJSONResponse IntegrationResource
 
 type IntegrationRunResourceJSONResponse IntegrationRunResource
+
+type NoResultsResponse struct {
+}
 
 type NotFoundJSONResponse Errors
 
@@ -4719,6 +4722,13 @@ func (response ListIntegrationErrors403JSONResponse) VisitListIntegrationErrorsR
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type ListIntegrationErrors404Response = NoResultsResponse
+
+func (response ListIntegrationErrors404Response) VisitListIntegrationErrorsResponse(w http.ResponseWriter) error {
+	w.WriteHeader(404)
+	return nil
 }
 
 type ListIntegrationErrors429JSONResponse struct{ TooManyRequestsJSONResponse }
@@ -5590,6 +5600,13 @@ func (response ListIntegrationHistoryRecords403JSONResponse) VisitListIntegratio
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type ListIntegrationHistoryRecords404Response = NoResultsResponse
+
+func (response ListIntegrationHistoryRecords404Response) VisitListIntegrationHistoryRecordsResponse(w http.ResponseWriter) error {
+	w.WriteHeader(404)
+	return nil
 }
 
 type ListIntegrationHistoryRecords429JSONResponse struct{ TooManyRequestsJSONResponse }
@@ -6852,6 +6869,13 @@ func (response ListIntegrationRuns403JSONResponse) VisitListIntegrationRunsRespo
 	return err
 }
 
+type ListIntegrationRuns404Response = NoResultsResponse
+
+func (response ListIntegrationRuns404Response) VisitListIntegrationRunsResponse(w http.ResponseWriter) error {
+	w.WriteHeader(404)
+	return nil
+}
+
 type ListIntegrationRuns429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response ListIntegrationRuns429JSONResponse) VisitListIntegrationRunsResponse(w http.ResponseWriter) error {
@@ -7882,6 +7906,13 @@ func (response ListIntegrations403JSONResponse) VisitListIntegrationsResponse(w 
 	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type ListIntegrations404Response = NoResultsResponse
+
+func (response ListIntegrations404Response) VisitListIntegrationsResponse(w http.ResponseWriter) error {
+	w.WriteHeader(404)
+	return nil
 }
 
 type ListIntegrations429JSONResponse struct{ TooManyRequestsJSONResponse }
@@ -9381,172 +9412,189 @@ func (sh *strictHandler) UpdateIntegration(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tdts4suCr4HD3nEh3KUV2kp4b+eTMujPJduZ2Pm7sTG5P6GNCJGRhTAFsALStzfqB9jn2xfagCuCH",
-	"RMmS7aSTNH8lFkmgANR3Fao+B4mc51IwYXQw/hywKzrPMwb/fyUMO1PUcCleKCXVP2hWMPvgwv8nkcLQ",
-	"xAxoxpQZmEXOgnFwzJKZ4AnNgjBIFKOGpQNqgnGwP9r/abC3N9gfHY+ejveejEf7/6y9M1kAAHPKs2Ac",
-	"8GryYaGZ+p8OsmEi50EY8DQY74VBJs+4aHk7uA6DVCbFnAkzsO8+/sveXu0nB+orcSF5wn5hNGUqCAN2",
-	"ZZgSNINPgqPDd4NXb/4xsN9WU9amwi1IGb57+urNP96+ev7iqHpX0Ll7SDhORdhVLpWx8NUGGqhCwJx7",
-	"+2GgmJbZBUuD8ZRmmsEPuRTaHsqnz1ttqZvefzhwQL4YjB7vB7Xf50xremYfPZfakIQJwxR5vDcaEa7J",
-	"JJPJOUvJVCqSS224OBsGYVDk6Q0AXJ+EgTbUFDoYB8yizlafVe/cLypcX4d1XP6FayPV4j1LpEpXcZom",
-	"50JeZiw9qx1BK6K/LERiB/w+Md2iYW2FfxjqT3nG3MsOSH1q929vb390Onq692Q0+ucw0RfBDhRTIp8u",
-	"koRp/Qej33UY5FTROTNMAWdNuYJ/mE4Uz3E/g+MZIylXDHCKyCmJpUqZOp0sYtKjIrU/GfsOm9IiMyTm",
-	"aUzglf4QNicYB78XTC2CcvftPGGgkxmbU5wQPg3GAdWJxQJRzIPxJ/eXBSc4CQOHMtooLs4CC/2UsyzV",
-	"qyAfkr8fvX1DqFJ0QQSdc3EGILKMWeTTxEiimCmUCIkukhmhOhLxpyjgaRSEkTunKAg/R/WNi4LxpwjQ",
-	"KwpOrk/iMaEEobGTME0oMTIfZOyCZX6ukFARCTn5F0uMf0sQqrVMOAxK7BZa4DKujd1LbnQLoENiz4EK",
-	"fclUJGYySzVhVzQx2YKYmdS1xfXsaLi5DzRR7PeCK5bi+KlkmghpCM3zbNEfkjcAkpmxSFh0LVTCqpdm",
-	"9IIRqhjhZ0IqloaEapJkHKZhV7ldk5yS57LI6QGhBJgVMTNqLJ8W0kQCt7d+Hly7ZbCUXHIzI49HoyGJ",
-	"8SxjcsmFJvKCKRLjyk9x855lfM4NS+NI2B2L9YxmmbyMh5FYg2UOO+qINufiVybOzCwY77chlCWaNvxX",
-	"wJQfaFwq4WmJ2Tk1s2pKnoIYwx0PxkYVrD79VKo5EDoX5qfHQWjh4XOL63slNIBvQJ9hAEtehQhFhCY5",
-	"UySnZ2xc0t6TUQj4RElG1RlT7kS4JgnNc5YS6t7xK7FHvX4Hcf6lDdwEsJxONdsAsZFEn/M8JKPBhGqW",
-	"kl6Mnzx7MorJGb9g2u21Jk/27Ot7o9FaNuJma4Vv1A6f41ztp1wRr05oRpUnKQsHfFnR6WRBerNFPmMW",
-	"WRUpRMqUTqRiuh8SLiKRZzRhwC15Gg+J3wCL8LIwdW5EEjlnZMqVNqSXUW2QKuKUq2cWxrh/YGmz+p6w",
-	"3wua4dFqoo2lKctSEiZSy4sqBkwuZ9QwoKWUq5houtBDcigiUa4MkLuN7kO7Lika5Gz5HexMuELFkbBk",
-	"vBaTyo1fQ417bdSI9P8WyP8/YbyVY/tFXpK5ZTFyShhNZg576nwz9oxjDKvF3RHZYljxkLFngI7K5aUo",
-	"2Wno9pyCmKjYdi+uSYY4JHGlRcVhJOJKaNuHpa4c94liaZEwgNHyekSQjw4xuAkBzMuZzDzfGZLDSLhV",
-	"2FNxYLsDIBmjlm7s15XcKEUAmVN1XomBMeGGgPiIRCU/atKDaqdbrz/MBl9unKgX3A5Y+wxhbZff9QP+",
-	"qLhhmw/YwpnMqDhj6co5j0kspGCx2xS3A3TOCApzPEUri9k8NwsykekirHCDNGSK5Y9SELtszvQNh3OH",
-	"bbIQB+F2u3WNgoVp87NMebsl/BxQ0FvATAAntpKeJ/DSw39pVJGdqriVrXzv9urN2vpmK7RmdH4JS7LF",
-	"SryuH95/V2wajIP/9rDyUDzEp/rh8oFU51YpBE2rD177ALxit3Mrz6CENUf+H9TAV8woztLbL8BBduMy",
-	"GsbrvaFhw5L9JvDQvomoeN1izt1mmxs7t+NG3wZvSqCnlGe3RI02INohx1deoZG2PZDcfvBpL9wPH51s",
-	"DWA1Vxss1w3e8Tn4mabvkZ/uBhpwBBihjhrIJ8afWvB4TKLAeH4aBaUqJQjwepaiJnfQ/FOPScmEQ1IR",
-	"Qkh+lmYWnFxvvS0vEGDYkzbLBvaAXFKrI1hJZXWEOc2srcJSMNxCQsmca22Vy9KcrOxbZ2SggI7EpZLW",
-	"3F7kLCRGSpJJcYbKZGE0TxlI0OZa4TElE5qCzF2Q0i0xjMQbaWZ2ZguhRTsGIvc6DF5KNeFpysRtD5AW",
-	"ZiYV/9+OB3wKjDxngmQ0OddEJzJnxKr0w7rv5BLUlHvbfgqMg+DEXNv94CmZFMZBgXqchcT+T+YMwSCC",
-	"sVQfwI9OxDnnAjfDoEXCbL9FutyjdSvzLz5sd8Rf31Farm5Sbf8JQLa8xCYP3W2pqvxo27W2OGqv74nz",
-	"b177DD/wiufSJrx3ZtwW698Z1HLsm6FcAav4spAVuwBHVIEAvpHmpSxEeq+8X8hVVCUzqglPydOnT++H",
-	"a7yR3vaxI6NxjrhwLOWvVJ3d3zZvJzmsJWVZl/M4mRkVyLaYumAKOFxuNOntjchr/nPfg/qaioUTwPor",
-	"QPyeGkacoTV2zi8QQprsP/FrQZeaZokUzjdJyaRQ6JfdH4XwGP2fw0h8pNyQ+D0zajE4nBqmYvep86jN",
-	"QA2FxdVeWjVxj/Aja8te2iEnbCoVMnzBrowHbri9I84u/4Pw4o2l9yYguUABVRdbY8KuclC07gu/E8VS",
-	"JgynGWoGtb8R4alioEMBMONKOwkrxSW0Rt0Z+Esi4QBsgO10joyd0WRB4v8aPH/74d3h4PDdq8F/vPgt",
-	"Jj3FpoVmKdFcJIy8f/Skv3KsHz9+HBwWZmaBS2ib+yL+mVHFFFGMZvNnUZBYxIuC2HmVYtjrZ5Hf2FMA",
-	"LQpicjljAuIJVjEA1cciXQMFVjwEcOq6yDGE9pqlnB7DO38IPxCMmxlTJF6eMCZCLv18Nc/iYU2Kwu4+",
-	"R1X60GrSfh3NaT/OeDIjTuXW3kVU58EWU0AVt1Qflxp1HJK40qljiwqx1avjSPQSqtlAM6G54RfMHbr3",
-	"2NQdIw3rFLXyMJjTqzLC8OTJihsnDP7mQ2nrlnNJF8vLeKBJSg0lU8uvhjVwjDwFjArCYKrk3P1x0jat",
-	"M5XbNxK834uclbE897bzD4O44ZrQiSzMkLy4ookJSXOjiDWgnUoaj8dxJOAHjCEJSXROE6YxjPVSMZHM",
-	"IHZBjKJCZ9RYSpNzNwzpPZfz3LCQvJSFElxrVqgwEi9pYgrFQjIcDvtjF/jyI3ApdMkaUOywtHl8L5xD",
-	"4K1KmSrdBM2/XokLJqyedWzHpXhW4Ypv4cVVzoRm7xkEj62l+3vB7VZIUb5zmCSyEPbpUWGxHX78oPFZ",
-	"mioMAb9nc26OZfWDRXxFwWf44godnlZ8VUA0pwvC4B1d2OOyw+a5khc0ez6j3D75VcrzIkctNQxeGTav",
-	"QfNKYEQKBznUYjxehv0fli05TStjDjguzpgwH6U6b27dO7qgk4zp8dhv9HjsfrNfzkA7qb9Wraf+KWws",
-	"TFXk9B1dwCBufdVvR4YaMEG3IrsXlVBLU45k+05Zg8qAM9VF6JtkAZM90Bi9RHUON2wMkZFztgCNoAyg",
-	"uJAQIjMXZwWESqoI84rWGPdDjCyANKhHgZ1V51SJvAZpQ0C3ruVzwA2b6xYZARHHV/iwUhwgLuse1sep",
-	"3nA+7KZb5ZMH5GTlvTBwxs3NbKdiNYucAQ+v7dIpzkDyrNBW1UoYz43TGsFnH4m4pFf3O2KjlbDATqVw",
-	"EY6m9YTMx+627ljEj88iwBNZQ576ITbwZitm8qrpOt6Boyzbo9Sj44RlUpxZ3XRI3grCRQ7xJpC6RLEp",
-	"syKTjX1wl8RWTlp1hRqSMWqZhmB9Sz5UNGYAhZldWUQ/sM8KcS7kpQAGxiufX5WKEYm3gsjCOAD0zNpI",
-	"qwqJBSR0YGD0TNA5c+kYq4ykycHQ2f558+Y80KQQ/PcCdQKr9tx4MOvyN5qj1pM4dkrJ8KG9m6ew75Ge",
-	"20XLgvpt8CtG07ciW/hMkdUI6QpfraGe0493xMAjOWcY1l/CRKsl6zHBMPYp/GmNDjRMIfTq9exLq3ZF",
-	"Il71dcdkTk0yw4yiKmumR/3HzuwBXZucMaMJu2BqgbP30dtLuCBe8ubFJON6VvmbvdNTJufknLEcZpoT",
-	"LZ1lCKsALVBONFMXlmO0ydC2eNNm62fFHLkOfS5eGz64CR5owgb2LUKRebfhQS0R4lELVq9HumoS+84W",
-	"JLIswAH+1jzSk83IV3qVd0C9Q+8TU5Rby3qyWGZWvfghzfnDVQ0g7g/JoWWFiJ4Yvl+DgryW9OaT6yyl",
-	"DUAVqBIdqry2A0I1oZABBwGi0GHlylfgma9nejys53kAs84u6UKTXDGNXqIvhHn1vN5lzMD4a0poYaQV",
-	"3QnNsoXdbWR8vd9+++23wevXg7/97fiXX8avX4+Pjv4H/Kff4Ih2XQPD5yy4kVMt5xDTLHs7hQj9pnWB",
-	"mnN90iYjCw3ZS9Kdd1rjJ8MVcPz0Vq2eMzOTaXseSc2YvaS6HLrnPz7Fj/tbiZpGOLqNNr2UWbGpEykS",
-	"poSd2f92ytN+qzRalUDlvIpdcN3qR0BvDD7F2amppq8m9e/sPLWPIbdN7NJtNkyLb+y4y9vQScPYuF4K",
-	"/7fK7PJwvI8DXdf+Q6IX2rA56dVG6t9aEfmAyozHCyYMn3KmhuSIQUJh5TRvPY81JFg7n6WMhi0jKOsT",
-	"39u2zD4t8+C82gh7BoG5FfeOj0qSKBByTlI7QjLjTEUifcCF+X//t0yuRsl+yRV+ZblpzZ7O+DlzbFmC",
-	"X9GxZKdw3nggq3kc2zGpZqxpDbtaCjGRHurvVnQcgAYtrISJV5OarFyrbZmx6oqVQzTVJCpFNaSUBiFI",
-	"H68Z2THr054VPGWeqRFnN8PpWCiWnA9u8hD1JqdOudlKz+0BOqEn0sxAWGrnEFyQeaFNJOiZYk63gqh4",
-	"gyG35W+14ZPT8CtKXInW7ayjV9cuViZUBSOW+xIz49opI6Au4BdD8tylF4LQnyz8E9AjCuH+Gq6nxomU",
-	"GaMiWM42WU6Hdo/8opcYjmUJmMvLDVEMcol16R6CdGjv4Nk6gGv5m583uF71/WzL052/FZ0eW/HC+hWX",
-	"1diXuYWacuDSQCFLE3kC/hCJBj8H/K4hlCYJFSSXWYaUwR33uJ3K07yWc38qD+SAu8E36z1L2jzcPqgp",
-	"ho2tb1Xya8Syjb5f5Zvt6PIole5V/wQSIRpv5N2HYyIVeXd4/PwXMqf+WIfkBRyyGyYSXBOZ4/woNaRg",
-	"GCLz5ILSFNKFXJJRp4t3unini3e6eKeLd7p4p4t3unini3e6+P3q4pv055UU5V385l4kWu25kuLsyl+G",
-	"W3GkR6LFk+4C4KfuLmmrS520edTDSMQ1FcuF+xrqQAxcaUu3eySc371NJW/WuVjPNWrvgYiqHw/pCQwj",
-	"oRhn6QON7Ly/Hbuow9BKKh8tM15SYesfbQbgllp9Z6t0tkqbrUJK/lCqD3N6znQkppDiirdVpxk1qDEq",
-	"ljB+YQXrBVPk6OXxO0glH40hTY+Ls6yadIknd6bQLUyhtlSo63qpm/VMbk7V+al/0aVCl9H5UyrS0+Yb",
-	"9q8m0pcR9WVONK6wBVM8uEENVGrLXKtsyuU4+s3s8/5tvdPO1rOUC6YYKAGTIjsnfG6P3aIFIkBINK4I",
-	"l+pSyOFLrkmuZMK0ZmkkmokpYPT8neZUMM0QOYjOWZYBTtRtlVMPY7xkH4JH7tYG4o1C4hs2GD/WzbJI",
-	"NO0y8q2aZVatHXiusbWGA8qwYzEly/kCms7WRmOVmd5Zjd+e1bjWMmwy/+GfOwBT1weXFYvtwzNrygLc",
-	"JUyznDC9U4iGcB2JewnRdPZgZw929mBnD3b2YGcPdvZgZw929mBnD3b2YGcPfo9BwKUz2z0KiB+uwTEo",
-	"64ugAb4vgbqU+bZB798sB3c6kjYedl9idqn4YxuaL+0QlMN2e7j1ncLVWpI7zuQLdPUMuzKhVaozmBDL",
-	"0QBf3JnC7uV4bsTWqmzTbre8Nl/p0nG/BR+3vBFq3xs3A80oD2+4V7e33oLW283rLj/2NGNk9RZm//45",
-	"vL/f2cLavxL1fg1jvFE6rMUibwyzqpVQs6ICQU3zNqJK66VXNiYvli9a60WkAyTq0rpbXdo5x0YIzlBx",
-	"zNfpuiIlvaPDdyF5q2iSueol926+3NlW2cp4reGnN1x3uRN9X6S7E39cq3h8B6rGZvLY1f+cMl+e+mQ7",
-	"3v8lMv7RkSzcMms+ZCiBWib2dzKikxGdjOhkRCcj7iwjNnL6QtzCEHX1aHxpkGWXWc1RVC9s86p0pI1r",
-	"r0SiqjFjP17jXGsLDq7t11Pcqc7Lqlg9uXETn8vC9SrcUVJCDSWo8mPXjl22QCZSpRarQtBl7w5K9+2a",
-	"nhlULKDVBxVpxm7YglEb1RtpaDZw022YxLem8cd3ybPMTbvzrDfj6m2NUgBtVRdpSZNWBVio5K1wMihs",
-	"oGMMoe0GhwLXLpRYOih3QRuqjCaxa8rQir0/kIR2bucVyWwFI8C5waFcCCv+WEp6ro8CkYpMKc/69+t3",
-	"+mJCcccgz84UrO9AxYCH2xwBNqBSVNx+0yuH83ZI9r4QR/jJKqatFdCVJx/6CGBgshX3bsvAcLP1LTb7",
-	"T6NxtJP7btZonYBK3DnZWgDcU5ITaiu3NUg7Bt4x8I6Bdwz8x2Hgm7hvexFfnxHXKOpx5beGG6xdXq9a",
-	"Ps2ogdSRIAxozsEzqXKpqGGniWIpN6cJVal/BYrUh8HVPGutbN5oMbVrKdZUN4PP2J0XjTAoUM/Acm0x",
-	"PJt1lnfMt5jTK1eF+cloU03mMEDvh3vcLmXbpWZFmxssZCT4YXmRXWO3G8hyIbHj5tMic1c+sWWYS/aZ",
-	"FlkGCUa+1W9ZqxOu+iYzlpxrV4edWDJ1rZJnTLHygijkmxUavaCakSm/YM16zFVXO1UIgf/LaaGxX2IJ",
-	"oSU5bGjWhiNAI7tajChnLA1BZJ3NJyy1Uo6LRglI3JpaGchVbNlQJtQOv1WN0JU1Ab9v96u9BFGwZUnQ",
-	"9VVzHWwb3SjtuUTtYP1Kd4HKdS7fABi8sXvRU9BLcfSTtgrnmiWF4mZxZBksHiB2CTnM+X+wlia0nnpc",
-	"L5HDd6/IOVtA+qxgl/b/uuwi8jgkRdWjo2ouMiTvXb8R3013j2i6sASjpf0mg84ltb462LyGG+heKbO0",
-	"ebm+56nrgY5EPBjA6wOa88E5W8T9A+Rz2CMBCtmfKSrKcrzQcqzW2XTmy3e71qZL3VIqPKC4RddhIGlh",
-	"Zvurm/X2sDAzsj8cuUY69e4uQxK/e3t0TB7ixw+h+0nsO/FY3INb6pHoxQDuqZ31GY5zWhsHClPjr65K",
-	"Nf6hWaKYiUNsRjHQLKdW6KSRiGHFcR+6wkCxY/jigW40n6Ga/HJ8/I78TDVPwrLVbIx9ZU4duD1K/v7x",
-	"uB9GIoZfTvGCfDyBVjAWHOxHo0+5ffvff3r09KnvHGQ1DNfMu+960gJgGDki3ESCahIf1hvzjIlrMhMV",
-	"o9GjBFvI2P8yaDxNIeDU4yJlVyFw9j62j4PyuUvt7axCEB80UjWdNIzbW+HFQ/JGVh11IgEONuwShImo",
-	"4CaTgkHP6MejvYOqrU2tGTY2uYM3HvmW/WVJCIvpYG/BoTyvTgR718jcxwdbVgPMKWVXsJsg19qyJp1R",
-	"qVEXaWv5Nw68N9CZiXY8V7wad2jjuKDOnjPxQWXBOGggeMPtiVQDLXa4mMobYybVFH5+ZNfPpWKWE42b",
-	"CbuumrJrnbCpOgTIPJ/Xjvlkns9ZBpdTq931tEUkMhqNYDtGo70QK+YQM1OyOJuR9y9evnj/4s3zF8N5",
-	"WksSRjliz/uFOLNag91KQS5BObBv4fiXTLFIzGky44INqlYx/WEkIvFcQgl/4Hdgw88sG7Ts0OFv2S7R",
-	"DjuOxIC8cNeTsBSSC8EBRFSxesZyr7UQRiX4qYktEAPyxqpBrhc7NJ+BfuuaCTO2PNbfh/K4TquW/Bmb",
-	"GujaXWqgmDAGw/6NGmatBhz01dFb8u8/jfZ8F2uCre9DH39xLct68f5o76fB3mgw+svx6Kfxk6fjxz8N",
-	"Rn8Zj0YO2l+5dqWvKZnYf6C1CSib2DIeq4lgcX97Bq6qFDbKjknPMSf0e9Mrq+NGgpAnI0vWrgVcucKE",
-	"5jlLHSNDkKGxljPXJNHnPA/JaDChmuHNFShUlVtFAZqJEoiMck3i/dGIfDqJa6sw9JyVOIl9QzMqzgo7",
-	"glXfrcrZ6OMfEsE0XGiq+rhrwkWSFSlLxzDbFU0MFrEnvfivqB8/w14tIYn/6vOKn4HOaOVo1ZdTWlHw",
-	"CdCGC30Sh3bA+BNGAk7tNp7YMT4xkfo/SQ91FN23D84MvpC5f8/MqVSn7Hf/a/kXDiykKR9yceIUUfgZ",
-	"/uwlcj6nlZTDbicw0ySj4vzkmbUn/g+u5MDtDWyC95A1etx/SmTKTp4dHb6LmxERfGBBeHYY/uygqxTk",
-	"T6BqnTz7VypZ3B8ukSCgotdDANWQCMGHVIiUKW0ZsraD9uLKPveb5X45db/0h9tRjsVW+6EdlmauF8ac",
-	"p4KfzQz5cPwcNpMSO1BFu/5r+/KH4+eupFGiYEE0g2pG0KoWVDhCluB9hgIajHHNSiFtRwO8G5JDQegE",
-	"7gx4vuH7KYDPpHFwlhQIOSRTnhmmEOPLzxw/wbZEqWTYc3hGL1jYaALiEBd74ZXN8+zAJRGjllPrEBI6",
-	"HkeJ5hnACh31IYXFUmcMjOQUquOnXMXIWCx7gAhZ3OiL7y1LzrJUxySZSakZuYSmJTSZlSFi4m4lQWoN",
-	"XkoqmwRr5G0vQaboMfK0S+8bc2omtrKIDwHXxmSlKd0B+a/Xv4LQA5YCiIH6XYiK0CXXbIzDckOoPtcg",
-	"alb62IVgVcOOk7yKlPeEhPNCexgVatA24397+G9O8SwHpdiNzYJvhW3jAIcWUHAqUqKkrFCl2YpqtdkU",
-	"0BBozBG6F6IgJlTJwh7Aamuqkg30w7pgZHXyRVp3YzobELob+t9SR4yNH92VCpjezr0CkzGKTwrjxsfm",
-	"Mjx7FgUW7+0blYxfI1+t4lu2I+RMg1N/wmDrjJTITZ5jU8TBMXTpXj1H2N2WnXHJOeSVcDiDXbs81Qtp",
-	"j6HIjEZ99jGJkfDdKQDV137BH95UX6H4WcjC6hFUJTOSWBVUcTrEzx7Wvqv/4saOYXmWCsal3OyHqLBi",
-	"LULLGbcBajjccka8NOZcknb6CcvkJUHVdYKYbAECKoPUBu4y3zSdVzEZoONaR02wbjZZjJ4fMBKj6gw9",
-	"WMF8R2hY/wBE2pJCmKEGURkeBm2iIakaxXrWRx7vP3VaUL3ZK8JK0Ovki6hZoeXNAzQOH49G7uPPkWuY",
-	"FgVj8jkKcB89xbq9Dcbkk3/kLg74JyfX13CyzjoyVSyL9KjAjqdVN3bXbN3KBFHMw5au6/0Dy1OgtzqH",
-	"M3Pd1a0U8gKCp7WFPC7vddkzQxUeduEIXBKDORWgMdb1h3RJaQ7rQrH+bLKoP7N/AW/xClcclj5DZ25N",
-	"M3qm+4jK3o8dj70qDkJ0isb8vKFleJbiatCBEC/bcIHtAsf1v14cQ4XCiSu2OaHJOT559+GYFMIFM4Y1",
-	"q0JvELuuPt5ysy3vXDOaZVOSKplrv/cNTQwlbbaodT/iGjyqiRP+eaFyqVlYtUKCrrg5y+BGaGU71cZ1",
-	"bariN3QOxg2ouybuo+5eWFXInjjTBpBEaGO3R05JJrX9BRz7YKJnPGHuSpNzER3mNJmxwf5wBLYvNxnz",
-	"rrLSOCW9Vku2H4TBBVN4azzYG45wDJkzQXMejINHw9HwEfiBzQws/zVdg+yjM2barutZFUSvxi2QPQID",
-	"9jQGlkW4bB0NyUvQu5CXgvpmDVWvrBEj80HGLli2ZIPokFwqbgyDPDe0WipFplbCF19/oCPhDqlhjFie",
-	"sP/TsjWCZ1FyuVdpMA6srbRcx13D3vlJ10aYqlceAkMMrsMbX0QFeas3nZa4zbspV9u8hprlW1As/9Nu",
-	"7TYfoeoJEbTGBc/90Winzsm7pm5jB62VxO325solRrZgay+XWvNJtiBCCoYN1h8j8G2glIt8+DNNfTtE",
-	"+GTv5k8aXcXho0c3f/RSqglPUwbB88f7T2/+Yrk/fN0tD+jqvcuf1jj9TuzBN732n07sEetiPqdqEYwD",
-	"QJDW/QR/oWVChp5pbHu+wllOrsMglxrwoklwWDVl5aB3pbg6Ln8ED+SuuAx797NMF+v327/C2Spq4jpW",
-	"7j3vb4MmbWj+DaPk3qOtUPJXaE4KHzzZBq6WVuxfgwDQX70FBeAJtzfkwGI27EYquA7XCd+H9dokdsWe",
-	"XNqKDK0RxShYswUpy+yAVgXarG9Z2exNib7USJSGdyMuhq0r8UM0sVv7Vbb5fiOxpoulK5+z1MkS7SHw",
-	"joP8rimupakaCeiVL1Xp+q2pd4aeMw2KqqopK6B5l5vRJu/b2Q/UfOp4UMeDviceBC5YJNUNd+3qbOYu",
-	"7OozT69rBkOTqo5m8vJeRfp9qac/FA2MHt/8xRtpXspCpN+ULmnRY40chYD7FrrkTpjEU0CI3AqvlkxF",
-	"JyTefTg+cA4GY4lEu8JEmlBrcxpOM+etGq6IkXd26O9fiXVZ4tcd8awSz59U4nzw/tk2akVyCLG86TZk",
-	"W7SptC731dRvG4AT0Uq0jNEL9xDiSpBWBCXCqGohRAS3o8SOEv+klPjh+K5a3UPnJwUj9FZytmi/D6Br",
-	"8QlIxVEFg3w4sOu4hpgSSw9c0TnwKF/yBNupUTXPXK5vk+Lf45DfAMl3dPp11c2tKed9WcSwjXQcTt6Z",
-	"bMryiF+ccCB+0UI5LeLQw9SRR0ce68jjNVXn7bRRonRKeuX/b0UoS/myW4UamxX1v2ycsRYxdLdkoI/b",
-	"X9tKDD97JS4kT5g+3R/t/7S3t//odG+092Q0+ucw0RdbxRUbDQi6+OI3EF9sdhzcNc64jKpdkPGegowr",
-	"G7sx2rjMZXYIOzbP/3uyFxuQ31MIYIUaulDA9xEKWOpCc0NccpVetpDdD2utWtYHKg+rl3ysz8GE7Wa4",
-	"sAJbx6QX11u/xGAVhiReaiITR0Izd8mrFuGb+xw7TJo+4xdMDMlhlhGpfLpeiPX0G60e2kR0DeL7k9Rf",
-	"nTFU97uvvwcJWi9G4AK+LlUwbB6tmTGu4Ab6JVPMnXTn2fohWFmN8lYFfo0R3C8b2z3hwjGwW2ZZVHUA",
-	"00hslWXRllhBeq2JFJFwmRTb5Dg0KPX7y3XoFJ4/tcKzrOPcX97D3fnIalOp9Zzlb5JpvLpVHwHz4PG+",
-	"qDpHRiLYZcV7fOOY2P/XqUyRiJf70sTE6kwgSKVgRBuW35I/HIr0NVXnL/yiOnbRsYvvk12EyCvCksQI",
-	"NzWq2kzM98s4tuQTr4EPbDKh1jMFsoYnRGIrQ6rKyoQrezUl3dUCSGSWYV1vklMzi0R1sXAi08VKgma9",
-	"aV2q/Zz21WWrzd0dteZtCv3R3D0fdzULr5q5C4NlAQw4VLhQCFO4qlptPM9u6lor7/thc52111l73xtj",
-	"hnDTsplXsbAvyHB3yVm9P3/wV89d/Z6Ukx8qh3XZ+bopmbU1VPGNZ7X+IDGSe8qt+6HJrMux20DXW6W9",
-	"thL4189/7Wi2o9mOZrdKkL29UvnVU2aXe0Y7YwpaR4dkUpiy0lsN9EicFTxlZbvnFSUcukJf0kVVPMRX",
-	"vqhBwet1DttM69WE3D+aB3UM4/tM0G3i5/1T7VfO2MUqw9DAiimrexM59bTY3y53t6OkjpJ2zuVdEoVV",
-	"Uu+dKEoVYveKQfajrfJ4b0qgfW9n79Jm//C02XqPuV2TZrtk2XtOlgXq2pwhC1RbT4ttz3ahtQaA0Kpv",
-	"qZgSuOsxX365ad8NseX3hfijrdCtieE2NNBsn+Ba89wp1rxEYl2k+fvIxLUEdEP6rSPGddJ1p3jFXenq",
-	"q0cpvh+0/qFiFICWmwITlYS4N4PIezjjRosyV854pT2ca5jkpEvVNCxblG0Sllqh3eAC/bFFjveMbiN4",
-	"OgrtXKVrJBX6R+8iqR5OXduu+/akICcAP4rvqYasw3fbdPW04TJ02Qsc45zYLnwYicNa79LMMtDFUhfO",
-	"aZH5Rpws7ZOECiGNYz9jqD7cot6+pDz74TmN69V+7VhMx1E6jlJylBfQ9wN68Wtf3L0HzWzvwkmgY+GX",
-	"ZiXYFjEmUyXnJHbtEmPoMVFatGQt22jwB9J7PBr12xIoCv3HayIdwX7TLltAEkdEPUDKu9GO6wD6panH",
-	"kUgr+SBl3Zl6mEg74umIZyPxQK65xTLoOGEkcYhJeu4/dyImVYgvTUgl5SAhlXRVI6TQ9bYse5vH2FIY",
-	"+tbav4eRaFGAl8ztL6YEvy9EpwN3XOFPqwMfWbokPSxMXsxZ3wtzVYg7cR9HlF+aA600Li/t6oM29xyZ",
-	"sETOmYaGvQ1/nu/2dkmxk49m5g+zzI/styztGFPHmDrjnFSUlC1KutqdN+2c8HE/yR5dpse3kOnRpXl8",
-	"G2keN6R4bJXe0QgADEmcyJQ54S+otS+w/x5Gk+D3QvDfCzYuOyZSAdcRmpVMZlS39sDdKjPkhxPOXzIn",
-	"pEsI+e4SQjYng6yTuDslgXxnGSCdc+yrp39sSv34UmkfKxfbDloEjjZ04YTMFikdP6qs+ILJHJ1p9+Nn",
-	"cmzO4gARA8CoC082hcqCcTAzJtfjhw8/c6ENFQm7HiayyOlMajNM5DwIgwuqOJ1kiHz+NaT5KS0yE4wD",
-	"dkXnecaCZWvgN1ko37nZfQgVbIYWz09KUD+3GBENtRdcRN6agGJ6xEjSA795y3U3grfdoG23uy4XCahm",
-	"0x+S98vDSMG8PQqud2BQB8sbDCCUnaohMxq6gftW1ajoup7Oja23R7pkMhdCuxTrxhnusB7il3Momop4",
-	"qqA0IBj/Y1+lsIyIkAE2SQfXQPl/tyO1vvewWruYSEDhntrbzoXg/XItG+qiMnZLazXUVSHs/kZi+dcB",
-	"T+12V77AlV0u+4GjT/Ho5fE7gqhM5tj9MRL266lUrlrSlGfQq977LvW640GXx+oRYftnoijX6K5ommF2",
-	"98nIxS5bRnUV8VfHdXeh8P6XL4DiKuGsnWZv3TTL93WuT67/fwAAAP//",
+	"7H3rdts40uCr4HD3nEjfULLsXKZbPjmz7rSznZlO4s92JtNf6GNCJGRhTAFsALStzfqB9jn2xb6DAsC7",
+	"ZMmW00mavxKLJC6Fuleh6rMX8XnKGWFKeuPPHrnB8zQh8P83TJELgRXl7FAILl4JghX5iccL/fQKJxnR",
+	"/4k4UzhSA5wQoQZqkRJv7J2SaMZohBPP92IeZXPC1IDG3vjZX3d3Sz/Z19+wK04j8gvBMRGe75EbRQTD",
+	"CXzinRwcDd68++dAf+v5Hi3WZeaPiXnp/M27f75/8+rwxLutvDUQGYORdvd8TxCZcib1Fj99zv8a2FEO",
+	"B6Nne17x1mBOpMQX+tErLhWKCFNEoGe7oxGiEk0SHl2SGE25QCmXirKLoXd75ntSYZVJb+wRDTnv9tZv",
+	"gPNXKlUJkJ/WgGQEJxAPsPLG3t5o78Vgd3ewNzod/TjefT4e7f1lNBqPRqUXJ3BUZI5p4o3LIBlmkoj/",
+	"ZU97GPG5hquGkO8l/IKylrc1ULd+lGbKNU40f5fhuX2IqJkKkZuUC3XHofPkisTeeIoTSepYsDZc7Roe",
+	"A2t8L0vjdVbRgl5rf1u8uF3MuPWXYO/rjEX6vRXou3u6+2w82hvv7uaLrKDZ3uiHJpadZGmaUEAweGcZ",
+	"Dn18f/yPnw9+Oz/5cHT065vD45PiA4tIH7m4jPECSTsionOHTQXWKJGRtaG+dzr6YfxUbyU/sRby/wDf",
+	"NrhpvtF8spSwmLILrzS/IEpQEreylX+6kdZn0B1b6djK18lWqvj9C5WKi8UxibiIN9FGKlzoq1BH9JsG",
+	"i25LYJdZFBEpvVX7bqoNOLpk/Doh8UUJE+/LjVvO9l4A06RTWs4fRq5TmhD7sl2kPNeb3d3dG52Pftx9",
+	"Phr91zCSV94GVN44r/WJzN/kuH7iarZKbOohCylTO6jnu3uj5kG9FzERLcdkBNxKUXqPg0iwVAM3Sev6",
+	"n5fXf39ANwari9wKCS0RvflsU0yTpnStDNGUso9NhV+V7O2o+w8Ug8dE8kxExEjAmvRrg6rFQrmekelW",
+	"/W8+xPGcstpqLbj/ztGBfgp6Q0xkJGhqztY7hKOSCKep4FckdmcokeJIn+nJzrNfDt4daOUkpoJE9rup",
+	"4PPziGcp1qtg8UAupCLzXOU/OKodo32AU+qtxJl28LXZ338I9FpZwGhXWxFV/l5lAevQ9hc8lwaVr3s8",
+	"S8irDQBV8lrTKl1qB7bDfa85bRkYiuegaEpLt+VpgtW55k3enWbmst03llGXaA6NjTCr2pBrHjtmMYoE",
+	"ialCjKsWPFhCOW0mZkc53xXl1A4+Y694Zl3E+aErrnAyEKAPSW+81/xohaRaz2paf4oWbr5asypgow9G",
+	"UQBy7bUX42ejqpG+Te3YbmuQCq71DGLYiVRY00frep6PR4WTrK6nTDNNRXWIrVZeShsEZrnE0miADLb3",
+	"dIuwaPF2LdP0a4tp8MVsFWtsgfnucqRqYXQdUm2EVLe+ZwymN7FsGFxUD/Zp19/zn54By0mxwHOiiABG",
+	"E1PRlGanM4JyFov4FIVcm7Tnk0WIelqg8SlS+h0yxVmiUEjjEMEr/SGoj97Y+z0jYlFwVj2P78loRubY",
+	"TAifagYsIzjKbO6NP9m/9HK8M9+zPFoqodFVr35KSRLL5pIP0N9P3r9DWAi8QAzPKbuAJZKEaCsLhIgg",
+	"KhPMRzKLZgjLgIWfAo/GgecH9kwCz/8clPEk8MafAsCUwDu7PQvHCCOzGj2JFu9I8XSQkCuSuLl8hFnA",
+	"+OTfJFLuLYawlDyiMCjoBHpxCZVKw5Iq2bLQIdLngJm8JiJgM57EEpEbHKlkgdSMy9Lmeno0A9wnEgny",
+	"e0YFic34MSdSqx5asCaL/hC9gyWpGQmYsDRYvDTDVwRhQRC9YFyQ2EdYoiihMA25SfWe+BS90vJ2H2EE",
+	"eIbUDCtEYYSAGfCWz4NKuw0So2uqZujZaDREoTnLEF1TJhG/IgKFZufnBngvEzqnisRhwDTEQjnDScKv",
+	"w2HAlmCZxY4yos0p+5WwCzUDkmoilKb3Nvw3hPhEmq0iGueYnWLwGNkpaQxOFQPxPIiRTz/lYg70S5l6",
+	"8czz9XroXOP6br4awDejS3uw5eaKDH1LlBKBUnxBxjntPR/5gE8YJVhcEGFPhEoU4TQlMcL2HbcTfdTL",
+	"IWjmrwFw1YL5dCrJihUrjuQlTX00GkywJDHqheaTl89HIbqgV0RaWEv0fFe/vjsaLWUjdrbW9Y3a12c5",
+	"V/spF8QrI5xg4UhKrwO+LOh0skC92SKdEY2sAmUsJkJGXBDZ9xFlAUsTHBHgljQOh8gBQCM8z1SZG6GI",
+	"zwmaUiEV6iVYKkMVYUzFS73GsL+vabP4HpHfM5yYo5VIKk1TmqVERpCXGDC6nmFFgJZiKkIk8UIO0QEL",
+	"WL4zQO42uvf1vjirkLPmdwAZv0HFAdNkvBSTcsAvocbdNmo09P8eyP8/YbzGsf3Cr9Fcsxg+RQRHM4s9",
+	"Zb4ZOsYxht0a6LBkMSx4yNgxQEvl/Jrl7NS3MMcgJgq23QtLkiH0UVhYPKEfsLDQ//XDPEwV9pEgcRYR",
+	"WKPm9QZBPlrEoMqHZV7PeOL4zhAdBMzuQp+KXbY9AJQQrOlGf13IjVwEoDkWl4UYGCOqEIiPgBXyoyQ9",
+	"sLQRreWHWeHLlRN1gtsuVj8za22X3+UD/iioIqsPWK8zmmF2QeLGOY9RyDgjoQWKhQCeE2SEuTlFLYvJ",
+	"PFULNOHxwi9wA1VkiuaPnCG9bUrkHYfzADDpFXv+etC6NYKFSPUTj+mqfCEXlCMMOLGW9DSCl3b+LY22",
+	"W046mlgl8X8KMvXG3v/YKfKTdtx7Oysyk/TKiq21jWKeNgcpdlWIy6Vx+y+xq1KY4v67ssu9c28tsdVH",
+	"3uOyaO699loZbMPdfpETXRaAevhuV55wbnw9xvaqlt36OykW1bbo20oaxWfvJxwfG1az/h7gvxr9Zc3X",
+	"NDCZDeNPLf7IMQo85RySgZdrGQwBGySxUXL2q3/KMcq9mD4qYns+gvDt2fpgOTQLBpi0Kf0AA3SNtfjU",
+	"TFyLzzlOtBpPYrBpfITRnEqp9a7c0ipMP6t/G9kVsGvBtSW6SImPFOco4ezC6FmZkjQmIFyqe4XHGE1w",
+	"DOJogXKLfRiwd1zN9Mx6hRo/CUijW997zcWExjFh9z1AnKkZF/T/WP/IJ0/xS8JQgqNLiWTEU4K0tjss",
+	"OzKvQYJvDfwY3CHITEylhgeN0SRTdhVGxdEr0f/jKTHLQIyQWO7DjzZ7x9rdVA29FvGyIZ0S981GksX4",
+	"tR4qKptAKsEfwcrqW6yy6c22KvKP7sVzH7DnFuGyeu8z84HTybz2MMqj77/qxrzX1vO13r3rxjazL7jT",
+	"bCubzTbZLxKZ2fM7fkxklqgW19+/3v4K1t24sNXnWEUzsGyd1dALD6KIpGqM6oAp7IdwbzRCn87CgFEm",
+	"FcFxv+Q2sS9ZbvuOq9c8Y/FWpSXjTeJGMywRjdGPP/64HT77LgeJHtlY+oZ6Tjn/FYsLstU9OYmqdR3N",
+	"0q2TSs0wQ7ujZz88/+uLEZosFJHbl+Jtc4IIIeKKCJA2qZKotztCb+lPfQeEt5gtrDIktyZMBVYaN+dU",
+	"IXITERJrxWLvuVur8exJEnFmXaQYTTJh3MN7o31t8ooFwlNFBNpFWwLWcb4ovRqL51oXkesvzYfHxkM8",
+	"DNhHTBUKj/VqBwd6taH91PocZ5DfBDAqvdQk6hPzkbb2r/WQEzLlwsh9Rm6UW9xwfVel3v4H5g6GxFs7",
+	"WsqMnlLWXsaI3KSgb2+LaCNBYsIUxYlREEt/GyrGgoAqDYsZF0qqX+ivPppycQEepYDZBVaWbVXPhFzg",
+	"aIHCfw1evf9wdDA4OHoz+MfhbyHqCTLNJImRpCwi6Pjp837jWD9+/Dg4yNRMLy7CbQ6e8CeCBRFIEJzM",
+	"XwYeBO8DL7R+txBg/TJwgD2HpQVeiK5nhEHEReuHoAFrpKugQMOHAqcus9Rk070lMcWn8M4WmdwrM9BA",
+	"Dwz2zY3aSRNMWWHg5CvY14uOG1IIAF/67WaePB5DZISqGREobMpCxms/38yTcFgS9QCFV8auO9BmnYNm",
+	"ddqPMxrNkEtOca68snjT+Ap2oeY9YW7ehT4KCwMv1HAJtZEXBqwXYUkGkjBJFb0iFvWcZ62c5lLJ/jQm",
+	"ou/N8U0eCXr+vOFu872fi6yS9u1c40V9G08kirHCaKq55rC0nFIOUylD5axtWpsJ2g5IiFJovHIxV/u2",
+	"9eODJKcS4QnP1BAd3uBI+agKKBTxmFj7KByPw4DBDybWxziSKY6INOHG14KwaAYxJqQEZjLBStM7n9th",
+	"UO8Vn6eK+Og1zwSjUpJM+AF7jSOVCeKj4XDYH9sApRuBciZzBmXkLomrx3do01urydPVv96wK8K00n+q",
+	"x8XmrPxG6uzhTUqYJMfEJvBoYU41KDjL3zmIIp4x/bR0y+mDNM/iWJic1GMyp+qUFz9oxBcYfLuHN8Yx",
+	"rYVosYjqdJ7vHeGFPi49LCQ24eTVDFP95FfOL7PUqNK+90aReWk1b5iJHJpBDiQbj+tr/6dmjlanhiw4",
+	"vTjKLghTH7m4rILuCC/wJCFyPHaAHo/tb/rLGSh+5deK/ZQ/BcDCVFmKj/ACBrH7K347UViBP2Qtsjss",
+	"RGscU0O2R0Jb9wqc3jZluEoWMNkTaaLMRlM2ABtDBOuSLEAvyQNdNnRnkJmyiwxCWkUmQIOvh33fRIBA",
+	"JpWj9dbFYBWatLTSiprQupfPHlVkLlskFUSG35iHhfoC8XP7sDxO8YaNNVR9fJ/cQs4a7/metbTvZjsF",
+	"q1mkBHh4CUrnZgaUJpnUCl9EaKqs2gyxlYCFOb3a3w02ajkP7FQbbQDZqilvmI+GtuxYxPfPIsB/XkKe",
+	"8iFW8GYtZvKmmuO1AUepex6wQ8cJSTi70BryEL1niLIU4oIgdZEgU6JFJhm7IDwKtZzU6gpWKCFYMw1G",
+	"+pp8MKvMAGo7udGIvq+fZeyS8WsGDIwWDugiZSZg7xnimbILkDNtqTUVEr0Q3y7DRDkZnhObNtNkJFUO",
+	"ZrLiPq8GzhOJMkZ/z4xOoNWeOw9mWZ5NddRyss1GqTMuBHv3FPo91LNQ1Cyo37Z+QXD8niULl9HTjGQ3",
+	"+GoJ9ax+vCEGnvA5MekXNUzUWrIcI5NucA5/ghUB5jGEyJ2efa3VroCFzcBLmDvFVDm7qYfdx9b4Al0b",
+	"XRAlEbkiYmFm75vQA6IMOcmbZpOEylkR/HAeeB5doktCUphpjiS39insArRAPpFEXGmO0SZD25LYV1s/",
+	"DXPkNs90b8MHO8ETichAv4WwYd5teFBKWHnagtXLka6YRL+zBonUBTisv/V2W0Oo+542F8efXRqC/ab1",
+	"6vqGOHng/JACU234TxZ1LtYLd3BKd5qqQdgfogPNIw3emvyLJbhJS1mLLjtSk+AAdIQiU6VITNxHWCIM",
+	"KYwQxvQtuja+gvhROVVnp5yoA1w8ucYLiVJBpHFiPRJKlvOa6yhjYvMxwpniWqZHOEkWGtqGI/Z+++23",
+	"3wZv3w5+/vn0l1/Gb9+OT07+Av/pV1il3pdJQb6ThdUvbOAkeT+FpP5V+wL9p3kdTWN8JiH9jNvzjkuM",
+	"ZthYjpte69tzomY8bk8EKlm511jmQ/fcx+fm4/5aMqhyDbONaJ34aRjbEWcREUzP7H47p3G/VUw1RVM+",
+	"ryBXVLY6GIybxjw1s2NVTF9M6t7ZeGqXdN42sc2XWjGteWNDKK9DJxUr5LZ2y7VVmOeH45wfxqnvPkTm",
+	"+g/qlUbq31tD+WC0HIcXhCk6pUQM0QmBjNAinNB6HktIsHQ+tTsJawbRll/RbQOZfponMjp9EmAG4eOG",
+	"38fFzlHgMT5HsR4hmlEiAhY/oUz9//+XZ8cbkX9NhflKc9OSoZ3QS2LZMgeHo2XJVhO980Ca5RzWY1LV",
+	"cOMSdlWLMqKeUey16NgH1ZppCRM2rzRruVYCmdJ6jJZDOJYoyGU45AR7PkgfpzLpMcvTXmQ0Jo6pIWtQ",
+	"w+noVdS8EnZy3yhUVs+ys+Uu3X3jI59wNQNhKa2ncIHmmVQBwxeCWKULcjcqDLnt9nYbPlnVv6DERsB2",
+	"Y+W9uCDemFBkBGnui9SMSquMgLpgvhiiVzY/FIT+ZOGegB6RMfvXcDk1TjhPCGZePSeqns9uH7lN1xiO",
+	"ZgkmGZsqJAgkg8vcbwT57M7zs3ZagOZvbl7vtuYUypW+awGJ/kVm17qs3vpnjZNkLRZZvpHUjNipe2gv",
+	"+za9F7JvDaswPwSswuYB7Ut4JlGEGUp5khiCoZap3E8Tqt7c3J4mBLn9dvDV6lBN+4dbJSV9sQL6VqOg",
+	"REN32gfNINbtyiTcDb0oubredHkY8jX2IDr6cIq4QEcHp69+QXPsTn6IDgEP7DABoxLx1Mxv5A1nxMT+",
+	"HKEZOQzpcDaJrtPiOy2+0+I7Lb7T4jstvtPiOy2+0+I7Lf6LaPEP1Lwbyfub+OqdMNV6dyH/yY27Qdlw",
+	"3gesxXtvo/Hn9gJyqxsftXnx/YCFJeXMxh4rikQI/GxNV3/ArK+/TZmvlgJczm9K74FwK58g6jET0zIK",
+	"AImfSCMI+usxmvIaWqnpo2bjNeW3/NHqBdzTHuisnM7KabNyUM4fcsVjji+JDNgUsn7NFedpgpXRNQWJ",
+	"CL3SIvmKCHTy+vQIrgyMxpAzSNlFUkxaY9udEXUPI6otL+u2XAh0OZObY3F57l602eF5qsA5ZvF59Q39",
+	"VxXp8/B+nRONC2wx+SZUGd2VS81ci9TOelD/bva5fSvxvLMSNeWCEQdKwCRLLm0VRI0WBgF8JM2OzFZt",
+	"Vj18SSXKi1oFrJolA+bS33GKGZHEIAeSKUkSwImylXPu1hjWLEvw5d3btLxTSHzFpubHskEXsKpFh75W",
+	"g65ZW3odDQf0ZcticpbzCJrO2uZmkSbf2ZvfjL251KasyoThnzvoU1YT6/rGfUNC1gC0tQhXWqjbiRHV",
+	"E8A3ig8hKgO2lfhQZ1J2JmVnUnYmZWdSdiZlZ1J2JmVnUnYmZWdSdibldxuBXG3o1Y5981ik+XAJmkJp",
+	"JTMxkExtW7XMvRWmw2pRutHxtbHBbUnqWt/JNpKoQQgquVsYrn3NstnGcsOZXAG9niI3ytd6eQITmjpB",
+	"wFo3psatHM+dmC1yBrW8FNxmN99WX3OTYb8FU9e8PqvfG1cD4UbY3nEJcXe5eS7Xm9feFO1JQlDzymp/",
+	"++LDXYZdX258IXL/Eg6ASu2+Fi9AZZimJoRVQ+2C+v1tVBiXy9eszNbMX7xt6ZjUhkOX1DT9sMaR5dZW",
+	"v2Yx6p0cHPnovcBRYivAbN1kerB9tJbBXEJbZyxvcq98WxS9EUNdqtV8A3rMavLY1D8e573gNvF3L5MX",
+	"j3H/wXi2mYVByakNBY/zaw6dXOnkSidXOrnSyZXHkiv3lw4Zu4cpbIsEuXotdb9fydtVrjb0JvcGjkuv",
+	"BKwo/KM/XuIhbItwLm12lT2o+E5TTp+tro9T6XW5oXSFwlZQeknv3bSoAzmKhVg0BWdLr77WhjOYLaBP",
+	"DmZxQu4AwaiNJdT69y2dxPV1csd3TZPETrvxrBt5e0TWhsz3tY5h7U0FpyWfXGRgKqP3zEowv4KvIQTw",
+	"K/wNHNhQGGs/BxN0V5QotL0rW9H7O5Lv1rnekOtFy8vlbvOMaeFJYtSzDSYRF2iKadLfrmvs0UTqhqGs",
+	"jUlcPoDMy10+Vx6Bae8mMLs/0Av/+XpIdpyxE/NJE9OWivciXgGtSEz4tRX37svhDLDlPYD9p9FX2sl9",
+	"M/u3TEA57pxtT0JsKdfL6Dv3NYM7Dt9x+I7Ddxz+++HwD2LP7cWbXeZgpfLKjYMdVaZmfbla/TTBClJs",
+	"PN/DKQVvqki5wIqcR4LEVJ1HWMTuFWiRYJbaVtG+0hBv0xK8saxG4033bGPnQWMCAsZxi21bra+9iQXb",
+	"gLoJhs/xja3I/Xy0qj637xmPjH1sUK3dCdkQ6fLBudkFT1hh2xtGM8yLGEjT3wmSjFBYNKK3l3a1LCGx",
+	"zbWaZkkC+V2uw3de+hXuc0czEl1KW9YfafZgO6TPiCD5FV9I98uk8flKgqb0ilTLe1vLThNJxpj5X4oz",
+	"adqkllvlm9W1oh7Q5qamrJFvmnYhK4HMJyTW0pWySuFQA5pS8dAmEq6oOquHX6vkbGNPIGfa3YWvQQSt",
+	"WWF2eRFmu7aVDqD2VK72Zf2KN1lVwi8oW7kweGPzGrqgMJvRz9oK5ksSZYKqxYlm7OYATeubg5T+g7T0",
+	"nnbUYxvkHBy9QZdkAdnLjFzr/8u8Nc4zH2VF45miY84QHdsmOq6J9i6SeKEJRnL9TQLteEp9qkxHJqrQ",
+	"lAvEk7haQaHnqOuJDFg4GMDrA5zSwSVZhP19wz5Nyw3oi3AhMMurO0M7xVJD45mrBm95T60FUIEH2IDo",
+	"1vc4ztRsrwms9weZmqG94ch2hyq3LBqi8Oj9ySnaMR/vQEuf0LWX0rgHdQYC1gthued61pdmnPPSOFDn",
+	"3Pxqi56bPySJBFGhb3qbDCRJsZZlccBC2HHYh1ZHUDsbvngiKx2VsES/nJ4eoZ+wpJFfdIgzzZLO7XJ7",
+	"GP3942nfD1gIv5ybEgfhBPob6eWYJkvynOq3f3jx9McfXTssrdnYHv5924oaFmbiZIiqgGGJwoNyt6kx",
+	"sp2Tgmw0ehqZvkj6vwT6zWMIr/Uoi8mND5y9b1pjQtHlWutOrYiE+5VMWStkw/Y2n+EQveNFm6iAgefP",
+	"tL4yecDgv+OMQKv4Z6Pd/aJXU6kHvmngCW881TzChARttr/GdLDz4FBeFSeif4QvbTS0ZTfAnGJyA9AE",
+	"udaWtGqNWWlUnLZ2pmPPuSmtearHs7XQDYRWjgtq9CVhH0Tijb0KglcctoZqQCOgbMpLBeoqlbyzFF9S",
+	"8J/fkT7sFuBWZ5j5Ky6I5lPjaja1rdBt+3Ssqv4BEtFdOjCZeo4LavaXYq1S9qRGMzQajQBYo9Gub2op",
+	"ITUTPLuYoePD14fHh+9eHQ7ncSmD20gZjQ2H7ELrFBrQDF2D6qDfMuNfE0ECNsfRjDIyKPoS9YcBC9gr",
+	"Dv0igBuCZ2GmmaRmlha780axethxwAbo0N4dM0WybNwRVoQFKaeT91oLnRRqAVahXsQAvdNKkrlbZjod",
+	"6bnhEtpYc2B3Wc1RgusTTLUwmSpo5Z+rvSaPDYb9GSuibRkz6JuT9+iHF6Nd19oe8elUEuW7uJLt0tcL",
+	"90a7Lwa7o8Hor6ejF+PnP46fvRiM/joejcL+fsCQS9PX+C7Rh9NXEET6y2ik34DP914MdvcGo93T0Q/j",
+	"3b+O90b2odnsr1TaauwYTfQ/0IYHlGHERUyEKTZjGlHoI7Tlykzz/RD1LOcz3n58o/VyvaznI80zbL/G",
+	"HEARaNCWS5odQys6a4NyJC9p6qPRYIIlMbeSoAJaqrUQ6MKMIJpMixafpV0ofElylDYNlxPMLjI9gjY5",
+	"tD4b4QSLoskzIxIuq9libIB4lEVJFpN4DLPd4Mh2IUW98G9G+X5p+gr5KPybyxl/CQqpFtJFQ2Ou5cwn",
+	"wDrK5Fno6wHDTyb+ca7BeKbH+ERY7P5EPaMAyb5+cKHMC4n990Kdc3FOfne/5n+ZgRlX+UPKzqyWCz/D",
+	"n72Iz+e4EKGmMw/MNEkwuzx7qS2b/2t2sm9hA0Bwbr9emcF8inhMzl6eHByF1TiQeaCX8PLA/8murtC+",
+	"P4Eed/by3zEnYX9Yo2BARafkAKoZGgbHWMZiIqTm9lIP2gsLp4MDlv3l3P7SH65HeBpb9Yd6WJzYvi1z",
+	"GjN6MVOGrlispSCdk4L03df65Q+nr2xRrEjAhnAC9bCgxzfohwjV1vvSSH/wMEiSawB6NMC7ITpgCE/g",
+	"PohjO673BziCKgenSQGhAzSliSLCYHz+mWVHpoVWzInpZTjDV8SvNKyxiGu6R+btJvXAOREbFarUzca3",
+	"LBIjSRNY6zxVC5MNpKkzBEZyDg0bYipCw1g0e4C4YCiIygQ7N+q8M1spSWIZomjGuSToGhrs4GiWR86R",
+	"vXEGWUrmwlneXV0a3vYaRJIcG5527Rx+Voc1bVeWNxPeR/96+2vRNhgQwyiPvtGyrqkkYzMsVQjLSwmS",
+	"qtFz0QeT3fQwTosEgh7jcF7G2DbaOqiy4X/s/IfVavNBsekcqJevZXXlAId6oeApxUhwXqBKtW1aszEa",
+	"0BCo44FxfwReiLDgmT6AZhu1nA30/bJcJWXyNbRux7QGJvQDdb9p9D+lc6Kn6mGJjjFNpBNfVGNDbMnV",
+	"thLRmgfn/crA9noNLFevtbEHpQSdZIpI33ZNosnLwNNEoh8X+kRemBjVxbnWwvNWm5RIiGxMCIBacY56",
+	"YblV6Bg1D10fBSy6CUmbAIXeMItjpiMd0BM0uob+2EazfgZjGEZhTw24ROkX88O74kMjrhY802oLFtEM",
+	"RRrAguKh+Wyn9F35F+k4UE+TDAhAJ2f7BpS2KKbmpOssajhcc0ZXCiDX8PTcMYkSLIg0d+PmJKaGDqRJ",
+	"ogk1oJFhG7mybF275pojcD3OlY+oInOjIyOr3VR7HQF56Q0ympTwBzY6IQvomKx50PuUME2BEWba1gc+",
+	"U+qRC6bdKnPZ8SuCQmM3QFdl8F2YpROj1tX13cRoOIXVpYxBOERF62fHmtGzvR+tllZu32zWiozLzdUA",
+	"1ELV2UbGMn42GtmPPwe2+WDgjdHnwDPn5jiKPUtvjD65R/bGiXtydnsb6r1Y01AVAUTUw8z0MM7VZ54p",
+	"SWMCMotlc99EOJKEX+eVHvr7mufNwMwE3mXqQICUdAKMxqWNPMvvFGpkMBYKQOEE/DGDOWag0Zb1m7hm",
+	"E/hloV1+NlmUn+m/gFycQhj6ucPU2prTBF/IviEdFzwIx87SACE/NZ6MeUULMpIndu2SQMnIW9oBg4Tj",
+	"+t+Hp4CVE1tldoKjS/Pk6MMpypiNIA1LRpNcoRbY8o71xnXOs6gkSaYoFjyVDvYVTdFoAsmi1EmMSnAn",
+	"R1Y5STORckn8oq0Y9LlOSQK3kQvTsDSubfkWvsNzsN1AHVdh39gWmVbV9IkTqQBJTO9/zRkSLvUvECwB",
+	"/0RCI2LvwlkD/SDF0YwM9oYjMPypSojzE+a2N+q1Gup9z/euiDAVC7zd4ciMwVPCcEq9sfd0OBo+BSe4",
+	"moHbY0mjLf3ogqi2q6JaRZLNWJBhx8DwHY2B5ePXrbcheg16oWFpoF5qO9wpk0jxdJCQK5LUbCTpg3RW",
+	"BNITjVVVKFql2tXm9ScyYPaQKsaS5gl7L+rWkjmLnMu9ib2xp225egMDCbBzky4N6xWv7ABD9G79O180",
+	"Cvxab1otdp13YyrWec1ovu9Bgv2nBu06HxnVGMKWlcvFe6PR+r3QjYucSrUsfu/e26mfhT4fr9rPfNN8",
+	"f9O+rp7tv6TleY7bLXjfS7mUdJIsEOOM9Id6zGcGDG1LycG18xOOXZNS+GT37k8+MGw9uCQ2Hz29+6PX",
+	"XExoHBNmvnh29xfv+LHR4uCLvR/v/uKU87eYuQ6rshIPAVJxbv1PS7ytZxrpquGST2cavWQ2n2Ox8MYe",
+	"IGfrCYCjVjNAhS8khGqaXO3s1vdSLpdWC5KtzUWG6K4Gg/vNBptG5AasnpdNnX+hyEg1jvZasWIQnaXm",
+	"hG0cyiy6gc+bsqgy8X8Ef/WmxA8H/hOPF8uRxL1CWyjZ7KNRpGBvHWpoo+avmPJ2n65FR79CZ2T44Pk6",
+	"68qDgm+1beLugzw61Zroxhpka064vXWPqTxF7iTdW3+ZtrJTLiSkd7yaxlt1F6OJJAuU18QCNRTUf9cv",
+	"t9oY19h5Acs9KZUoqumbaz40Rl1rs9w2zhKwJS10ba2rWhtdqHhjoiW5rWk1/dyXELAJjxdanXUHX9KH",
+	"Fb4EzqeV+EK7A1MlB8b67AcKtHU8qONB3xIPAp+6IdUV91DLbOYh7OozjW/vZ2E5M4dKm1NTpciTGb/e",
+	"qjqwLVvgu6Kf9bRn9ZpnLP6qlGeNHktkMKR2rKE8b4RJNAaESLXga8nFtQLm6MPpvvXmKE1g1ssKYYQU",
+	"C0VxYl2DTYQ/0kN/+wqwvQdx2xFPk3j+pNLqg3OGt1GrIQff1DFeh2yzNnXYJm+r8n0aY3ayGCUEX9mH",
+	"EGSEBDaoBYhFCyGa5XaU2FHin5QSP5w+VCPcsU5pMGDvJWez9hsvshQMgrQukRHIvASbkEoI4JF431aX",
+	"BPf9NY1M00Ys5onNKq9S/LEZ8isg+Y5Ov6y6uTblHOfVSttIx+Lkg8kmr4P66IQDwaIWymkRh25NHXl0",
+	"5LGMPN5icdlOGzlKx6iX//9ehFLLvV7L61BtnfG4Qd1SeNbex4Kej39rqyX+8g274jQi8nxvtPdid3fv",
+	"6fnuaPf5aPRfw0herRXErXQa6YK5X0Uwt3ImWwjqVvudbhrcrSN/F9n9wyK7jaNYGeKtc7o1Yr21Gdrj",
+	"vD5aqwNtUW9oaTAYrRMLXifOUsXwb8nGrqx8SyGXBr13oZdvI/RSa9F1Rxy4Sd9r6Ds7pT5WywPDB8VL",
+	"LrZq12R6cVGmlRwZol5Y7osVgiXto7DWYSsMmCT2CmYpojp3SaDm1sEFvSJsiA6SBHHh8kl902yk0gen",
+	"jSWUVrw97eaLM4aiqMPtn1PrKBc9sSF7mx3rV5FFzQgVUMjimghicafzL34XzLFEy02Vp8RatssYN0+Z",
+	"sSzxnnkyRcXSuJoUtzRPpjXprteaChMwmwuzsfb07WWrdCrUn1qFqmtN28tceTgfafbwW85ZfuZEmptM",
+	"5RHM1Q9zhVtcGkbCyHXBe1yfrtD91yphAQvrbcBCpLUwEKScESQVSe/JHw5Y/BaLy0O3qY5ddOzi22QX",
+	"vuEVfk5iiKoSVa0m5u0yjjX5xFvgA6uMsuVMAS3hCQFbyzQr8mrhVmxJSbfVPSKeJKY9AUqxmgWsuLs7",
+	"4fGikWJb7hEaSzenfrVuB9rr3NpgjqEdpb3aZm8jmtuV5lpuUfDGXBvlbgpbnK+N52mgLrUbvx0219mP",
+	"nf3Y2Y8QRqwbjgVTfEQWvnYec01n3SiJeXvO7i+ezPwt6UnfVVJz3bO8Kru5NW70lac5fycBoC0lW37X",
+	"ZNYlXa6g67XyoFsJ/MsnRHc029FsR7NrZUzfXxv94jnUKq/sQ0j8RDorTOFJQnw0yVReB7K09IBdZDQm",
+	"eaP/hvYOuvE1XhSle1zdmdIqaLmIapuV38zQ/qN5UMcwvs2M7Sp+bp9qv3AKtylwDl3/iNC6N+JTR4v9",
+	"9ZK5O0rqKGnj5O6aKCyyvB9EUSJjm9fr0h+tldh9V0b1sZ69y6P+CvKoS33VtuCPLvfx3DSHusud/sNz",
+	"p4G+VydMA99YJ0u6aMsKKcq1EmgQaTBXOOqtVO8ItB9n7I+2gzcgx8kK0/kOcnRh9wpB3ocOq91obIe1",
+	"B4Xya2TeBfK/jdRpTZJ35Etb8l6mMdyvCI3pLr1B9OahNP7FYzbfDkF8VxEbQOhVYZpCWm3NPHT+3rDS",
+	"o9Le8Gn0B7Wd66ykK7pGJou8I02tF+YdDuE/jfhzLuMHir98mDWEYEfznSt6idQ0/ueHSM2dqe3IuG1P",
+	"leEt4Kdy7TINM3INnEOTlAbVB6DDNRZiYeLI4M2Sw4AdlNphJ5olL2qNnadZ4no7k7iPIswYV5ahjaG2",
+	"eovy/hrT5M/Eu14BOO/Ns/LPbzve1PGmKm86hP5NmkixdE0wetBp/SE8CdraPjZTMr1zQzQVfI5C21M3",
+	"hF5BueWPljKgCqdBvWejUb8t1SWTf7yW1BHsV+1cBySxRNQDpHwY7dg20Y9NPZZEWsnHUNaDqYewuCOe",
+	"jnhWEg9cUNBYBp15FEcWMVHP/udBxCQy9tiElFOOIaScrkqEZPutQYtLozqbvvPQ3Fz/PQxYiypdcwU8",
+	"mjp9nLFOm+606U6bfjA3O9EUjnqms0E2J32nFoiMPYiPWfJ+bF5WcJG6rb/f5oREExLxOZHQH77itXT9",
+	"P6+x6Z0mifrDvAUn+lsSdyyuY3Edi9uiw6CgyWSRU+jmXG7jdKHtpAp1eUJfR57QFpOEugyhbzVD6I7s",
+	"oM175UH1xJhYLYbhuamLmPfIg98zRn/PyDhvtosZ3KWpVgSaYdna3n2tpKLvWcvYRjrRY+YSdYlE31wi",
+	"0eokomX6w/2ShzZKHPrGsoY6p+UXTxlalS70WKlCjauh+y1STyq8sJJujTSgP4HAelAC0ONn/3TW8vef",
+	"+rM67QfkHCxGXDkqzETijb2ZUqkc7+x8pkwqzCJyO4x4luIZl2oY8bnne1dYUDyxJOJeMyxkirNEeWNH",
+	"RF7dJvqNZ8LWhHAfQnWrocbzs3ypn1tMqYoqD/47Z1NBoU2kOOpBeKTl/iky10/3wU9o7q8GDCpd9Yfo",
+	"uD4MZ8SZ+BBhAX63XwcwLAGq9+lB4aIAojJggmg+5S6o6s154yro9ZHWFIiMSXvjoHKGG+wHue0csKpx",
+	"EQsoGwr+lLGrYJoHvtAgyEajpwS8Lfn/LUQ0i7fdxmG3ejMBg6JepbetV8Y5TVsAaoNvGqSlLhciYxq+",
+	"Aav/OqCxBnfhqG1AGeVABofvyevTI2RQGc1Nb9+A6a+nXNhKalOaEEQVco5luex4jBepeUSHBg4CU2k8",
+	"QFXTUkMfjWyIumVU27OkOa69nGguZLpSRram1dJpdpdNU79Ad3t2+98BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
