@@ -1,7 +1,7 @@
 # coupakit: contract testing and mocking for the Coupa APIs.
 GO ?= go
 
-.PHONY: run test generate check-generated bench lint build
+.PHONY: run test generate check-generated bench lint build image test-image
 
 ## run: serve the mock Core API, Sourcing API and SFTP server with their defaults
 run:
@@ -39,3 +39,14 @@ lint:
 ## build: the coupakit binary in bin/
 build:
 	$(GO) build -o bin/coupakit ./cmd/coupakit
+
+## image: a static binary (CGO off) and an image FROM scratch holding it ($(IMAGE))
+IMAGE ?= coupakit:dev
+image:
+	rm -rf bin/image && mkdir -p bin/image/rootfs/tmp bin/image/rootfs/cache
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags='-s -w' -o bin/image/coupakit ./cmd/coupakit
+	docker build -q -f Dockerfile -t $(IMAGE) bin/image
+
+## test-image: build the image, run it with --network host on free loopback ports, check it, remove it (needs a running Docker daemon)
+test-image: image
+	COUPAKIT_IMAGE=$(IMAGE) $(GO) test -tags image -count=1 -run '^TestImage' -v ./cmd/coupakit/
