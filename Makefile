@@ -4,7 +4,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION))
 
-.PHONY: run test generate check-generated bench lint lint-spec build
+.PHONY: run test generate check-generated bench lint lint-spec build image test-image
 
 ## run: serve the mock Core API, Sourcing API and SFTP server with their defaults (ARGS: more serve flags)
 # It runs the built binary rather than `go run`, which exits 1 after Ctrl-C:
@@ -49,3 +49,14 @@ lint-spec:
 ## build: the coupakit binary in bin/
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/coupakit ./cmd/coupakit
+
+## image: a static binary (CGO off) and an image FROM scratch holding it ($(IMAGE))
+IMAGE ?= coupakit:dev
+image:
+	rm -rf bin/image && mkdir -p bin/image/rootfs/tmp bin/image/rootfs/cache
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags='-s -w' -o bin/image/coupakit ./cmd/coupakit
+	docker build -q -f Dockerfile -t $(IMAGE) bin/image
+
+## test-image: build the image, run it with --network host on free loopback ports, check it, remove it (needs a running Docker daemon)
+test-image: image
+	COUPAKIT_IMAGE=$(IMAGE) $(GO) test -tags image -count=1 -run '^TestImage' -v ./cmd/coupakit/

@@ -40,3 +40,12 @@ func load(name string, data []byte) (*openapi3.T, error) {
 	}
 	return doc, nil
 }
+
+// AdminYAML is the spec of the mock's admin API: the routes under /_mock/.
+//
+//go:embed admin.yaml
+var AdminYAML []byte
+
+// Admin loads and validates the admin API spec. Each call returns a fresh
+// document.
+func Admin() (*openapi3.T, error) { return load("admin.yaml", AdminYAML) }

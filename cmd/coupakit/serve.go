@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -51,6 +52,8 @@ incoming files show up as integration records. Every request is validated
 against the specs in openapi/. Admin routes on both HTTP ports:
 GET /_mock/health, POST /_mock/reset, GET /_mock/alerts, GET /_mock/requests
 (the request journal), POST /_mock/sftp/outgoing/{object}.
+The default addresses listen on 127.0.0.1 only; with the environment variable
+COUPAKIT_LISTEN_ALL=1 (set in the container image) they listen on 0.0.0.0.
 Stop it with Ctrl-C (SIGINT) or SIGTERM: it shuts down gracefully and exits 0.
 
 Flags:
@@ -61,12 +64,13 @@ func serveFlags() (*command, *serveConfig) {
 	cfg := &serveConfig{}
 	cmd := newCommand("coupakit serve", serveUsage)
 	fs := cmd.fs
-	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "`host:port` the Core API (integration_errors, integration_history_records) listens on")
-	fs.StringVar(&cfg.csoAddr, "cso-addr", "127.0.0.1:8081", "`host:port` the Sourcing API (events) listens on")
+	host := listenHost()
+	fs.StringVar(&cfg.addr, "addr", host+":8080", "`host:port` the Core API (integration_errors, integration_history_records) listens on")
+	fs.StringVar(&cfg.csoAddr, "cso-addr", host+":8081", "`host:port` the Sourcing API (events) listens on")
 	fs.Int64Var(&cfg.seed, "seed", 1, "seed of the fake data: the same seed gives the same records")
 	fs.IntVar(&cfg.records, "records", 25, "how many records of each resource to seed")
 	fs.BoolVar(&cfg.sftp, "sftp", true, "serve SFTP with Coupa's folders (--sftp=false to turn it off)")
-	fs.StringVar(&cfg.sftpAddr, "sftp-addr", sftpd.DefaultAddr, "`host:port` the SFTP server listens on")
+	fs.StringVar(&cfg.sftpAddr, "sftp-addr", host+":2222", "`host:port` the SFTP server listens on")
 	fs.StringVar(&cfg.sftpUser, "sftp-user", sftpd.DefaultUser, "SFTP user `name`")
 	fs.StringVar(&cfg.sftpPassword, "sftp-password", sftpd.DefaultPassword, "SFTP user's `password` (empty: keys only)")
 	fs.StringVar(&cfg.sftpKeys, "sftp-authorized-keys", "", "authorized_keys `file` of the SFTP user (RSA keys need 2048 bits or more)")
@@ -83,6 +87,20 @@ func serveFlags() (*command, *serveConfig) {
 	fs.StringVar(&cfg.csoAPIKey, "cso-api-key", auth.DefaultCSOAPIKey, "the Sourcing API's X-CSO-API-KEY `key`")
 	fs.BoolVar(&cfg.rateLimit, "rate-limit", false, "limit each client to Coupa's 25 requests per second, burst 20 (429 with Retry-After)")
 	return cmd, cfg
+}
+
+// listenAllEnv names the environment variable that, set to 1, makes the
+// default listen addresses 0.0.0.0 instead of 127.0.0.1: the container image
+// sets it, since a port published from a container must not be bound to the
+// container's loopback.
+const listenAllEnv = "COUPAKIT_LISTEN_ALL"
+
+// listenHost is the host of the default listen addresses.
+func listenHost() string {
+	if os.Getenv(listenAllEnv) == "1" {
+		return "0.0.0.0"
+	}
+	return "127.0.0.1"
 }
 
 // runServe runs the mock servers until ctx is done.
@@ -136,6 +154,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 		m.AttachSFTP(sftpSrv)
+	}
+	if listenHost() != "127.0.0.1" {
+		fmt.Fprintf(stdout, "%s=1: the default addresses listen on every interface (0.0.0.0)\n", listenAllEnv)
 	}
 	fmt.Fprint(stdout, m.Authority().Describe())
 	fmt.Fprintf(stdout, "seed %d, %d records per resource; Ctrl-C to stop\n", cfg.seed, cfg.records)
