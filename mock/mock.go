@@ -1,25 +1,19 @@
-// Package mock is a stateful, in-memory stand-in for the Coupa Core API
-// integration resources and the Coupa Sourcing API events resource.
-//
-// It implements the strict server interfaces that oapi-codegen generates from
-// the specs in openapi/, validates every request against those specs with
-// kin-openapi before a handler runs, and answers rejected requests in Coupa's
-// error format. Its store is seeded with deterministic fake data: the same
-// seed gives the same records.
 package mock
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/gen/core"
@@ -55,6 +49,10 @@ type Mock struct {
 	sourcing http.Handler
 	outgoing outgoing
 	journal  journal
+	// claims names each operation's resource; runtimes holds each
+	// resource's run-time part by its registry index.
+	claims   map[string]*resourceDef
+	runtimes []any
 }
 
 // New builds a Mock seeded from opts.
@@ -77,37 +75,46 @@ func New(opts Options) (*Mock, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs, err := newCoreServer(m, coreDoc)
-	if err != nil {
+	if m.claims, err = claimAll(map[string]*openapi3.T{coreAPI: coreDoc, sourcingAPI: csoDoc}); err != nil {
 		return nil, err
 	}
-	ss, err := newSourcingServer(m, csoDoc)
-	if err != nil {
-		return nil, err
+	m.runtimes = make([]any, len(registry))
+	for _, d := range registry {
+		if d.build == nil {
+			continue
+		}
+		doc := coreDoc
+		if d.api == sourcingAPI {
+			doc = csoDoc
+		}
+		if m.runtimes[d.index], err = d.build(m, doc); err != nil {
+			return nil, err
+		}
 	}
 	m.state.Store(newState(opts.Seed, opts.Records))
 
-	coreVal, err := newValidator(coreDoc, opts.MaxBodyBytes, "application/json or application/xml", coreResourceName)
+	coreVal, err := newValidator(coreDoc, opts.MaxBodyBytes, "application/json or application/xml", m.resourceName)
 	if err != nil {
 		return nil, err
 	}
-	csoVal, err := newValidator(csoDoc, opts.MaxBodyBytes, "application/json", eventResourceName, "createEvents", "updateEvents", "deleteEvents")
+	csoVal, err := newValidator(csoDoc, opts.MaxBodyBytes, "application/json", m.resourceName, "createEvents", "updateEvents", "deleteEvents")
 	if err != nil {
 		return nil, err
 	}
+	cs, ss := &coreServer{m: m}, &sourcingServer{m: m}
 	coreAPI := core.HandlerWithOptions(
 		core.NewStrictHandlerWithOptions(cs, nil, core.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc:  requestError(coreResourceName),
-			ResponseErrorHandlerFunc: responseError(coreResourceName),
+			RequestErrorHandlerFunc:  m.requestError,
+			ResponseErrorHandlerFunc: m.responseError,
 		}),
-		core.StdHTTPServerOptions{ErrorHandlerFunc: requestError(coreResourceName)},
+		core.StdHTTPServerOptions{ErrorHandlerFunc: m.requestError},
 	)
 	csoAPI := sourcing.HandlerWithOptions(
 		sourcing.NewStrictHandlerWithOptions(ss, nil, sourcing.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc:  requestError(eventResourceName),
-			ResponseErrorHandlerFunc: responseError(eventResourceName),
+			RequestErrorHandlerFunc:  m.requestError,
+			ResponseErrorHandlerFunc: m.responseError,
 		}),
-		sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError(eventResourceName)},
+		sourcing.StdHTTPServerOptions{ErrorHandlerFunc: m.requestError},
 	)
 	xml, err := newXMLFormat(coreDoc, opts.MaxBodyBytes)
 	if err != nil {
@@ -115,7 +122,7 @@ func New(opts Options) (*Mock, error) {
 	}
 	// Core: XML answers, then authentication, then XML bodies, then
 	// validation, then return_object and fields, then the handlers.
-	coreAPI, csoAPI = xml.requests(coreVal.wrap(projection{}.wrap(coreAPI))), csoVal.wrap(csoAPI)
+	coreAPI, csoAPI = xml.requests(coreVal.wrap(projection{m}.wrap(coreAPI))), csoVal.wrap(csoAPI)
 	if opts.Auth != nil {
 		if m.auth, err = auth.New(*opts.Auth); err != nil {
 			return nil, fmt.Errorf("mock: %w", err)
@@ -149,7 +156,7 @@ func (m *Mock) Alerts() []Alert { return m.st().alerts.all() }
 // Integrations returns the integrations records may reference, with their
 // contacts.
 func (m *Mock) Integrations() []core.IntegrationResource {
-	out, _ := m.st().integrations.list(nil, 0, math.MaxInt, false)
+	out, _ := m.st().integrations().list(nil, 0, math.MaxInt, false)
 	return out
 }
 
@@ -183,49 +190,49 @@ func notFound(format string, args ...any) error {
 }
 
 // requestError answers a request the generated code could not decode.
-func requestError(resource func(string) string) func(http.ResponseWriter, *http.Request, error) {
-	return func(w http.ResponseWriter, r *http.Request, err error) {
-		writeErrors(w, http.StatusBadRequest, resourceOf(r, resource), err.Error())
-	}
+func (m *Mock) requestError(w http.ResponseWriter, r *http.Request, err error) {
+	writeErrors(w, http.StatusBadRequest, m.resourceOf(r), err.Error())
 }
 
 // responseError answers a handler's error: an apiError with its own status,
 // anything else as 500 (a bug in the mock, never bad input).
-func responseError(resource func(string) string) func(http.ResponseWriter, *http.Request, error) {
-	return func(w http.ResponseWriter, r *http.Request, err error) {
-		var ae *apiError
-		if errors.As(err, &ae) {
-			writeErrors(w, ae.status, resourceOf(r, resource), ae.msgs...)
-			return
-		}
-		writeErrors(w, http.StatusInternalServerError, resourceOf(r, resource), "internal error: "+err.Error())
+func (m *Mock) responseError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeErrors(w, ae.status, m.resourceOf(r), ae.msgs...)
+		return
 	}
+	writeErrors(w, http.StatusInternalServerError, m.resourceOf(r), "internal error: "+err.Error())
 }
 
-func resourceOf(r *http.Request, resource func(string) string) string {
+// resourceOf names the resource of the request's operation, as its errors
+// show it: "request" before the request is routed.
+func (m *Mock) resourceOf(r *http.Request) string {
 	if route := routeOf(r.Context()); route != nil {
-		return resource(route.Operation.OperationID)
+		return m.resourceName(route.Operation.OperationID)
 	}
-	return resource("")
+	return "request"
 }
 
-// eventResourceName names the Sourcing API's one resource in its errors.
-func eventResourceName(string) string { return "event" }
-
-// coreResourceName names the resource of a Core operation, as its errors
-// show it.
-func coreResourceName(operationID string) string {
-	switch {
-	case strings.Contains(operationID, "HistoryRecord"):
-		return "integration-history-record"
-	case strings.Contains(operationID, "IntegrationRun"):
-		return "integration-run"
-	case strings.Contains(operationID, "IntegrationError"), operationID == "":
-		return "integration-error"
-	case strings.Contains(operationID, "Integration"):
-		return "integration"
+// resourceName names the resource of an operation, as its errors show it.
+func (m *Mock) resourceName(operationID string) string {
+	if d := m.claims[operationID]; d != nil {
+		return d.Singular()
 	}
-	return "integration-error"
+	return "request"
+}
+
+// claimAll claims every operation of every API's spec for its resource.
+func claimAll(docs map[string]*openapi3.T) (map[string]*resourceDef, error) {
+	out := map[string]*resourceDef{}
+	for api, doc := range docs {
+		claims, err := claim(api, doc, registry)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, claims)
+	}
+	return out, nil
 }
 
 // queryOf returns the request's query parameters, which the validator puts
@@ -303,24 +310,15 @@ func (l *alertLog) all() []Alert {
 	return append([]Alert{}, l.list...)
 }
 
-// state is everything a Reset puts back.
+// state is everything a Reset puts back: each resource's table, by its
+// registry index, and what the resources share.
 type state struct {
-	errors       *table[core.IntegrationError]
-	history      *table[core.IntegrationHistoryRecord]
-	integrations *table[core.IntegrationResource]
-	runs         *table[core.IntegrationRunResource]
-	events       *table[eventRow]
-	users        []core.User
-	apiUser      core.User
-	alerts       alertLog
-	responseSeq  atomic.Int64
-	eventNumber  atomic.Int64
-}
-
-// eventRow keeps an event with its id as a number, for ordering.
-type eventRow struct {
-	id int64
-	ev sourcing.Event
+	tables      []any
+	users       []core.User
+	apiUser     core.User
+	alerts      alertLog
+	responseSeq atomic.Int64
+	eventNumber atomic.Int64
 }
 
 // integration resolves a reference to an integration, by id or code (both
@@ -330,10 +328,10 @@ func (s *state) integration(ref *core.Integration) (*core.Integration, error) {
 	var ok bool
 	switch {
 	case ref.Id != nil:
-		in, ok = s.integrations.get(*ref.Id)
+		in, ok = s.integrations().get(*ref.Id)
 		ok = ok && (ref.Code == nil || *ref.Code == in.Code)
 	case ref.Code != nil:
-		in, ok = s.integrations.find(func(r *core.IntegrationResource) bool { return r.Code == *ref.Code })
+		in, ok = s.integrations().find(func(r *core.IntegrationResource) bool { return r.Code == *ref.Code })
 	default:
 		return nil, badRequest("integration: give its id or code")
 	}

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,8 +37,13 @@ func projectionHandler(status int, contentType, body string, calls *atomic.Int32
 
 func project(t *testing.T, h http.Handler, query url.Values) *httptest.ResponseRecorder {
 	t.Helper()
+	m, err := New(Options{})
+	require.NoError(t, err)
 	rec := httptest.NewRecorder()
-	projection{}.wrap(h).ServeHTTP(rec, httptest.NewRequest("GET", "/api/integration_errors?"+query.Encode(), nil))
+	req := httptest.NewRequest("GET", "/api/integration_errors?"+query.Encode(), nil)
+	// The validator in front of the projection routes every request.
+	req = req.WithContext(context.WithValue(req.Context(), routeKey{}, &routers.Route{Operation: &openapi3.Operation{OperationID: "listIntegrationErrors"}}))
+	projection{m}.wrap(h).ServeHTTP(rec, req)
 	return rec
 }
 

@@ -55,12 +55,15 @@ type resource[T, U any] struct {
 	check func(rec *T, self int64, rows []T) error
 }
 
-func newResource[T, U any](m *Mock, doc *openapi3.T, schemaName, human string, tab func(*state) *table[T], sh func(*T) shared) (*resource[T, U], error) {
-	schema := doc.Components.Schemas[schemaName]
+// newResource makes the run-time part of a Core resource d whose records
+// are T, from its schema in doc; sh gives the shared elements of a record.
+func newResource[T, U any](m *Mock, doc *openapi3.T, d *resourceDef, sh func(*T) shared) (*resource[T, U], error) {
+	schema := doc.Components.Schemas[d.schema]
 	if schema == nil {
-		return nil, fmt.Errorf("mock: spec has no schema %s", schemaName)
+		return nil, fmt.Errorf("mock: spec has no schema %s for %s", d.schema, d.Path())
 	}
-	r := &resource[T, U]{m: m, human: human, table: tab, shared: sh, writable: map[string]bool{}}
+	tab := func(st *state) *table[T] { return tableOf[T](st, d) }
+	r := &resource[T, U]{m: m, human: d.Human(), table: tab, shared: sh, writable: map[string]bool{}}
 	for name, prop := range schema.Value.Properties {
 		if prop.Value.ReadOnly {
 			r.readOnly = append(r.readOnly, name)
@@ -233,7 +236,7 @@ func (r *resource[T, U]) finish(st *state, sh shared) error {
 		*sh.run = nil
 	}
 	if sh.runID != nil && *sh.runID != nil {
-		if _, ok := st.runs.get(**sh.runID); !ok {
+		if _, ok := st.runs().get(**sh.runID); !ok {
 			return badRequest("integration-run-id: no integration run has id %d", **sh.runID)
 		}
 	}
@@ -262,7 +265,7 @@ func (r *resource[T, U]) alert(rec *T, kind string, resource string) Alert {
 	sh := r.shared(rec)
 	a := Alert{CreatedAt: r.m.stamp(nil), Resource: resource, RecordID: **sh.id, ContactAlertType: kind, Recipients: []string{}}
 	if in := *sh.integration; in != nil && in.Id != nil {
-		if full, ok := st.integrations.get(*in.Id); ok {
+		if full, ok := st.integrations().get(*in.Id); ok {
 			a.IntegrationCode = full.Code
 			if full.Contacts != nil {
 				for _, c := range *full.Contacts {
