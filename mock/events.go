@@ -29,6 +29,7 @@ func init() {
 	d.seed = func(sd *seeding) { sd.st.eventNumber.Store(int64(sd.records * 10)) }
 	d.seedEach = seedEvent
 	d.build = newEventsRuntime
+	d.lenient = []string{"createEvents", "updateEvents", "deleteEvents"}
 	register(d)
 }
 

@@ -64,6 +64,11 @@ func (j *journal) clear() {
 // most 1000), oldest first. Reset empties it.
 func (m *Mock) Requests() []Request { return m.journal.all() }
 
+// journalLayer journals every request the API answers.
+func (m *Mock) journalLayer(a *api) layer {
+	return func(next http.Handler) http.Handler { return m.record(a.name, next) }
+}
+
 // record wraps an API handler so that every request it answers is journaled.
 func (m *Mock) record(api string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

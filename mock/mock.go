@@ -67,71 +67,56 @@ func New(opts Options) (*Mock, error) {
 	if m.now == nil {
 		m.now = time.Now
 	}
-	coreDoc, err := openapi.Core()
+	coreVal, err := openapi.CoreValidator()
 	if err != nil {
 		return nil, err
 	}
-	csoDoc, err := openapi.Sourcing()
+	csoVal, err := openapi.SourcingValidator()
 	if err != nil {
 		return nil, err
 	}
-	if m.claims, err = claimAll(map[string]*openapi3.T{coreAPI: coreDoc, sourcingAPI: csoDoc}); err != nil {
+	docs := map[string]*openapi3.T{coreAPI: coreVal.Doc(), sourcingAPI: csoVal.Doc()}
+	if m.claims, err = claimAll(docs); err != nil {
 		return nil, err
 	}
 	m.runtimes = make([]any, len(registry))
+	lenient := map[string][]string{}
 	for _, d := range registry {
+		lenient[d.api] = append(lenient[d.api], d.lenient...)
 		if d.build == nil {
 			continue
 		}
-		doc := coreDoc
-		if d.api == sourcingAPI {
-			doc = csoDoc
-		}
-		if m.runtimes[d.index], err = d.build(m, doc); err != nil {
+		if m.runtimes[d.index], err = d.build(m, docs[d.api]); err != nil {
 			return nil, err
 		}
 	}
 	m.state.Store(newState(opts.Seed, opts.Records))
-
-	coreVal, err := newValidator(coreDoc, opts.MaxBodyBytes, "application/json or application/xml", m.resourceName)
-	if err != nil {
-		return nil, err
-	}
-	csoVal, err := newValidator(csoDoc, opts.MaxBodyBytes, "application/json", m.resourceName, "createEvents", "updateEvents", "deleteEvents")
-	if err != nil {
-		return nil, err
-	}
-	cs, ss := &coreServer{m: m}, &sourcingServer{m: m}
-	coreAPI := core.HandlerWithOptions(
-		core.NewStrictHandlerWithOptions(cs, nil, core.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc:  m.requestError,
-			ResponseErrorHandlerFunc: m.responseError,
-		}),
-		core.StdHTTPServerOptions{ErrorHandlerFunc: m.requestError},
-	)
-	csoAPI := sourcing.HandlerWithOptions(
-		sourcing.NewStrictHandlerWithOptions(ss, nil, sourcing.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc:  m.requestError,
-			ResponseErrorHandlerFunc: m.responseError,
-		}),
-		sourcing.StdHTTPServerOptions{ErrorHandlerFunc: m.requestError},
-	)
-	xml, err := newXMLFormat(coreDoc, opts.MaxBodyBytes)
-	if err != nil {
-		return nil, err
-	}
-	// Core: XML answers, then authentication, then XML bodies, then
-	// validation, then return_object and fields, then the handlers.
-	coreAPI, csoAPI = xml.requests(coreVal.wrap(projection{m}.wrap(coreAPI))), csoVal.wrap(csoAPI)
 	if opts.Auth != nil {
 		if m.auth, err = auth.New(*opts.Auth); err != nil {
 			return nil, fmt.Errorf("mock: %w", err)
 		}
-		coreAPI = m.auth.Core(coreAPI, nil)
-		csoAPI = m.auth.Sourcing(csoAPI)
 	}
-	m.core = m.withAdmin("core", xml.answers(coreAPI), m.auth != nil)
-	m.sourcing = m.withAdmin("sourcing", csoAPI, false)
+
+	strictCore := core.StrictHTTPServerOptions{RequestErrorHandlerFunc: requestError, ResponseErrorHandlerFunc: responseError}
+	strictCSO := sourcing.StrictHTTPServerOptions{RequestErrorHandlerFunc: requestError, ResponseErrorHandlerFunc: responseError}
+	apis := []*api{{
+		m: m, name: coreAPI, validator: coreVal, xml: true, projection: true, token: m.auth != nil,
+		mediaTypes: "application/json or application/xml",
+		handler: core.HandlerWithOptions(core.NewStrictHandlerWithOptions(&coreServer{m: m}, nil, strictCore),
+			core.StdHTTPServerOptions{ErrorHandlerFunc: requestError}),
+	}, {
+		m: m, name: sourcingAPI, validator: csoVal,
+		mediaTypes: "application/json",
+		handler: sourcing.HandlerWithOptions(sourcing.NewStrictHandlerWithOptions(&sourcingServer{m: m}, nil, strictCSO),
+			sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError}),
+	}}
+	for _, a := range apis {
+		if a.envelopes, err = newEnvelopes(docs[a.name], lenient[a.name]); err != nil {
+			return nil, err
+		}
+		a.adminMux = m.adminMux(a.token)
+	}
+	m.core, m.sourcing = chain(apis[0].handler, m.layers(apis[0])), chain(apis[1].handler, m.layers(apis[1]))
 	return m, nil
 }
 
@@ -190,26 +175,26 @@ func notFound(format string, args ...any) error {
 }
 
 // requestError answers a request the generated code could not decode.
-func (m *Mock) requestError(w http.ResponseWriter, r *http.Request, err error) {
-	writeErrors(w, http.StatusBadRequest, m.resourceOf(r), err.Error())
+func requestError(w http.ResponseWriter, r *http.Request, err error) {
+	writeErrors(w, http.StatusBadRequest, resourceOf(r), err.Error())
 }
 
 // responseError answers a handler's error: an apiError with its own status,
 // anything else as 500 (a bug in the mock, never bad input).
-func (m *Mock) responseError(w http.ResponseWriter, r *http.Request, err error) {
+func responseError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if errors.As(err, &ae) {
-		writeErrors(w, ae.status, m.resourceOf(r), ae.msgs...)
+		writeErrors(w, ae.status, resourceOf(r), ae.msgs...)
 		return
 	}
-	writeErrors(w, http.StatusInternalServerError, m.resourceOf(r), "internal error: "+err.Error())
+	writeErrors(w, http.StatusInternalServerError, resourceOf(r), "internal error: "+err.Error())
 }
 
 // resourceOf names the resource of the request's operation, as its errors
-// show it: "request" before the request is routed.
-func (m *Mock) resourceOf(r *http.Request) string {
-	if route := routeOf(r.Context()); route != nil {
-		return m.resourceName(route.Operation.OperationID)
+// show it: "request" when no resource's operation matched.
+func resourceOf(r *http.Request) string {
+	if rt := RouteOf(r.Context()); rt != nil && rt.Resource != "" {
+		return rt.Resource
 	}
 	return "request"
 }
@@ -247,10 +232,10 @@ type queryKey struct{}
 // Authority returns the mock's authentication, or nil when it has none.
 func (m *Mock) Authority() *auth.Authority { return m.auth }
 
-// withAdmin adds the admin API under /_mock/ (never behind authentication)
-// in front of an API handler, the journal around it, and the OAuth token
-// endpoint when asked (not journaled: its body holds the client's secret).
-func (m *Mock) withAdmin(name string, api http.Handler, token bool) http.Handler {
+// adminMux serves the admin API under /_mock/ (never behind
+// authentication, never journaled) and, when asked, the OAuth token
+// endpoint.
+func (m *Mock) adminMux(token bool) http.Handler {
 	mux := http.NewServeMux()
 	if token {
 		mux.Handle("/oauth2/token", m.auth.TokenHandler())
@@ -271,10 +256,9 @@ func (m *Mock) withAdmin(name string, api http.Handler, token bool) http.Handler
 		m.journal.clear()
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.HandleFunc("/_mock/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))
 	})
-	mux.Handle("/", m.record(name, api))
 	return mux
 }
 

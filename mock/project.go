@@ -31,7 +31,7 @@ const fieldsExample = `expected a JSON array such as ["id","status",{"integratio
 //     to keep (recursively, and in each item of an array). Names match as
 //     given or with hyphens for underscores; unknown names are ignored.
 //     fields wins over limited and shallow; none still answers nothing.
-type projection struct{ m *Mock }
+type projection struct{}
 
 // shape is what a request asks of each record.
 type shape struct {
@@ -44,7 +44,7 @@ type shape struct {
 type fieldSet map[string]fieldSet
 
 // wrap applies the projection to next's answers.
-func (p projection) wrap(next http.Handler) http.Handler {
+func (projection) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if !q.Has("return_object") && !q.Has("fields") {
@@ -53,7 +53,7 @@ func (p projection) wrap(next http.Handler) http.Handler {
 		}
 		sh, msg := parseShape(q["return_object"], q["fields"])
 		if msg != "" {
-			writeErrors(w, http.StatusBadRequest, p.m.resourceOf(r), msg)
+			writeErrors(w, http.StatusBadRequest, resourceOf(r), msg)
 			return
 		}
 		rec := &capture{header: http.Header{}, status: http.StatusOK}

@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,8 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -37,13 +34,11 @@ func projectionHandler(status int, contentType, body string, calls *atomic.Int32
 
 func project(t *testing.T, h http.Handler, query url.Values) *httptest.ResponseRecorder {
 	t.Helper()
-	m, err := New(Options{})
-	require.NoError(t, err)
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/api/integration_errors?"+query.Encode(), nil)
-	// The validator in front of the projection routes every request.
-	req = req.WithContext(context.WithValue(req.Context(), routeKey{}, &routers.Route{Operation: &openapi3.Operation{OperationID: "listIntegrationErrors"}}))
-	projection{m}.wrap(h).ServeHTTP(rec, req)
+	// The pipeline's outermost layer routes every request.
+	req = req.WithContext(withRoute(req.Context(), &Route{API: coreAPI, Resource: "integration-error"}))
+	projection{}.wrap(h).ServeHTTP(rec, req)
 	return rec
 }
 

@@ -48,6 +48,10 @@ type resourceDef struct {
 	// (elements the server sets, the filter schema): what its handlers
 	// reach with runtime.
 	build func(m *Mock, doc *openapi3.T) (any, error)
+	// lenient names the bulk operations whose items the handler validates
+	// one by one, so that one bad item does not reject the others: the
+	// validator checks only the body's envelope.
+	lenient []string
 
 	index int // place in registry, the state's tables and the mock's runtimes
 }
