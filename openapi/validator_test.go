@@ -20,8 +20,8 @@ func TestValidatorRoutes(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		method, target, op string
-		params         map[string]string
-		err            error
+		params             map[string]string
+		err                error
 	}{
 		{"GET", "/api/integration_errors", "listIntegrationErrors", nil, nil},
 		{"GET", "https://acme.coupahost.com/api/integration_errors?limit=1", "listIntegrationErrors", nil, nil},
