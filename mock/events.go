@@ -3,6 +3,7 @@ package mock
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -49,25 +50,19 @@ func (s *state) events() *table[eventRow] { return tableOf[eventRow](s, events) 
 type eventsRuntime struct {
 	// The item schemas of the lenient bulk operations.
 	createItem, updateItem, deleteItem *openapi3.Schema
-	writable                           map[string]bool
 	filter                             *query.Schema
 }
 
 func (s *sourcingServer) events() *eventsRuntime { return runtimeOf[*eventsRuntime](s.m, events) }
 
 func newEventsRuntime(m *Mock, doc *openapi3.T) (any, error) {
-	s := &eventsRuntime{writable: map[string]bool{}}
+	s := &eventsRuntime{}
 	for name, dst := range map[string]**openapi3.Schema{"Event": &s.createItem, "EventBulkUpdateItem": &s.updateItem, "EventRef": &s.deleteItem} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
 			return nil, fmt.Errorf("mock: sourcing spec has no schema %s", name)
 		}
 		*dst = ref.Value
-	}
-	for name, prop := range s.createItem.Properties {
-		if !prop.Value.ReadOnly && name != "market-id" {
-			s.writable[name] = true
-		}
 	}
 	filter, err := query.SchemaOf(sourcing.Event{})
 	if err != nil {
@@ -186,7 +181,8 @@ func (s *sourcingServer) CreateEvents(ctx context.Context, req sourcing.CreateEv
 func (s *sourcingServer) insert(ev sourcing.Event) sourcing.Event {
 	st := s.m.st()
 	in := sourcing.Event{MarketId: ev.MarketId}
-	overlay(&in, &ev, s.events().writable)
+	applyEvent(&in, &sourcing.EventUpdate{Description: ev.Description, Name: ev.Name, ReferenceNumber: ev.ReferenceNumber,
+		Settings: ev.Settings, State: ev.State, TimeZone: ev.TimeZone})
 	if in.State == nil {
 		in.State = ptr(sourcing.Setup)
 	}
@@ -199,7 +195,7 @@ func (s *sourcingServer) insert(ev sourcing.Event) sourcing.Event {
 }
 
 // update changes one event; a different market-id fails it.
-func (s *sourcingServer) update(id string, in any, marketID *string) error {
+func (s *sourcingServer) update(id string, in *sourcing.EventUpdate, marketID *string) error {
 	n, ok := parseEventID(id)
 	if !ok {
 		return notFound("no event has id %s", id)
@@ -208,10 +204,10 @@ func (s *sourcingServer) update(id string, in any, marketID *string) error {
 		if marketID != nil && *marketID != r.ev.MarketId {
 			return r, badRequest("market-id: cannot be changed once set (it is %s)", r.ev.MarketId)
 		}
-		overlay(&r.ev, in, s.events().writable)
+		applyEvent(&r.ev, in)
 		return r, nil
 	})
-	if err == errNotFound {
+	if errors.Is(err, errNotFound) {
 		return notFound("no event has id %s", id)
 	}
 	return err
@@ -231,7 +227,7 @@ func (s *sourcingServer) UpdateEvents(ctx context.Context, req sourcing.UpdateEv
 			b.fail(i, &item.Id, prefix+msg)
 			continue
 		}
-		if err := s.update(item.Id, &item, item.MarketId); err != nil {
+		if err := s.update(item.Id, bulkUpdate(&item), item.MarketId); err != nil {
 			b.fail(i, &item.Id, prefix+errText(err))
 			continue
 		}
@@ -362,8 +358,26 @@ func idIn(raw json.RawMessage) *string {
 }
 
 func errText(err error) string {
-	if ae, ok := err.(*apiError); ok && len(ae.msgs) > 0 {
+	var ae *apiError
+	if errors.As(err, &ae) && len(ae.msgs) > 0 {
 		return ae.msgs[0]
 	}
 	return err.Error()
+}
+
+// applyEvent copies into an event what an update sent: every element but
+// id and event-number (the server's) and market-id (set once).
+func applyEvent(ev *sourcing.Event, u *sourcing.EventUpdate) {
+	setPtr(&ev.Description, u.Description)
+	setPtr(&ev.Name, u.Name)
+	setPtr(&ev.ReferenceNumber, u.ReferenceNumber)
+	setPtr(&ev.Settings, u.Settings)
+	setPtr(&ev.State, u.State)
+	setPtr(&ev.TimeZone, u.TimeZone)
+}
+
+// bulkUpdate is an item of a bulk update as a single update.
+func bulkUpdate(item *sourcing.EventBulkUpdateItem) *sourcing.EventUpdate {
+	return &sourcing.EventUpdate{Description: item.Description, EventNumber: item.EventNumber, Id: &item.Id, MarketId: item.MarketId,
+		Name: item.Name, ReferenceNumber: item.ReferenceNumber, Settings: item.Settings, State: item.State, TimeZone: item.TimeZone}
 }

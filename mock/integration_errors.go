@@ -23,7 +23,7 @@ func init() {
 	d.build = func(m *Mock, doc *openapi3.T) (any, error) {
 		return newResource[core.IntegrationError, core.IntegrationErrorUpdate](m, doc, d, func(r *core.IntegrationError) shared {
 			return shared{&r.Id, &r.CreatedAt, &r.UpdatedAt, &r.CreatedBy, &r.UpdatedBy, &r.Resolved, &r.Integration, &r.IntegrationRun, &r.IntegrationRunId, &r.Responses}
-		})
+		}, fields[core.IntegrationError, core.IntegrationErrorUpdate]{clear: clearIntegrationError, apply: applyIntegrationError})
 	}
 	register(d)
 }
@@ -149,4 +149,26 @@ func (s *coreServer) UnresolveIntegrationError(ctx context.Context, req core.Unr
 		return nil, err
 	}
 	return core.UnresolveIntegrationError200JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
+}
+
+// clearIntegrationError zeroes what the server sets on an integration error.
+func clearIntegrationError(r *core.IntegrationError) {
+	r.Id, r.CreatedAt, r.UpdatedAt, r.CreatedBy, r.UpdatedBy, r.Resolved = nil, nil, nil, nil, nil, nil
+}
+
+// applyIntegrationError copies what an update of an integration error sent.
+func applyIntegrationError(r *core.IntegrationError, u *core.IntegrationErrorUpdate) {
+	set(&r.ContactAlertType, u.ContactAlertType)
+	setPtr(&r.CreationMethod, u.CreationMethod)
+	setPtr(&r.DocumentId, u.DocumentId)
+	setPtr(&r.DocumentRevision, u.DocumentRevision)
+	setPtr(&r.DocumentStatus, u.DocumentStatus)
+	setPtr(&r.DocumentType, u.DocumentType)
+	setPtr(&r.ExternalId, u.ExternalId)
+	setPtr(&r.Integration, u.Integration)
+	setPtr(&r.IntegrationFilename, u.IntegrationFilename)
+	setPtr(&r.IntegrationRun, u.IntegrationRun)
+	setPtr(&r.IntegrationRunId, u.IntegrationRunId)
+	setPtr(&r.Responses, u.Responses)
+	setPtr(&r.Status, u.Status)
 }

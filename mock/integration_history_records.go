@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -25,7 +26,7 @@ func init() {
 	d.build = func(m *Mock, doc *openapi3.T) (any, error) {
 		r, err := newResource[core.IntegrationHistoryRecord, core.IntegrationHistoryRecordUpdate](m, doc, d, func(r *core.IntegrationHistoryRecord) shared {
 			return shared{&r.Id, &r.CreatedAt, &r.UpdatedAt, &r.CreatedBy, &r.UpdatedBy, &r.Resolved, &r.Integration, &r.IntegrationRun, &r.IntegrationRunId, &r.Responses}
-		})
+		}, fields[core.IntegrationHistoryRecord, core.IntegrationHistoryRecordUpdate]{clear: clearIntegrationHistoryRecord, apply: applyIntegrationHistoryRecord})
 		if err != nil {
 			return nil, err
 		}
@@ -148,7 +149,7 @@ func (s *coreServer) markHistory(ids []int64, mark func(*core.IntegrationHistory
 		mark(&r, *r.UpdatedAt)
 		return r
 	})
-	if err == errNotFound {
+	if errors.Is(err, errNotFound) {
 		msgs := make([]string, len(missing))
 		for i, id := range missing {
 			msgs[i] = "no integration history record has id " + formatID(id)
@@ -201,4 +202,26 @@ func (s *coreServer) UnresolveIntegrationHistoryRecord(ctx context.Context, req 
 		return nil, err
 	}
 	return core.UnresolveIntegrationHistoryRecord200JSONResponse{IntegrationHistoryRecordJSONResponse: core.IntegrationHistoryRecordJSONResponse(rec)}, nil
+}
+
+// clearIntegrationHistoryRecord zeroes what the server sets on a history record.
+func clearIntegrationHistoryRecord(r *core.IntegrationHistoryRecord) {
+	r.Id, r.CreatedAt, r.UpdatedAt, r.CreatedBy, r.UpdatedBy, r.Resolved = nil, nil, nil, nil, nil, nil
+	r.Acknowledged, r.AcknowledgedAt, r.Exported, r.LastExportedAt, r.IntegrationFilename = nil, nil, nil, nil, nil
+}
+
+// applyIntegrationHistoryRecord copies what an update of a history record sent.
+func applyIntegrationHistoryRecord(r *core.IntegrationHistoryRecord, u *core.IntegrationHistoryRecordUpdate) {
+	set(&r.ContactAlertType, u.ContactAlertType)
+	setPtr(&r.CreationMethod, u.CreationMethod)
+	set(&r.DocumentId, u.DocumentId)
+	setPtr(&r.DocumentRevision, u.DocumentRevision)
+	setPtr(&r.DocumentStatus, u.DocumentStatus)
+	set(&r.DocumentType, u.DocumentType)
+	setPtr(&r.ExternalId, u.ExternalId)
+	setPtr(&r.Integration, u.Integration)
+	setPtr(&r.IntegrationRun, u.IntegrationRun)
+	setPtr(&r.IntegrationRunId, u.IntegrationRunId)
+	setPtr(&r.Responses, u.Responses)
+	setPtr(&r.Status, u.Status)
 }

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -21,7 +22,7 @@ func init() {
 	d.build = func(m *Mock, doc *openapi3.T) (any, error) {
 		return newResource[core.IntegrationRunResource, core.IntegrationRunResourceUpdate](m, doc, d, func(r *core.IntegrationRunResource) shared {
 			return shared{id: &r.Id, createdAt: &r.CreatedAt, updatedAt: &r.UpdatedAt, createdBy: &r.CreatedBy, updatedBy: &r.UpdatedBy}
-		})
+		}, fields[core.IntegrationRunResource, core.IntegrationRunResourceUpdate]{clear: clearIntegrationRunResource, apply: applyIntegrationRunResource})
 	}
 	register(d)
 }
@@ -153,7 +154,7 @@ func (s *coreServer) moveRun(id int64, to core.RunStatus, counts *core.Integrati
 		}
 		return r, nil
 	})
-	if err == errNotFound {
+	if errors.Is(err, errNotFound) {
 		return rec, s.runs().notFound(id)
 	}
 	return rec, err
@@ -202,4 +203,17 @@ func (s *coreServer) FailIntegrationRun(ctx context.Context, req core.FailIntegr
 		return nil, err
 	}
 	return core.FailIntegrationRun200JSONResponse{IntegrationRunResourceJSONResponse: core.IntegrationRunResourceJSONResponse(rec)}, nil
+}
+
+// clearIntegrationRunResource zeroes what the server sets on a run.
+func clearIntegrationRunResource(r *core.IntegrationRunResource) {
+	r.Id, r.CreatedAt, r.UpdatedAt, r.CreatedBy, r.UpdatedBy = nil, nil, nil, nil, nil
+	r.Status, r.StartTime, r.EndTime = nil, nil, nil
+}
+
+// applyIntegrationRunResource copies what an update of a run sent.
+func applyIntegrationRunResource(r *core.IntegrationRunResource, u *core.IntegrationRunResourceUpdate) {
+	set(&r.Integration, u.Integration)
+	setPtr(&r.RecordsProcessed, u.RecordsProcessed)
+	setPtr(&r.TotalRecords, u.TotalRecords)
 }

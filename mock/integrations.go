@@ -23,7 +23,7 @@ func init() {
 	d.build = func(m *Mock, doc *openapi3.T) (any, error) {
 		r, err := newResource[core.IntegrationResource, core.IntegrationResourceUpdate](m, doc, d, func(r *core.IntegrationResource) shared {
 			return shared{id: &r.Id, createdAt: &r.CreatedAt, updatedAt: &r.UpdatedAt, createdBy: &r.CreatedBy, updatedBy: &r.UpdatedBy}
-		})
+		}, fields[core.IntegrationResource, core.IntegrationResourceUpdate]{clear: clearIntegrationResource, apply: applyIntegrationResource})
 		if err != nil {
 			return nil, err
 		}
@@ -132,4 +132,20 @@ func (s *coreServer) UpdateIntegration(ctx context.Context, req core.UpdateInteg
 		return nil, err
 	}
 	return core.UpdateIntegration200JSONResponse{IntegrationResourceJSONResponse: core.IntegrationResourceJSONResponse(rec)}, nil
+}
+
+// clearIntegrationResource zeroes what the server sets on an integration.
+func clearIntegrationResource(r *core.IntegrationResource) {
+	r.Id, r.CreatedAt, r.UpdatedAt, r.CreatedBy, r.UpdatedBy = nil, nil, nil, nil, nil
+}
+
+// applyIntegrationResource copies what an update of an integration sent.
+func applyIntegrationResource(r *core.IntegrationResource, u *core.IntegrationResourceUpdate) {
+	set(&r.Code, u.Code)
+	setPtr(&r.Contacts, u.Contacts)
+	setPtr(&r.Description, u.Description)
+	setPtr(&r.Direction, u.Direction)
+	setPtr(&r.EndSystemType, u.EndSystemType)
+	setPtr(&r.IntegrationType, u.IntegrationType)
+	set(&r.Name, u.Name)
 }

@@ -139,9 +139,12 @@ func TestAddingAResource(t *testing.T) {
 	m.state.Store(seedState([]*resourceDef{d}, 1, 3))
 	r, err := newResource[widget, widgetUpdate](m, doc, d, func(w *widget) shared {
 		return shared{id: &w.Id, createdAt: &w.CreatedAt, updatedAt: &w.UpdatedAt, createdBy: new(*core.User), updatedBy: new(*core.User)}
+	}, fields[widget, widgetUpdate]{
+		clear: func(w *widget) { w.Id, w.CreatedAt, w.UpdatedAt = nil, nil, nil },
+		apply: func(w *widget, u *widgetUpdate) { set(&w.Name, u.Name); setPtr(&w.Size, u.Size) },
 	})
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{"id", "created-at", "updated-at"}, r.readOnly)
+	checkFields(t, doc, "Widget", r.fields)
 
 	ctx := context.WithValue(context.Background(), queryKey{}, url.Values{})
 	seeded, err := r.list(ctx, nil, nil)

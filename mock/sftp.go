@@ -110,7 +110,7 @@ func (m *Mock) fileRun(st *state, r sftpd.Result, now time.Time) (*core.Integrat
 			}
 			return nil
 		})
-		if err != nil { // made meanwhile by another file of the folder
+		if errors.Is(err, errDuplicate) { // made meanwhile by another file of the folder
 			in, _ = st.integrations().find(func(i *core.IntegrationResource) bool { return i.Code == code })
 		}
 	}
