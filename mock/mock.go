@@ -99,15 +99,42 @@ func New(opts Options) (*Mock, error) {
 
 	strictCore := core.StrictHTTPServerOptions{RequestErrorHandlerFunc: requestError, ResponseErrorHandlerFunc: responseError}
 	strictCSO := sourcing.StrictHTTPServerOptions{RequestErrorHandlerFunc: requestError, ResponseErrorHandlerFunc: responseError}
+	coreOrder, err := newJSONOrder(openapi.CoreYAML)
+	if err != nil {
+		return nil, err
+	}
+	csoOrder, err := newJSONOrder(openapi.SourcingYAML)
+	if err != nil {
+		return nil, err
+	}
+	// The handlers' JSON answers list elements in the spec's order.
+	coreMW := func(f core.StrictHandlerFunc, _ string) core.StrictHandlerFunc {
+		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+			resp, err := f(ctx, w, r, req)
+			if err == nil && coreOrder.respond(w, resp) {
+				return nil, nil
+			}
+			return resp, err
+		}
+	}
+	csoMW := func(f sourcing.StrictHandlerFunc, _ string) sourcing.StrictHandlerFunc {
+		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+			resp, err := f(ctx, w, r, req)
+			if err == nil && csoOrder.respond(w, resp) {
+				return nil, nil
+			}
+			return resp, err
+		}
+	}
 	apis := []*api{{
 		m: m, name: coreAPI, validator: coreVal, xml: true, projection: true, token: m.auth != nil,
 		mediaTypes: "application/json or application/xml",
-		handler: core.HandlerWithOptions(core.NewStrictHandlerWithOptions(&coreServer{m: m}, nil, strictCore),
+		handler: core.HandlerWithOptions(core.NewStrictHandlerWithOptions(&coreServer{m: m}, []core.StrictMiddlewareFunc{coreMW}, strictCore),
 			core.StdHTTPServerOptions{ErrorHandlerFunc: requestError}),
 	}, {
 		m: m, name: sourcingAPI, validator: csoVal,
 		mediaTypes: "application/json",
-		handler: sourcing.HandlerWithOptions(sourcing.NewStrictHandlerWithOptions(&sourcingServer{m: m}, nil, strictCSO),
+		handler: sourcing.HandlerWithOptions(sourcing.NewStrictHandlerWithOptions(&sourcingServer{m: m}, []sourcing.StrictMiddlewareFunc{csoMW}, strictCSO),
 			sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError}),
 	}}
 	for _, a := range apis {

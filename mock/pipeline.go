@@ -27,7 +27,9 @@ func (m *Mock) layers(a *api) []layer {
 		// Admin: /_mock/* and /oauth2/token leave the pipeline here,
 		// unjournaled (the token body holds the client's secret).
 		m.admin(a),
-		// Journal: what the client sent, as sent, and the status.
+		// Journal: what the client sent, as sent (the query, the headers with
+		// credentials redacted, the first 16 KiB of the body, read here), and
+		// the status.
 		m.journalLayer(a),
 		// Tenant and fault layers (the control plane) go here: after the
 		// journal, so that it shows what they did, and before the format,

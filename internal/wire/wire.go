@@ -4,10 +4,11 @@
 // results" wording, the epoch seeded data is anchored to, and the wording
 // of kin-openapi validation errors.
 //
-// It imports neither mock nor gen, so that conformance may use it and still
-// judge any server, the real Coupa included.
+// It imports only the standard library and kin-openapi (neither mock nor
+// gen), so that conformance may use it and still judge any server, the real
+// Coupa included.
 //
-//   - Names: [Singular], [Plural], [Hyphenate], [Human].
+//   - Names: [Singular], [Singularize], [Plural], [Hyphenate], [Human].
 //   - Accept negotiation: [Negotiate], [Accepts].
 //   - Errors: [ErrorBody], [WriteErrors], [ParseErrors], [NoResults].
 //   - Seeded data: [SeedEpoch].
@@ -17,8 +18,6 @@ package wire
 import (
 	"strings"
 	"time"
-
-	"github.com/coupakit/coupakit/coupaxml"
 )
 
 // SeedEpoch anchors the mock's seeded timestamps, so that the same seed
@@ -34,10 +33,9 @@ func Hyphenate(name string) string { return strings.ReplaceAll(name, "_", "-") }
 // Singular returns the singular of a plural resource name, hyphenated or
 // not: "integration-history-records" gives "integration-history-record",
 // "integration_runs" "integration_run", "events" "event". A name that does
-// not look plural is returned unchanged. The rules are coupaxml.Singular's,
-// which names the items of XML arrays the same way.
+// not look plural is returned unchanged (see Singularize).
 func Singular(plural string) string {
-	if one := coupaxml.Singular(plural); one != "" {
+	if one, ok := Singularize(plural); ok {
 		return one
 	}
 	return plural

@@ -146,3 +146,18 @@ components:
 		}
 	}
 }
+
+func TestSingularize(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		ok         bool
+	}{
+		{"responses", "response", true}, {"ids", "id", true}, {"histories", "history", true},
+		{"statuses", "status", true}, {"people", "person", true}, {"series", "", false},
+		{"status", "", false}, {"result", "", false}, {"Integration-Errors", "Integration-Error", true},
+	} {
+		got, ok := wire.Singularize(tc.name)
+		assert.Equal(t, tc.want, got, tc.name)
+		assert.Equal(t, tc.ok, ok, tc.name)
+	}
+}
