@@ -2,38 +2,84 @@ package mock
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coupakit/coupakit/gen/core"
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
-// integrationResources are /api/integrations and /api/integration_runs.
-type integrationResources struct {
-	integrations *resource[core.IntegrationResource, core.IntegrationResourceUpdate]
-	runs         *resource[core.IntegrationRunResource, core.IntegrationRunResourceUpdate]
+// integrations is /api/integrations: the integrations records refer to,
+// by id or code, with their contacts. Codes and names are unique.
+var integrations = &resourceDef{api: coreAPI, name: "integrations", schema: "IntegrationResource", rank: 10}
+
+func init() {
+	d := integrations
+	d.newTable = func() any { return newTable(func(r *core.IntegrationResource) int64 { return *r.Id }, 1) }
+	d.seed = seedIntegrations
+	d.build = func(m *Mock, doc *openapi3.T) (any, error) {
+		r, err := newResource[core.IntegrationResource, core.IntegrationResourceUpdate](m, doc, d, func(r *core.IntegrationResource) shared {
+			return shared{id: &r.Id, createdAt: &r.CreatedAt, updatedAt: &r.UpdatedAt, createdBy: &r.CreatedBy, updatedBy: &r.UpdatedBy}
+		}, fields[core.IntegrationResource, core.IntegrationResourceUpdate]{clear: clearIntegrationResource, apply: applyIntegrationResource})
+		if err != nil {
+			return nil, err
+		}
+		r.check = uniqueCodeAndName
+		return r, nil
+	}
+	register(d)
 }
 
-func newIntegrationResources(m *Mock, doc *openapi3.T) (integrationResources, error) {
-	ins, err := newResource[core.IntegrationResource, core.IntegrationResourceUpdate](m, doc, "IntegrationResource", "integration",
-		func(s *state) *table[core.IntegrationResource] { return s.integrations },
-		func(r *core.IntegrationResource) shared {
-			return shared{id: &r.Id, createdAt: &r.CreatedAt, updatedAt: &r.UpdatedAt, createdBy: &r.CreatedBy, updatedBy: &r.UpdatedBy}
-		})
-	if err != nil {
-		return integrationResources{}, err
+func (s *state) integrations() *table[core.IntegrationResource] {
+	return tableOf[core.IntegrationResource](s, integrations)
+}
+
+func (s *coreServer) integrations() *resource[core.IntegrationResource, core.IntegrationResourceUpdate] {
+	return runtimeOf[*resource[core.IntegrationResource, core.IntegrationResourceUpdate]](s.m, integrations)
+}
+
+// seedIntegrations seeds six integrations of distinct systems and objects,
+// each with three contacts.
+func seedIntegrations(sd *seeding) {
+	f, s := sd.f, sd.st
+	seen := map[string]bool{}
+	var ins []core.IntegrationResource
+	for len(ins) < 6 {
+		sys, obj := systems[f.Number(0, len(systems)-1)], objects[f.Number(0, len(objects)-1)]
+		code := sys + "_" + obj.code
+		if seen[code] {
+			continue
+		}
+		seen[code] = true
+		at := wire.SeedEpoch.Add(-time.Duration(f.Number(90, 365)) * 24 * time.Hour)
+		in := core.IntegrationResource{
+			Id:              ptr(int64(len(ins) + 1)),
+			CreatedAt:       ptr(at),
+			UpdatedAt:       ptr(at),
+			CreatedBy:       ptr(s.apiUser),
+			UpdatedBy:       ptr(s.apiUser),
+			Code:            code,
+			Name:            fmt.Sprintf("%s %s integration", sys, strings.ToLower(strings.ReplaceAll(obj.code, "_", " "))),
+			Description:     ptr(fmt.Sprintf("%s %s between Coupa and %s.", []string{"Exports", "Imports"}[f.Number(0, 1)], strings.ToLower(strings.ReplaceAll(obj.code, "_", " ")), sys)),
+			Direction:       ptr(core.Direction([]string{"to_coupa", "from_coupa"}[f.Number(0, 1)])),
+			IntegrationType: ptr(core.IntegrationType([]string{"flat_file", "api", "json", "xml"}[f.Number(0, 3)])),
+			EndSystemType:   ptr(sys),
+		}
+		var contacts []core.IntegrationContact
+		for _, kind := range []string{"Technical", "Functional", alertTypes[f.Number(0, 2)]} {
+			first, last := f.FirstName(), f.LastName()
+			contacts = append(contacts, core.IntegrationContact{Name: ptr(first + " " + last), Email: strings.ToLower(first+"."+last) + "@example.com", ContactAlertType: core.ContactAlertType(kind)})
+		}
+		in.Contacts = &contacts
+		ins = append(ins, in)
 	}
-	ins.check = uniqueCodeAndName
-	runs, err := newResource[core.IntegrationRunResource, core.IntegrationRunResourceUpdate](m, doc, "IntegrationRunResource", "integration run",
-		func(s *state) *table[core.IntegrationRunResource] { return s.runs },
-		func(r *core.IntegrationRunResource) shared {
-			return shared{id: &r.Id, createdAt: &r.CreatedAt, updatedAt: &r.UpdatedAt, createdBy: &r.CreatedBy, updatedBy: &r.UpdatedBy}
-		})
-	if err != nil {
-		return integrationResources{}, err
+	for _, in := range ins {
+		s.integrations().seedRow(in)
 	}
-	return integrationResources{integrations: ins, runs: runs}, nil
+
 }
 
 // uniqueCodeAndName refuses an integration whose code or name another one has.
@@ -54,7 +100,7 @@ func uniqueCodeAndName(rec *core.IntegrationResource, self int64, rows []core.In
 
 // ListIntegrations implements GET /api/integrations.
 func (s *coreServer) ListIntegrations(ctx context.Context, req core.ListIntegrationsRequestObject) (core.ListIntegrationsResponseObject, error) {
-	out, err := s.integrations.list(ctx, req.Params.Limit, req.Params.Offset)
+	out, err := s.integrations().list(ctx, req.Params.Limit, req.Params.Offset)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +109,7 @@ func (s *coreServer) ListIntegrations(ctx context.Context, req core.ListIntegrat
 
 // CreateIntegration implements POST /api/integrations.
 func (s *coreServer) CreateIntegration(ctx context.Context, req core.CreateIntegrationRequestObject) (core.CreateIntegrationResponseObject, error) {
-	rec, err := s.integrations.create(req.Body)
+	rec, err := s.integrations().create(req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +118,7 @@ func (s *coreServer) CreateIntegration(ctx context.Context, req core.CreateInteg
 
 // ShowIntegration implements GET /api/integrations/{id}.
 func (s *coreServer) ShowIntegration(ctx context.Context, req core.ShowIntegrationRequestObject) (core.ShowIntegrationResponseObject, error) {
-	rec, err := s.integrations.show(req.Id)
+	rec, err := s.integrations().show(req.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -81,139 +127,25 @@ func (s *coreServer) ShowIntegration(ctx context.Context, req core.ShowIntegrati
 
 // UpdateIntegration implements PUT /api/integrations/{id}.
 func (s *coreServer) UpdateIntegration(ctx context.Context, req core.UpdateIntegrationRequestObject) (core.UpdateIntegrationResponseObject, error) {
-	rec, err := s.integrations.update(req.Id, req.Body)
+	rec, err := s.integrations().update(req.Id, req.Body)
 	if err != nil {
 		return nil, err
 	}
 	return core.UpdateIntegration200JSONResponse{IntegrationResourceJSONResponse: core.IntegrationResourceJSONResponse(rec)}, nil
 }
 
-// ListIntegrationRuns implements GET /api/integration_runs.
-func (s *coreServer) ListIntegrationRuns(ctx context.Context, req core.ListIntegrationRunsRequestObject) (core.ListIntegrationRunsResponseObject, error) {
-	out, err := s.runs.list(ctx, req.Params.Limit, req.Params.Offset)
-	if err != nil {
-		return nil, err
-	}
-	return core.ListIntegrationRuns200JSONResponse(out), nil
+// clearIntegrationResource zeroes what the server sets on an integration.
+func clearIntegrationResource(r *core.IntegrationResource) {
+	r.Id, r.CreatedAt, r.UpdatedAt, r.CreatedBy, r.UpdatedBy = nil, nil, nil, nil, nil
 }
 
-// CreateIntegrationRun implements POST /api/integration_runs: a run of an
-// existing integration, pending.
-func (s *coreServer) CreateIntegrationRun(ctx context.Context, req core.CreateIntegrationRunRequestObject) (core.CreateIntegrationRunResponseObject, error) {
-	in, err := s.m.st().integration(&req.Body.Integration)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := s.runs.create(req.Body, func(r *core.IntegrationRunResource, _ time.Time) {
-		r.Integration = *in
-		r.Status = ptr(core.Pending)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return core.CreateIntegrationRun201JSONResponse{IntegrationRunResourceJSONResponse: core.IntegrationRunResourceJSONResponse(rec)}, nil
-}
-
-// ShowIntegrationRun implements GET /api/integration_runs/{id}.
-func (s *coreServer) ShowIntegrationRun(ctx context.Context, req core.ShowIntegrationRunRequestObject) (core.ShowIntegrationRunResponseObject, error) {
-	rec, err := s.runs.show(req.Id)
-	if err != nil {
-		return nil, err
-	}
-	return core.ShowIntegrationRun200JSONResponse{IntegrationRunResourceJSONResponse: core.IntegrationRunResourceJSONResponse(rec)}, nil
-}
-
-// UpdateIntegrationRun implements PUT /api/integration_runs/{id}. The
-// integration a run belongs to does not change.
-func (s *coreServer) UpdateIntegrationRun(ctx context.Context, req core.UpdateIntegrationRunRequestObject) (core.UpdateIntegrationRunResponseObject, error) {
-	body := *req.Body
-	body.Integration = nil
-	rec, err := s.runs.update(req.Id, &body)
-	if err != nil {
-		return nil, err
-	}
-	return core.UpdateIntegrationRun200JSONResponse{IntegrationRunResourceJSONResponse: core.IntegrationRunResourceJSONResponse(rec)}, nil
-}
-
-// moveRun changes a run's status, with the counts the action carries. A run
-// that ended (successful or failed) cannot change.
-func (s *coreServer) moveRun(id int64, to core.RunStatus, counts *core.IntegrationRunCounts) (core.IntegrationRunResource, error) {
-	st := s.m.st()
-	rec, err := st.runs.update(id, func(r core.IntegrationRunResource) (core.IntegrationRunResource, error) {
-		if r.Status != nil && (*r.Status == core.Successful || *r.Status == core.Failed) {
-			return r, badRequest("integration run %d already ended (%s) and cannot change", id, *r.Status)
-		}
-		s.runs.touch(st, s.runs.shared(&r))
-		now := *r.UpdatedAt
-		r.Status = ptr(to)
-		if counts != nil {
-			if counts.TotalRecords != nil {
-				r.TotalRecords = counts.TotalRecords
-			}
-			if counts.RecordsProcessed != nil {
-				r.RecordsProcessed = counts.RecordsProcessed
-			}
-		}
-		switch to {
-		case core.Running:
-			if r.StartTime == nil {
-				r.StartTime = &now
-			}
-		case core.Successful, core.Failed:
-			r.EndTime = &now
-			if to == core.Successful && r.RecordsProcessed == nil {
-				r.RecordsProcessed = r.TotalRecords
-			}
-		}
-		return r, nil
-	})
-	if err == errNotFound {
-		return rec, s.runs.notFound(id)
-	}
-	return rec, err
-}
-
-// RunIntegrationRun implements PUT /api/integration_runs/{id}/run.
-func (s *coreServer) RunIntegrationRun(ctx context.Context, req core.RunIntegrationRunRequestObject) (core.RunIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Running, req.Body)
-	if err != nil {
-		return nil, err
-	}
-	return core.RunIntegrationRun200JSONResponse{IntegrationRunResourceJSONResponse: core.IntegrationRunResourceJSONResponse(rec)}, nil
-}
-
-// PendIntegrationRun implements PUT /api/integration_runs/{id}/pending.
-func (s *coreServer) PendIntegrationRun(ctx context.Context, req core.PendIntegrationRunRequestObject) (core.PendIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Pending, nil)
-	if err != nil {
-		return nil, err
-	}
-	return core.PendIntegrationRun200JSONResponse{IntegrationRunResourceJSONResponse: core.IntegrationRunResourceJSONResponse(rec)}, nil
-}
-
-// PauseIntegrationRun implements PUT /api/integration_runs/{id}/pause.
-func (s *coreServer) PauseIntegrationRun(ctx context.Context, req core.PauseIntegrationRunRequestObject) (core.PauseIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Paused, nil)
-	if err != nil {
-		return nil, err
-	}
-	return core.PauseIntegrationRun200JSONResponse{IntegrationRunResourceJSONResponse: core.IntegrationRunResourceJSONResponse(rec)}, nil
-}
-
-// SucceedIntegrationRun implements PUT /api/integration_runs/{id}/success.
-func (s *coreServer) SucceedIntegrationRun(ctx context.Context, req core.SucceedIntegrationRunRequestObject) (core.SucceedIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Successful, req.Body)
-	if err != nil {
-		return nil, err
-	}
-	return core.SucceedIntegrationRun200JSONResponse{IntegrationRunResourceJSONResponse: core.IntegrationRunResourceJSONResponse(rec)}, nil
-}
-
-// FailIntegrationRun implements PUT /api/integration_runs/{id}/fail.
-func (s *coreServer) FailIntegrationRun(ctx context.Context, req core.FailIntegrationRunRequestObject) (core.FailIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Failed, req.Body)
-	if err != nil {
-		return nil, err
-	}
-	return core.FailIntegrationRun200JSONResponse{IntegrationRunResourceJSONResponse: core.IntegrationRunResourceJSONResponse(rec)}, nil
+// applyIntegrationResource copies what an update of an integration sent.
+func applyIntegrationResource(r *core.IntegrationResource, u *core.IntegrationResourceUpdate) {
+	set(&r.Code, u.Code)
+	setPtr(&r.Contacts, u.Contacts)
+	setPtr(&r.Description, u.Description)
+	setPtr(&r.Direction, u.Direction)
+	setPtr(&r.EndSystemType, u.EndSystemType)
+	setPtr(&r.IntegrationType, u.IntegrationType)
+	set(&r.Name, u.Name)
 }

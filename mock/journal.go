@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -17,67 +18,130 @@ const (
 )
 
 // Request is one request the mock's APIs answered, as GET /_mock/requests
-// lists it, so that a CI pipeline can assert on what an integration sent.
+// lists it, so that a CI pipeline can assert on what an integration sent:
+// the request as the client sent it, before any layer changed it.
 type Request struct {
-	ID        int64     `json:"id"`
-	Time      time.Time `json:"time"`
-	API       string    `json:"api"` // core or sourcing
-	Method    string    `json:"method"`
-	Path      string    `json:"path"`
-	Query     string    `json:"query,omitempty"`
-	Status    int       `json:"status"`
-	Body      string    `json:"body,omitempty"` // the first 16 KiB of the request body
-	Truncated bool      `json:"truncated,omitempty"`
+	ID     int64     `json:"id"`
+	Time   time.Time `json:"time"`
+	API    string    `json:"api"` // core or sourcing
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	// Query is the raw query string, in the order sent.
+	Query string `json:"query,omitempty"`
+	// Headers are the request's headers, credentials (Authorization,
+	// X-COUPA-API-KEY, X-CSO-API-KEY, cookies) as "[redacted]".
+	Headers   map[string][]string `json:"headers,omitempty"`
+	Status    int                 `json:"status"`
+	Body      string              `json:"body,omitempty"` // the first 16 KiB of the request body
+	Truncated bool                `json:"truncated,omitempty"`
 }
 
-// journal keeps the newest requests, safe for concurrent use.
+// redacted replaces the value of a credential header in the journal.
+const redacted = "[redacted]"
+
+// credentialHeaders are the headers the journal never shows, canonical.
+var credentialHeaders = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true, "Cookie": true,
+	"X-Coupa-Api-Key": true, "X-Cso-Api-Key": true,
+}
+
+// journalHeaders copies h with the credentials redacted.
+func journalHeaders(h http.Header) map[string][]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		if credentialHeaders[http.CanonicalHeaderKey(k)] {
+			red := make([]string, len(v))
+			for i := range red {
+				red[i] = redacted
+			}
+			out[k] = red
+			continue
+		}
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// journal keeps the newest journalSize requests in a ring, safe for
+// concurrent use.
 type journal struct {
-	mu      sync.Mutex
-	entries []Request // oldest first, at most journalSize
-	next    int64
+	mu    sync.Mutex
+	ring  []Request // allocated on first use, journalSize long
+	start int       // index of the oldest entry
+	n     int       // entries held
+	next  int64
 }
 
 func (j *journal) add(r Request) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.ring == nil {
+		j.ring = make([]Request, journalSize)
+	}
 	j.next++
 	r.ID = j.next
-	if len(j.entries) == journalSize {
-		j.entries = append(j.entries[:0], j.entries[1:]...)
+	if j.n < journalSize {
+		j.ring[(j.start+j.n)%journalSize] = r
+		j.n++
+		return
 	}
-	j.entries = append(j.entries, r)
+	j.ring[j.start] = r // the oldest goes
+	j.start = (j.start + 1) % journalSize
 }
 
 func (j *journal) all() []Request {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return append([]Request{}, j.entries...)
+	out := make([]Request, j.n)
+	for i := range out {
+		out[i] = j.ring[(j.start+i)%journalSize]
+	}
+	return out
 }
 
 func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.entries = nil
+	clear(j.ring)
+	j.start, j.n = 0, 0
 }
 
 // Requests returns the journal: the newest requests the APIs answered (at
 // most 1000), oldest first. Reset empties it.
 func (m *Mock) Requests() []Request { return m.journal.all() }
 
-// record wraps an API handler so that every request it answers is journaled.
+// journalLayer journals every request the API answers.
+func (m *Mock) journalLayer(a *api) layer {
+	return func(next http.Handler) http.Handler { return m.record(a.name, next) }
+}
+
+// record wraps an API handler so that every request it answers is
+// journaled as the client sent it: the query and headers before any layer
+// changes them, and the first bytes of the body, read up front (the rest
+// streams on to the handler).
 func (m *Mock) record(api string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := &bodyTap{r: r.Body}
-		if r.Body != nil {
-			r.Body = body
+		entry := Request{Time: m.now().UTC(), API: api, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Headers: journalHeaders(r.Header)}
+		if r.Body != nil && r.Body != http.NoBody {
+			full, err := io.ReadAll(io.LimitReader(r.Body, journalBodySize+1))
+			kept := full
+			if len(kept) > journalBodySize {
+				entry.Truncated, kept = true, kept[:journalBodySize]
+			}
+			entry.Body = string(kept)
+			var rest io.Reader = r.Body
+			if err != nil { // the handler meets the read error as it would have
+				rest = errorReader{err}
+			}
+			r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(full), rest), Closer: r.Body}
 		}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		start := m.now()
 		next.ServeHTTP(sw, r)
-		m.journal.add(Request{
-			Time: start.UTC(), API: api, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-			Status: sw.status, Body: body.kept.String(), Truncated: body.truncated,
-		})
+		entry.Status = sw.status
+		m.journal.add(entry)
 	})
 }
 
@@ -96,25 +160,16 @@ func (m *Mock) listRequests(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// bodyTap keeps the first bytes of a request body as the handler reads it.
-type bodyTap struct {
-	r         io.ReadCloser
-	kept      bytes.Buffer
-	truncated bool
+// readCloser reads the journaled head of a body, then the rest.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
-func (b *bodyTap) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	if room := journalBodySize - b.kept.Len(); room > 0 {
-		b.kept.Write(p[:min(n, room)])
-		b.truncated = b.truncated || n > room
-	} else if n > 0 {
-		b.truncated = true
-	}
-	return n, err
-}
+// errorReader fails every read with err.
+type errorReader struct{ err error }
 
-func (b *bodyTap) Close() error { return b.r.Close() }
+func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
 
 // statusWriter notes the status a handler answers with.
 type statusWriter struct {

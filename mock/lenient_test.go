@@ -8,6 +8,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/coupakit/coupakit/internal/wire"
 	"github.com/coupakit/coupakit/openapi"
 )
 
@@ -288,7 +289,7 @@ func TestStrictErrorsAreTheValidators(t *testing.T) {
 	if verr == nil {
 		t.Fatal("the body validates")
 	}
-	msgs := describe(verr)
+	msgs := wire.Describe(verr)
 	for _, e := range errs {
 		found := false
 		for _, m := range msgs {

@@ -1,25 +1,19 @@
-// Package mock is a stateful, in-memory stand-in for the Coupa Core API
-// integration resources and the Coupa Sourcing API events resource.
-//
-// It implements the strict server interfaces that oapi-codegen generates from
-// the specs in openapi/, validates every request against those specs with
-// kin-openapi before a handler runs, and answers rejected requests in Coupa's
-// error format. Its store is seeded with deterministic fake data: the same
-// seed gives the same records.
 package mock
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/gen/core"
@@ -55,6 +49,10 @@ type Mock struct {
 	sourcing http.Handler
 	outgoing outgoing
 	journal  journal
+	// claims names each operation's resource; runtimes holds each
+	// resource's run-time part by its registry index.
+	claims   map[string]*resourceDef
+	runtimes []any
 }
 
 // New builds a Mock seeded from opts.
@@ -69,62 +67,83 @@ func New(opts Options) (*Mock, error) {
 	if m.now == nil {
 		m.now = time.Now
 	}
-	coreDoc, err := openapi.Core()
+	coreVal, err := openapi.CoreValidator()
 	if err != nil {
 		return nil, err
 	}
-	csoDoc, err := openapi.Sourcing()
+	csoVal, err := openapi.SourcingValidator()
 	if err != nil {
 		return nil, err
 	}
-	cs, err := newCoreServer(m, coreDoc)
-	if err != nil {
+	docs := map[string]*openapi3.T{coreAPI: coreVal.Doc(), sourcingAPI: csoVal.Doc()}
+	if m.claims, err = claimAll(docs); err != nil {
 		return nil, err
 	}
-	ss, err := newSourcingServer(m, csoDoc)
-	if err != nil {
-		return nil, err
+	m.runtimes = make([]any, len(registry))
+	lenient := map[string][]string{}
+	for _, d := range registry {
+		lenient[d.api] = append(lenient[d.api], d.lenient...)
+		if d.build == nil {
+			continue
+		}
+		if m.runtimes[d.index], err = d.build(m, docs[d.api]); err != nil {
+			return nil, err
+		}
 	}
 	m.state.Store(newState(opts.Seed, opts.Records))
-
-	coreVal, err := newValidator(coreDoc, opts.MaxBodyBytes, "application/json or application/xml", coreResourceName)
-	if err != nil {
-		return nil, err
-	}
-	csoVal, err := newValidator(csoDoc, opts.MaxBodyBytes, "application/json", eventResourceName, "createEvents", "updateEvents", "deleteEvents")
-	if err != nil {
-		return nil, err
-	}
-	coreAPI := core.HandlerWithOptions(
-		core.NewStrictHandlerWithOptions(cs, nil, core.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc:  requestError(coreResourceName),
-			ResponseErrorHandlerFunc: responseError(coreResourceName),
-		}),
-		core.StdHTTPServerOptions{ErrorHandlerFunc: requestError(coreResourceName)},
-	)
-	csoAPI := sourcing.HandlerWithOptions(
-		sourcing.NewStrictHandlerWithOptions(ss, nil, sourcing.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc:  requestError(eventResourceName),
-			ResponseErrorHandlerFunc: responseError(eventResourceName),
-		}),
-		sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError(eventResourceName)},
-	)
-	xml, err := newXMLFormat(coreDoc, opts.MaxBodyBytes)
-	if err != nil {
-		return nil, err
-	}
-	// Core: XML answers, then authentication, then XML bodies, then
-	// validation, then return_object and fields, then the handlers.
-	coreAPI, csoAPI = xml.requests(coreVal.wrap(projection{}.wrap(coreAPI))), csoVal.wrap(csoAPI)
 	if opts.Auth != nil {
 		if m.auth, err = auth.New(*opts.Auth); err != nil {
 			return nil, fmt.Errorf("mock: %w", err)
 		}
-		coreAPI = m.auth.Core(coreAPI, nil)
-		csoAPI = m.auth.Sourcing(csoAPI)
 	}
-	m.core = m.withAdmin("core", xml.answers(coreAPI), m.auth != nil)
-	m.sourcing = m.withAdmin("sourcing", csoAPI, false)
+
+	strictCore := core.StrictHTTPServerOptions{RequestErrorHandlerFunc: requestError, ResponseErrorHandlerFunc: responseError}
+	strictCSO := sourcing.StrictHTTPServerOptions{RequestErrorHandlerFunc: requestError, ResponseErrorHandlerFunc: responseError}
+	coreOrder, err := newJSONOrder(openapi.CoreYAML)
+	if err != nil {
+		return nil, err
+	}
+	csoOrder, err := newJSONOrder(openapi.SourcingYAML)
+	if err != nil {
+		return nil, err
+	}
+	// The handlers' JSON answers list elements in the spec's order.
+	coreMW := func(f core.StrictHandlerFunc, _ string) core.StrictHandlerFunc {
+		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+			resp, err := f(ctx, w, r, req)
+			if err == nil && coreOrder.respond(w, resp) {
+				return nil, nil
+			}
+			return resp, err
+		}
+	}
+	csoMW := func(f sourcing.StrictHandlerFunc, _ string) sourcing.StrictHandlerFunc {
+		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
+			resp, err := f(ctx, w, r, req)
+			if err == nil && csoOrder.respond(w, resp) {
+				return nil, nil
+			}
+			return resp, err
+		}
+	}
+	apis := []*api{{
+		m: m, name: coreAPI, validator: coreVal, xml: true, projection: true, token: m.auth != nil,
+		mediaTypes: "application/json or application/xml",
+		handler: core.HandlerWithOptions(core.NewStrictHandlerWithOptions(&coreServer{m: m}, []core.StrictMiddlewareFunc{coreMW}, strictCore),
+			core.StdHTTPServerOptions{ErrorHandlerFunc: requestError}),
+	}, {
+		m: m, name: sourcingAPI, validator: csoVal,
+		mediaTypes: "application/json",
+		handler: sourcing.HandlerWithOptions(sourcing.NewStrictHandlerWithOptions(&sourcingServer{m: m}, []sourcing.StrictMiddlewareFunc{csoMW}, strictCSO),
+			sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError}),
+	}}
+	for _, a := range apis {
+		if a.envelopes, err = newEnvelopes(docs[a.name], lenient[a.name]); err != nil {
+			return nil, err
+		}
+		a.adminMux = m.adminMux(a.token)
+	}
+	m.core, m.sourcing = chain(apis[0].handler, m.layers(apis[0])), chain(apis[1].handler, m.layers(apis[1]))
 	return m, nil
 }
 
@@ -149,7 +168,7 @@ func (m *Mock) Alerts() []Alert { return m.st().alerts.all() }
 // Integrations returns the integrations records may reference, with their
 // contacts.
 func (m *Mock) Integrations() []core.IntegrationResource {
-	out, _ := m.st().integrations.list(nil, 0, math.MaxInt, false)
+	out, _ := m.st().integrations().list(nil, 0, math.MaxInt, false)
 	return out
 }
 
@@ -183,49 +202,49 @@ func notFound(format string, args ...any) error {
 }
 
 // requestError answers a request the generated code could not decode.
-func requestError(resource func(string) string) func(http.ResponseWriter, *http.Request, error) {
-	return func(w http.ResponseWriter, r *http.Request, err error) {
-		writeErrors(w, http.StatusBadRequest, resourceOf(r, resource), err.Error())
-	}
+func requestError(w http.ResponseWriter, r *http.Request, err error) {
+	writeErrors(w, http.StatusBadRequest, resourceOf(r), err.Error())
 }
 
 // responseError answers a handler's error: an apiError with its own status,
 // anything else as 500 (a bug in the mock, never bad input).
-func responseError(resource func(string) string) func(http.ResponseWriter, *http.Request, error) {
-	return func(w http.ResponseWriter, r *http.Request, err error) {
-		var ae *apiError
-		if errors.As(err, &ae) {
-			writeErrors(w, ae.status, resourceOf(r, resource), ae.msgs...)
-			return
+func responseError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeErrors(w, ae.status, resourceOf(r), ae.msgs...)
+		return
+	}
+	writeErrors(w, http.StatusInternalServerError, resourceOf(r), "internal error: "+err.Error())
+}
+
+// resourceOf names the resource of the request's operation, as its errors
+// show it: "request" when no resource's operation matched.
+func resourceOf(r *http.Request) string {
+	if rt := RouteOf(r.Context()); rt != nil && rt.Resource != "" {
+		return rt.Resource
+	}
+	return "request"
+}
+
+// resourceName names the resource of an operation, as its errors show it.
+func (m *Mock) resourceName(operationID string) string {
+	if d := m.claims[operationID]; d != nil {
+		return d.Singular()
+	}
+	return "request"
+}
+
+// claimAll claims every operation of every API's spec for its resource.
+func claimAll(docs map[string]*openapi3.T) (map[string]*resourceDef, error) {
+	out := map[string]*resourceDef{}
+	for api, doc := range docs {
+		claims, err := claim(api, doc, registry)
+		if err != nil {
+			return nil, err
 		}
-		writeErrors(w, http.StatusInternalServerError, resourceOf(r, resource), "internal error: "+err.Error())
+		maps.Copy(out, claims)
 	}
-}
-
-func resourceOf(r *http.Request, resource func(string) string) string {
-	if route := routeOf(r.Context()); route != nil {
-		return resource(route.Operation.OperationID)
-	}
-	return resource("")
-}
-
-// eventResourceName names the Sourcing API's one resource in its errors.
-func eventResourceName(string) string { return "event" }
-
-// coreResourceName names the resource of a Core operation, as its errors
-// show it.
-func coreResourceName(operationID string) string {
-	switch {
-	case strings.Contains(operationID, "HistoryRecord"):
-		return "integration-history-record"
-	case strings.Contains(operationID, "IntegrationRun"):
-		return "integration-run"
-	case strings.Contains(operationID, "IntegrationError"), operationID == "":
-		return "integration-error"
-	case strings.Contains(operationID, "Integration"):
-		return "integration"
-	}
-	return "integration-error"
+	return out, nil
 }
 
 // queryOf returns the request's query parameters, which the validator puts
@@ -240,10 +259,10 @@ type queryKey struct{}
 // Authority returns the mock's authentication, or nil when it has none.
 func (m *Mock) Authority() *auth.Authority { return m.auth }
 
-// withAdmin adds the admin API under /_mock/ (never behind authentication)
-// in front of an API handler, the journal around it, and the OAuth token
-// endpoint when asked (not journaled: its body holds the client's secret).
-func (m *Mock) withAdmin(name string, api http.Handler, token bool) http.Handler {
+// adminMux serves the admin API under /_mock/ (never behind
+// authentication, never journaled) and, when asked, the OAuth token
+// endpoint.
+func (m *Mock) adminMux(token bool) http.Handler {
 	mux := http.NewServeMux()
 	if token {
 		mux.Handle("/oauth2/token", m.auth.TokenHandler())
@@ -264,10 +283,9 @@ func (m *Mock) withAdmin(name string, api http.Handler, token bool) http.Handler
 		m.journal.clear()
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.HandleFunc("/_mock/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))
 	})
-	mux.Handle("/", m.record(name, api))
 	return mux
 }
 
@@ -303,24 +321,15 @@ func (l *alertLog) all() []Alert {
 	return append([]Alert{}, l.list...)
 }
 
-// state is everything a Reset puts back.
+// state is everything a Reset puts back: each resource's table, by its
+// registry index, and what the resources share.
 type state struct {
-	errors       *table[core.IntegrationError]
-	history      *table[core.IntegrationHistoryRecord]
-	integrations *table[core.IntegrationResource]
-	runs         *table[core.IntegrationRunResource]
-	events       *table[eventRow]
-	users        []core.User
-	apiUser      core.User
-	alerts       alertLog
-	responseSeq  atomic.Int64
-	eventNumber  atomic.Int64
-}
-
-// eventRow keeps an event with its id as a number, for ordering.
-type eventRow struct {
-	id int64
-	ev sourcing.Event
+	tables      []any
+	users       []core.User
+	apiUser     core.User
+	alerts      alertLog
+	responseSeq atomic.Int64
+	eventNumber atomic.Int64
 }
 
 // integration resolves a reference to an integration, by id or code (both
@@ -330,10 +339,10 @@ func (s *state) integration(ref *core.Integration) (*core.Integration, error) {
 	var ok bool
 	switch {
 	case ref.Id != nil:
-		in, ok = s.integrations.get(*ref.Id)
+		in, ok = s.integrations().get(*ref.Id)
 		ok = ok && (ref.Code == nil || *ref.Code == in.Code)
 	case ref.Code != nil:
-		in, ok = s.integrations.find(func(r *core.IntegrationResource) bool { return r.Code == *ref.Code })
+		in, ok = s.integrations().find(func(r *core.IntegrationResource) bool { return r.Code == *ref.Code })
 	default:
 		return nil, badRequest("integration: give its id or code")
 	}

@@ -53,7 +53,7 @@ func (projection) wrap(next http.Handler) http.Handler {
 		}
 		sh, msg := parseShape(q["return_object"], q["fields"])
 		if msg != "" {
-			writeErrors(w, http.StatusBadRequest, resourceOf(r, coreResourceName), msg)
+			writeErrors(w, http.StatusBadRequest, resourceOf(r), msg)
 			return
 		}
 		rec := &capture{header: http.Header{}, status: http.StatusOK}

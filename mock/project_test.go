@@ -35,7 +35,10 @@ func projectionHandler(status int, contentType, body string, calls *atomic.Int32
 func project(t *testing.T, h http.Handler, query url.Values) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	projection{}.wrap(h).ServeHTTP(rec, httptest.NewRequest("GET", "/api/integration_errors?"+query.Encode(), nil))
+	req := httptest.NewRequest("GET", "/api/integration_errors?"+query.Encode(), nil)
+	// The pipeline's outermost layer routes every request.
+	req = req.WithContext(withRoute(req.Context(), &Route{API: coreAPI, Resource: "integration-error"}))
+	projection{}.wrap(h).ServeHTTP(rec, req)
 	return rec
 }
 

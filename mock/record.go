@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -40,13 +38,12 @@ type shared struct {
 // resource implements the Core API operations of one record type T, whose
 // updates come as U.
 type resource[T, U any] struct {
-	m        *Mock
-	human    string // "integration error", for messages
-	table    func(*state) *table[T]
-	shared   func(*T) shared
-	readOnly []string        // elements the server sets; cleared from input
-	writable map[string]bool // elements an update may change
-	filter   *query.Schema
+	m      *Mock
+	human  string // "integration error", for messages
+	table  func(*state) *table[T]
+	shared func(*T) shared
+	fields fields[T, U]
+	filter *query.Schema
 	// fresh, when set, gives a new record the elements it starts with
 	// beyond the shared ones (the action flags of history records).
 	fresh func(*T)
@@ -55,19 +52,27 @@ type resource[T, U any] struct {
 	check func(rec *T, self int64, rows []T) error
 }
 
-func newResource[T, U any](m *Mock, doc *openapi3.T, schemaName, human string, tab func(*state) *table[T], sh func(*T) shared) (*resource[T, U], error) {
-	schema := doc.Components.Schemas[schemaName]
-	if schema == nil {
-		return nil, fmt.Errorf("mock: spec has no schema %s", schemaName)
+// fields are a resource's element-wise operations, written out so that
+// the compiler checks them; a test holds them to the spec's readOnly
+// elements.
+type fields[T, U any] struct {
+	// clear zeroes the elements the server sets (the schema's readOnly
+	// ones) in a record sent to create.
+	clear func(*T)
+	// apply copies into a stored record every writable element an update
+	// sent (non-nil).
+	apply func(*T, *U)
+}
+
+// newResource makes the run-time part of a Core resource d whose records
+// are T, updated as U; sh gives the shared elements of a record, f its
+// element-wise operations.
+func newResource[T, U any](m *Mock, doc *openapi3.T, d *resourceDef, sh func(*T) shared, f fields[T, U]) (*resource[T, U], error) {
+	if doc.Components.Schemas[d.schema] == nil {
+		return nil, fmt.Errorf("mock: spec has no schema %s for %s", d.schema, d.Path())
 	}
-	r := &resource[T, U]{m: m, human: human, table: tab, shared: sh, writable: map[string]bool{}}
-	for name, prop := range schema.Value.Properties {
-		if prop.Value.ReadOnly {
-			r.readOnly = append(r.readOnly, name)
-		} else {
-			r.writable[name] = true
-		}
-	}
+	tab := func(st *state) *table[T] { return tableOf[T](st, d) }
+	r := &resource[T, U]{m: m, human: d.Human(), table: tab, shared: sh, fields: f}
 	var zero T
 	filter, err := query.SchemaOf(zero)
 	if err != nil {
@@ -144,7 +149,7 @@ func (r *resource[T, U]) notFound(id int64) error {
 func (r *resource[T, U]) create(in *T, then ...func(*T, time.Time)) (T, error) {
 	st := r.m.st()
 	rec := *in
-	clearFields(&rec, r.readOnly)
+	r.fields.clear(&rec)
 	sh := r.shared(&rec)
 	if err := r.finish(st, sh); err != nil {
 		return rec, err
@@ -172,7 +177,7 @@ func (r *resource[T, U]) create(in *T, then ...func(*T, time.Time)) (T, error) {
 func (r *resource[T, U]) update(id int64, in *U) (T, error) {
 	st := r.m.st()
 	rec, err := r.table(st).updateChecked(id, func(rec T, rows []T) (T, error) {
-		overlay(&rec, in, r.writable)
+		r.fields.apply(&rec, in)
 		sh := r.shared(&rec)
 		if err := r.finish(st, sh); err != nil {
 			return rec, err
@@ -185,7 +190,7 @@ func (r *resource[T, U]) update(id int64, in *U) (T, error) {
 		r.touch(st, sh)
 		return rec, nil
 	})
-	if err == errNotFound {
+	if errors.Is(err, errNotFound) {
 		return rec, r.notFound(id)
 	}
 	return rec, err
@@ -200,7 +205,7 @@ func (r *resource[T, U]) setResolved(id int64, resolved bool) (T, error) {
 		r.touch(st, sh)
 		return rec, nil
 	})
-	if err == errNotFound {
+	if errors.Is(err, errNotFound) {
 		return rec, r.notFound(id)
 	}
 	return rec, err
@@ -233,7 +238,7 @@ func (r *resource[T, U]) finish(st *state, sh shared) error {
 		*sh.run = nil
 	}
 	if sh.runID != nil && *sh.runID != nil {
-		if _, ok := st.runs.get(**sh.runID); !ok {
+		if _, ok := st.runs().get(**sh.runID); !ok {
 			return badRequest("integration-run-id: no integration run has id %d", **sh.runID)
 		}
 	}
@@ -262,7 +267,7 @@ func (r *resource[T, U]) alert(rec *T, kind string, resource string) Alert {
 	sh := r.shared(rec)
 	a := Alert{CreatedAt: r.m.stamp(nil), Resource: resource, RecordID: **sh.id, ContactAlertType: kind, Recipients: []string{}}
 	if in := *sh.integration; in != nil && in.Id != nil {
-		if full, ok := st.integrations.get(*in.Id); ok {
+		if full, ok := st.integrations().get(*in.Id); ok {
 			a.IntegrationCode = full.Code
 			if full.Contacts != nil {
 				for _, c := range *full.Contacts {
@@ -277,54 +282,16 @@ func (r *resource[T, U]) alert(rec *T, kind string, resource string) Alert {
 	return st.alerts.add(a)
 }
 
-// jsonFields maps a struct type's json element names to field indexes.
-func jsonFields(t reflect.Type) map[string]int {
-	out := map[string]int{}
-	for i := 0; i < t.NumField(); i++ {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			out[name] = i
-		}
-	}
-	return out
-}
-
-// clearFields zeroes the named elements of *rec.
-func clearFields(rec any, names []string) {
-	v := reflect.ValueOf(rec).Elem()
-	idx := jsonFields(v.Type())
-	for _, n := range names {
-		if i, ok := idx[n]; ok {
-			f := v.Field(i)
-			f.Set(reflect.Zero(f.Type()))
-		}
+// set sets *dst to *src when src was sent (non-nil).
+func set[V any](dst *V, src *V) {
+	if src != nil {
+		*dst = *src
 	}
 }
 
-// overlay copies into *dst every element of *src that was sent (non-nil)
-// and is writable, matching fields by json name. A pointer in src fills a
-// value field in dst.
-func overlay(dst, src any, writable map[string]bool) {
-	dv, sv := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
-	didx := jsonFields(dv.Type())
-	for name, si := range jsonFields(sv.Type()) {
-		di, ok := didx[name]
-		if !ok || !writable[name] {
-			continue
-		}
-		s, d := sv.Field(si), dv.Field(di)
-		if s.Kind() == reflect.Pointer && s.IsNil() {
-			continue
-		}
-		switch {
-		case s.Type() == d.Type():
-			d.Set(s)
-		case s.Kind() == reflect.Pointer && s.Type().Elem() == d.Type():
-			d.Set(s.Elem())
-		case d.Kind() == reflect.Pointer && d.Type().Elem() == s.Type():
-			p := reflect.New(s.Type())
-			p.Elem().Set(s)
-			d.Set(p)
-		}
+// setPtr sets *dst to src when src was sent (non-nil).
+func setPtr[V any](dst **V, src *V) {
+	if src != nil {
+		*dst = src
 	}
 }

@@ -58,7 +58,7 @@ func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 				CreatedAt:       &now, UpdatedAt: &now,
 			}},
 		}
-		st.history.insert(rec, func(h *core.IntegrationHistoryRecord, id int64) { h.Id = &id })
+		st.history().insert(rec, func(h *core.IntegrationHistoryRecord, id int64) { h.Id = &id })
 		return nil
 	}
 	for _, p := range r.Problems {
@@ -82,7 +82,7 @@ func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 		if docType != "" {
 			rec.DocumentType = ptr(core.DocumentType(docType))
 		}
-		st.errors.insert(rec, func(e *core.IntegrationError, id int64) { e.Id = &id })
+		st.errors().insert(rec, func(e *core.IntegrationError, id int64) { e.Id = &id })
 	}
 	return nil
 }
@@ -91,10 +91,10 @@ func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 // folder's integration when it is the first file of that folder.
 func (m *Mock) fileRun(st *state, r sftpd.Result, now time.Time) (*core.Integration, *int64) {
 	code := "SFTP_" + strings.ToUpper(r.Folder)
-	in, ok := st.integrations.find(func(i *core.IntegrationResource) bool { return i.Code == code })
+	in, ok := st.integrations().find(func(i *core.IntegrationResource) bool { return i.Code == code })
 	if !ok {
 		var err error
-		in, err = st.integrations.insertChecked(core.IntegrationResource{
+		in, err = st.integrations().insertChecked(core.IntegrationResource{
 			CreatedAt: &now, UpdatedAt: &now, CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
 			Code:            code,
 			Name:            "SFTP " + r.Folder + " import",
@@ -110,8 +110,8 @@ func (m *Mock) fileRun(st *state, r sftpd.Result, now time.Time) (*core.Integrat
 			}
 			return nil
 		})
-		if err != nil { // made meanwhile by another file of the folder
-			in, _ = st.integrations.find(func(i *core.IntegrationResource) bool { return i.Code == code })
+		if errors.Is(err, errDuplicate) { // made meanwhile by another file of the folder
+			in, _ = st.integrations().find(func(i *core.IntegrationResource) bool { return i.Code == code })
 		}
 	}
 	ref := &core.Integration{Id: in.Id, Code: ptr(in.Code), Name: ptr(in.Name)}
@@ -127,7 +127,7 @@ func (m *Mock) fileRun(st *state, r sftpd.Result, now time.Time) (*core.Integrat
 	if !r.OK() {
 		run.Status, run.RecordsProcessed = ptr(core.Failed), ptr(int64(0))
 	}
-	run = st.runs.insert(run, func(x *core.IntegrationRunResource, id int64) { x.Id = &id })
+	run = st.runs().insert(run, func(x *core.IntegrationRunResource, id int64) { x.Id = &id })
 	return ref, run.Id
 }
 

@@ -176,3 +176,13 @@ func (t *table[T]) load(rows []T) {
 		}
 	}
 }
+
+// seedRow appends a seeded record, whose id is above every other's.
+func (t *table[T]) seedRow(rec T) {
+	id := t.idOf(&rec)
+	t.pos[id] = len(t.rows)
+	t.rows = append(t.rows, rec)
+	if id >= t.nextID {
+		t.nextID = id + 1
+	}
+}

@@ -13,96 +13,71 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/coupakit/coupakit/coupaxml"
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
-// xmlFormat speaks XML on the Core API, as Coupa does: it answers XML when
-// the client asks for application/xml or sends no preference (no Accept
-// header, or */*), and takes XML request bodies on create and update. It
+// The Core API speaks XML, as Coupa does: it answers XML when the client
+// does not prefer JSON (wire.Negotiate: no Accept header, */*,
+// application/xml), and takes XML request bodies on create and update. It
 // converts at the edge: the validator and the handlers only ever see JSON.
-type xmlFormat struct {
-	router  routers.Router
-	maxBody int64
-}
-
-func newXMLFormat(doc *openapi3.T, maxBody int64) (*xmlFormat, error) {
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return nil, err
-	}
-	return &xmlFormat{router: router, maxBody: maxBody}, nil
-}
-
-// wantsXML reports whether the client prefers XML: JSON only when it asks
-// for it.
-func wantsXML(accept string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch {
-		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-			return false
-		case mt == "application/xml" || mt == "text/xml":
-			return true
-		}
-	}
-	return true
-}
 
 func isXML(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "application/xml" || mt == "text/xml")
 }
 
-// roots names a resource's XML elements from its path:
-// /api/integration_errors/1 gives integration-errors and integration-error.
-func roots(path string) (plural, singular string) {
-	rest := strings.TrimPrefix(path, "/api/")
-	plural = strings.ReplaceAll(strings.SplitN(rest, "/", 2)[0], "_", "-")
-	singular = coupaxml.Singular(plural)
-	if singular == "" {
-		singular = plural
+// roots names the XML elements of the routed resource (integration-errors
+// and integration-error), or, for a request no resource claims, of the
+// path's first segment after /api/.
+func roots(rt *Route, path string) (plural, singular string) {
+	if rt != nil && rt.def != nil {
+		return rt.def.Plural(), rt.def.Singular()
 	}
-	return plural, singular
+	rest := strings.TrimPrefix(path, "/api/")
+	plural = wire.Hyphenate(strings.SplitN(rest, "/", 2)[0])
+	return plural, wire.Singular(plural)
 }
 
-// answers converts the answer to XML when the client prefers it. It goes
-// outermost, so that every answer (authentication errors included) comes in
-// the format asked for.
-func (x *xmlFormat) answers(next http.Handler) http.Handler {
+// answerXML converts the answer to XML when the client does not prefer
+// JSON, on the APIs that speak XML.
+func (a *api) answerXML(next http.Handler) http.Handler {
+	if !a.xml {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !wantsXML(r.Header.Get("Accept")) {
+		if wire.Negotiate(r.Header.Get("Accept")) == wire.JSON {
 			next.ServeHTTP(w, r)
 			return
 		}
 		rec := &capture{header: http.Header{}, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		route, _, _ := x.router.FindRoute(r)
-		plural, singular := roots(r.URL.Path)
-		x.answer(w, r, rec, route, plural, singular)
+		rt := RouteOf(r.Context())
+		var route *routers.Route
+		if rt != nil && rt.Match != nil {
+			route = rt.Match.Route
+		}
+		plural, singular := roots(rt, r.URL.Path)
+		answerXML(w, r, rec, route, plural, singular)
 	})
 }
 
-// requests turns an XML request body into JSON for the validator. It goes
-// after authentication, so that an unauthenticated body is never read.
-func (x *xmlFormat) requests(next http.Handler) http.Handler {
+// readXML turns an XML request body into JSON for the validator, on the
+// APIs that speak XML.
+func (a *api) readXML(next http.Handler) http.Handler {
+	if !a.xml {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isXML(r.Header.Get("Content-Type")) {
+		rt := RouteOf(r.Context())
+		if !isXML(r.Header.Get("Content-Type")) || rt == nil || rt.Match == nil || rt.Match.Route.Operation.RequestBody == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		route, _, _ := x.router.FindRoute(r)
-		if route == nil || route.Operation.RequestBody == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		_, singular := roots(r.URL.Path)
-		schema := route.Operation.RequestBody.Value.Content.Get("application/json").Schema.Value
-		_, value, err := coupaxml.Decode(r.Body, []string{singular}, schema, coupaxml.WithMaxBytes(x.maxBody))
+		_, singular := roots(rt, r.URL.Path)
+		schema := rt.Match.Route.Operation.RequestBody.Value.Content.Get("application/json").Schema.Value
+		_, value, err := coupaxml.Decode(r.Body, []string{singular}, schema, coupaxml.WithMaxBytes(a.m.opts.MaxBodyBytes))
 		if err != nil {
 			status := http.StatusBadRequest
 			if errors.Is(err, coupaxml.ErrTooLarge) {
@@ -124,7 +99,7 @@ func (x *xmlFormat) requests(next http.Handler) http.Handler {
 }
 
 // answer turns the JSON the handler wrote into Coupa's XML.
-func (x *xmlFormat) answer(w http.ResponseWriter, r *http.Request, rec *capture, route *routers.Route, plural, singular string) {
+func answerXML(w http.ResponseWriter, r *http.Request, rec *capture, route *routers.Route, plural, singular string) {
 	for k, v := range rec.header {
 		if k != "Content-Type" && k != "Content-Length" {
 			w.Header()[k] = v

@@ -1,6 +1,9 @@
-// Package openapi embeds coupakit's hand-written OpenAPI specs so that other
-// packages (the mock's validator, the conformance suite) can load them without
-// reading files at run time.
+// Package openapi embeds coupakit's hand-written OpenAPI specs, the one
+// embedding of them (gen/ does not embed them again), so that other packages
+// (the mock, the conformance suite, a proxy) can load them without reading
+// files at run time; and it holds the one validator setup, Validator, that
+// routes requests to a spec's operations and checks requests and responses
+// against it.
 package openapi
 
 import (
@@ -11,7 +14,8 @@ import (
 )
 
 // CoreYAML is the spec of the Coupa Core API integration resources
-// (integration_errors, integration_history_records).
+// (integration_errors, integration_history_records, integrations,
+// integration_runs).
 //
 //go:embed core.yaml
 var CoreYAML []byte
@@ -22,7 +26,8 @@ var CoreYAML []byte
 var SourcingYAML []byte
 
 // Core loads and validates the Core API spec. Each call returns a fresh
-// document, so callers may change it (for example its Servers).
+// document, so callers may change it (for example its Servers);
+// CoreValidator shares one that nobody changes.
 func Core() (*openapi3.T, error) { return load("core.yaml", CoreYAML) }
 
 // Sourcing loads and validates the Sourcing API spec. Each call returns a

@@ -2,125 +2,83 @@ package mock
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coupakit/coupakit/gen/core"
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
-// coreServer implements the Core API's generated strict interface.
-type coreServer struct {
-	m       *Mock
-	errors  *resource[core.IntegrationError, core.IntegrationErrorUpdate]
-	history *resource[core.IntegrationHistoryRecord, core.IntegrationHistoryRecordUpdate]
-	integrationResources
-}
+// integrationHistoryRecords is /api/integration_history_records: records
+// of what an integration did, with resolve, unresolve, create_alert,
+// mark_exported and acknowledge.
+var integrationHistoryRecords = &resourceDef{api: coreAPI, name: "integration_history_records", schema: "IntegrationHistoryRecord", rank: 40}
 
-var _ core.StrictServerInterface = (*coreServer)(nil)
-
-func newCoreServer(m *Mock, doc *openapi3.T) (*coreServer, error) {
-	errs, err := newResource[core.IntegrationError, core.IntegrationErrorUpdate](m, doc, "IntegrationError", "integration error",
-		func(s *state) *table[core.IntegrationError] { return s.errors },
-		func(r *core.IntegrationError) shared {
+func init() {
+	d := integrationHistoryRecords
+	d.newTable = func() any { return newTable(func(r *core.IntegrationHistoryRecord) int64 { return *r.Id }, 1) }
+	d.seedEach = seedHistoryRecord
+	d.build = func(m *Mock, doc *openapi3.T) (any, error) {
+		r, err := newResource[core.IntegrationHistoryRecord, core.IntegrationHistoryRecordUpdate](m, doc, d, func(r *core.IntegrationHistoryRecord) shared {
 			return shared{&r.Id, &r.CreatedAt, &r.UpdatedAt, &r.CreatedBy, &r.UpdatedBy, &r.Resolved, &r.Integration, &r.IntegrationRun, &r.IntegrationRunId, &r.Responses}
-		})
-	if err != nil {
-		return nil, err
+		}, fields[core.IntegrationHistoryRecord, core.IntegrationHistoryRecordUpdate]{clear: clearIntegrationHistoryRecord, apply: applyIntegrationHistoryRecord})
+		if err != nil {
+			return nil, err
+		}
+		r.fresh = func(r *core.IntegrationHistoryRecord) { r.Exported, r.Acknowledged = ptr(false), ptr(false) }
+		return r, nil
 	}
-	hist, err := newResource[core.IntegrationHistoryRecord, core.IntegrationHistoryRecordUpdate](m, doc, "IntegrationHistoryRecord", "integration history record",
-		func(s *state) *table[core.IntegrationHistoryRecord] { return s.history },
-		func(r *core.IntegrationHistoryRecord) shared {
-			return shared{&r.Id, &r.CreatedAt, &r.UpdatedAt, &r.CreatedBy, &r.UpdatedBy, &r.Resolved, &r.Integration, &r.IntegrationRun, &r.IntegrationRunId, &r.Responses}
-		})
-	if err != nil {
-		return nil, err
-	}
-	hist.fresh = func(r *core.IntegrationHistoryRecord) { r.Exported, r.Acknowledged = ptr(false), ptr(false) }
-	ir, err := newIntegrationResources(m, doc)
-	if err != nil {
-		return nil, err
-	}
-	return &coreServer{m: m, errors: errs, history: hist, integrationResources: ir}, nil
+	register(d)
 }
 
-// ListIntegrationErrors implements GET /api/integration_errors.
-func (s *coreServer) ListIntegrationErrors(ctx context.Context, req core.ListIntegrationErrorsRequestObject) (core.ListIntegrationErrorsResponseObject, error) {
-	out, err := s.errors.list(ctx, req.Params.Limit, req.Params.Offset)
-	if err != nil {
-		return nil, err
-	}
-	return core.ListIntegrationErrors200JSONResponse(out), nil
+func (s *state) history() *table[core.IntegrationHistoryRecord] {
+	return tableOf[core.IntegrationHistoryRecord](s, integrationHistoryRecords)
 }
 
-// CreateIntegrationError implements POST /api/integration_errors.
-func (s *coreServer) CreateIntegrationError(ctx context.Context, req core.CreateIntegrationErrorRequestObject) (core.CreateIntegrationErrorResponseObject, error) {
-	rec, err := s.errors.create(req.Body)
-	if err != nil {
-		return nil, err
-	}
-	return core.CreateIntegrationError201JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
+func (s *coreServer) history() *resource[core.IntegrationHistoryRecord, core.IntegrationHistoryRecordUpdate] {
+	return runtimeOf[*resource[core.IntegrationHistoryRecord, core.IntegrationHistoryRecordUpdate]](s.m, integrationHistoryRecords)
 }
 
-// CreateIntegrationErrorAlert implements POST /api/integration_errors/create_alert.
-func (s *coreServer) CreateIntegrationErrorAlert(ctx context.Context, req core.CreateIntegrationErrorAlertRequestObject) (core.CreateIntegrationErrorAlertResponseObject, error) {
-	rec, err := s.errors.create(req.Body)
-	if err != nil {
-		return nil, err
+// seedHistoryRecord seeds integration history record i, of the run,
+// integration and creator integration error i drew.
+func seedHistoryRecord(sd *seeding, i int) {
+	f := sd.f
+	runID, in, obj, creator := sd.pick.run, sd.pick.in, sd.pick.obj, sd.pick.creator
+	at := wire.SeedEpoch.Add(-time.Duration(f.Number(60, 60*24*60)) * time.Minute)
+	exported := f.Number(0, 2) == 0
+	h := core.IntegrationHistoryRecord{
+		Id:                  ptr(int64(i)),
+		CreatedAt:           ptr(at),
+		UpdatedAt:           ptr(at),
+		CreatedBy:           ptr(creator),
+		UpdatedBy:           ptr(creator),
+		ContactAlertType:    core.ContactAlertType(alertTypes[f.Number(0, 2)]),
+		CreationMethod:      ptr(creationMethod[f.Number(0, len(creationMethod)-1)]),
+		DocumentId:          int64(f.Number(1000, 99999)),
+		DocumentType:        core.HistoryDocumentType(obj.doc),
+		ExternalId:          ptr(fmt.Sprintf("%s-%d", strings.SplitN(*in.Code, "_", 2)[0], f.Number(100000, 999999))),
+		Integration:         ptr(in),
+		IntegrationFilename: ptr(exportName(obj.folder, at)),
+		IntegrationRunId:    ptr(runID),
+		Resolved:            ptr(false),
+		Exported:            ptr(exported),
+		Acknowledged:        ptr(false),
+		Status:              ptr(recordStatuses[f.Number(0, len(recordStatuses)-1)]),
 	}
-	s.errors.alert(&rec, string(rec.ContactAlertType), "integration_error")
-	return core.CreateIntegrationErrorAlert201JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
-}
-
-// ShowIntegrationError implements GET /api/integration_errors/{id}.
-func (s *coreServer) ShowIntegrationError(ctx context.Context, req core.ShowIntegrationErrorRequestObject) (core.ShowIntegrationErrorResponseObject, error) {
-	rec, err := s.errors.show(req.Id)
-	if err != nil {
-		return nil, err
+	if exported {
+		h.LastExportedAt = ptr(at.Add(5 * time.Minute))
 	}
-	return core.ShowIntegrationError200JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
-}
-
-// PatchIntegrationError implements PATCH /api/integration_errors/{id}.
-func (s *coreServer) PatchIntegrationError(ctx context.Context, req core.PatchIntegrationErrorRequestObject) (core.PatchIntegrationErrorResponseObject, error) {
-	rec, err := s.errors.update(req.Id, req.Body)
-	if err != nil {
-		return nil, err
-	}
-	return core.PatchIntegrationError200JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
-}
-
-// UpdateIntegrationError implements PUT /api/integration_errors/{id}.
-func (s *coreServer) UpdateIntegrationError(ctx context.Context, req core.UpdateIntegrationErrorRequestObject) (core.UpdateIntegrationErrorResponseObject, error) {
-	rec, err := s.errors.update(req.Id, req.Body)
-	if err != nil {
-		return nil, err
-	}
-	return core.UpdateIntegrationError200JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
-}
-
-// ResolveIntegrationError implements PUT /api/integration_errors/{id}/resolve.
-func (s *coreServer) ResolveIntegrationError(ctx context.Context, req core.ResolveIntegrationErrorRequestObject) (core.ResolveIntegrationErrorResponseObject, error) {
-	rec, err := s.errors.setResolved(req.Id, true)
-	if err != nil {
-		return nil, err
-	}
-	return core.ResolveIntegrationError200JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
-}
-
-// UnresolveIntegrationError implements PUT /api/integration_errors/{id}/unresolve.
-func (s *coreServer) UnresolveIntegrationError(ctx context.Context, req core.UnresolveIntegrationErrorRequestObject) (core.UnresolveIntegrationErrorResponseObject, error) {
-	rec, err := s.errors.setResolved(req.Id, false)
-	if err != nil {
-		return nil, err
-	}
-	return core.UnresolveIntegrationError200JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
+	sd.st.history().seedRow(h)
 }
 
 // ListIntegrationHistoryRecords implements GET /api/integration_history_records.
 func (s *coreServer) ListIntegrationHistoryRecords(ctx context.Context, req core.ListIntegrationHistoryRecordsRequestObject) (core.ListIntegrationHistoryRecordsResponseObject, error) {
-	out, err := s.history.list(ctx, req.Params.Limit, req.Params.Offset)
+	out, err := s.history().list(ctx, req.Params.Limit, req.Params.Offset)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +87,7 @@ func (s *coreServer) ListIntegrationHistoryRecords(ctx context.Context, req core
 
 // CreateIntegrationHistoryRecord implements POST /api/integration_history_records.
 func (s *coreServer) CreateIntegrationHistoryRecord(ctx context.Context, req core.CreateIntegrationHistoryRecordRequestObject) (core.CreateIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history.create(req.Body)
+	rec, err := s.history().create(req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -138,22 +96,22 @@ func (s *coreServer) CreateIntegrationHistoryRecord(ctx context.Context, req cor
 
 // CreateIntegrationHistoryRecordAlert implements POST /api/integration_history_records/create_alert.
 func (s *coreServer) CreateIntegrationHistoryRecordAlert(ctx context.Context, req core.CreateIntegrationHistoryRecordAlertRequestObject) (core.CreateIntegrationHistoryRecordAlertResponseObject, error) {
-	rec, err := s.history.create(req.Body)
+	rec, err := s.history().create(req.Body)
 	if err != nil {
 		return nil, err
 	}
-	s.history.alert(&rec, string(rec.ContactAlertType), "integration_history_record")
+	s.history().alert(&rec, string(rec.ContactAlertType), "integration_history_record")
 	return core.CreateIntegrationHistoryRecordAlert201JSONResponse{IntegrationHistoryRecordJSONResponse: core.IntegrationHistoryRecordJSONResponse(rec)}, nil
 }
 
 // CreateIntegrationHistoryRecordAlertAndMarkExported implements POST
 // /api/integration_history_records/create_alert_and_mark_exported.
 func (s *coreServer) CreateIntegrationHistoryRecordAlertAndMarkExported(ctx context.Context, req core.CreateIntegrationHistoryRecordAlertAndMarkExportedRequestObject) (core.CreateIntegrationHistoryRecordAlertAndMarkExportedResponseObject, error) {
-	rec, err := s.history.create(req.Body, markExported)
+	rec, err := s.history().create(req.Body, markExported)
 	if err != nil {
 		return nil, err
 	}
-	s.history.alert(&rec, string(rec.ContactAlertType), "integration_history_record")
+	s.history().alert(&rec, string(rec.ContactAlertType), "integration_history_record")
 	return core.CreateIntegrationHistoryRecordAlertAndMarkExported201JSONResponse{IntegrationHistoryRecordJSONResponse: core.IntegrationHistoryRecordJSONResponse(rec)}, nil
 }
 
@@ -186,12 +144,12 @@ func markAcknowledged(r *core.IntegrationHistoryRecord, now time.Time) {
 // markHistory applies mark to every record named, all or nothing.
 func (s *coreServer) markHistory(ids []int64, mark func(*core.IntegrationHistoryRecord, time.Time)) ([]core.IntegrationHistoryRecord, error) {
 	st := s.m.st()
-	recs, missing, err := st.history.updateAll(ids, func(r core.IntegrationHistoryRecord) core.IntegrationHistoryRecord {
-		s.history.touch(st, s.history.shared(&r))
+	recs, missing, err := st.history().updateAll(ids, func(r core.IntegrationHistoryRecord) core.IntegrationHistoryRecord {
+		s.history().touch(st, s.history().shared(&r))
 		mark(&r, *r.UpdatedAt)
 		return r
 	})
-	if err == errNotFound {
+	if errors.Is(err, errNotFound) {
 		msgs := make([]string, len(missing))
 		for i, id := range missing {
 			msgs[i] = "no integration history record has id " + formatID(id)
@@ -203,7 +161,7 @@ func (s *coreServer) markHistory(ids []int64, mark func(*core.IntegrationHistory
 
 // ShowIntegrationHistoryRecord implements GET /api/integration_history_records/{id}.
 func (s *coreServer) ShowIntegrationHistoryRecord(ctx context.Context, req core.ShowIntegrationHistoryRecordRequestObject) (core.ShowIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history.show(req.Id)
+	rec, err := s.history().show(req.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +170,7 @@ func (s *coreServer) ShowIntegrationHistoryRecord(ctx context.Context, req core.
 
 // PatchIntegrationHistoryRecord implements PATCH /api/integration_history_records/{id}.
 func (s *coreServer) PatchIntegrationHistoryRecord(ctx context.Context, req core.PatchIntegrationHistoryRecordRequestObject) (core.PatchIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history.update(req.Id, req.Body)
+	rec, err := s.history().update(req.Id, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +179,7 @@ func (s *coreServer) PatchIntegrationHistoryRecord(ctx context.Context, req core
 
 // UpdateIntegrationHistoryRecord implements PUT /api/integration_history_records/{id}.
 func (s *coreServer) UpdateIntegrationHistoryRecord(ctx context.Context, req core.UpdateIntegrationHistoryRecordRequestObject) (core.UpdateIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history.update(req.Id, req.Body)
+	rec, err := s.history().update(req.Id, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +188,7 @@ func (s *coreServer) UpdateIntegrationHistoryRecord(ctx context.Context, req cor
 
 // ResolveIntegrationHistoryRecord implements PUT /api/integration_history_records/{id}/resolve.
 func (s *coreServer) ResolveIntegrationHistoryRecord(ctx context.Context, req core.ResolveIntegrationHistoryRecordRequestObject) (core.ResolveIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history.setResolved(req.Id, true)
+	rec, err := s.history().setResolved(req.Id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -239,9 +197,31 @@ func (s *coreServer) ResolveIntegrationHistoryRecord(ctx context.Context, req co
 
 // UnresolveIntegrationHistoryRecord implements PUT /api/integration_history_records/{id}/unresolve.
 func (s *coreServer) UnresolveIntegrationHistoryRecord(ctx context.Context, req core.UnresolveIntegrationHistoryRecordRequestObject) (core.UnresolveIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history.setResolved(req.Id, false)
+	rec, err := s.history().setResolved(req.Id, false)
 	if err != nil {
 		return nil, err
 	}
 	return core.UnresolveIntegrationHistoryRecord200JSONResponse{IntegrationHistoryRecordJSONResponse: core.IntegrationHistoryRecordJSONResponse(rec)}, nil
+}
+
+// clearIntegrationHistoryRecord zeroes what the server sets on a history record.
+func clearIntegrationHistoryRecord(r *core.IntegrationHistoryRecord) {
+	r.Id, r.CreatedAt, r.UpdatedAt, r.CreatedBy, r.UpdatedBy, r.Resolved = nil, nil, nil, nil, nil, nil
+	r.Acknowledged, r.AcknowledgedAt, r.Exported, r.LastExportedAt, r.IntegrationFilename = nil, nil, nil, nil, nil
+}
+
+// applyIntegrationHistoryRecord copies what an update of a history record sent.
+func applyIntegrationHistoryRecord(r *core.IntegrationHistoryRecord, u *core.IntegrationHistoryRecordUpdate) {
+	set(&r.ContactAlertType, u.ContactAlertType)
+	setPtr(&r.CreationMethod, u.CreationMethod)
+	set(&r.DocumentId, u.DocumentId)
+	setPtr(&r.DocumentRevision, u.DocumentRevision)
+	setPtr(&r.DocumentStatus, u.DocumentStatus)
+	set(&r.DocumentType, u.DocumentType)
+	setPtr(&r.ExternalId, u.ExternalId)
+	setPtr(&r.Integration, u.Integration)
+	setPtr(&r.IntegrationRun, u.IntegrationRun)
+	setPtr(&r.IntegrationRunId, u.IntegrationRunId)
+	setPtr(&r.Responses, u.Responses)
+	setPtr(&r.Status, u.Status)
 }

@@ -3,11 +3,13 @@ package mock
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -18,19 +20,43 @@ import (
 // Sourcing API lists: default and maximum page size.
 const csoMaxLimit = 250
 
-// sourcingServer implements the Sourcing API's generated strict interface.
-type sourcingServer struct {
-	m *Mock
+// events is the Sourcing API's /api/events: sourcing events, created,
+// updated and deleted in bulk, each item on its own.
+var events = &resourceDef{api: sourcingAPI, name: "events", schema: "Event", rank: 50}
+
+func init() {
+	d := events
+	d.newTable = func() any { return newTable(func(r *eventRow) int64 { return r.id }, firstEventID) }
+	d.seed = func(sd *seeding) { sd.st.eventNumber.Store(int64(sd.records * 10)) }
+	d.seedEach = seedEvent
+	d.build = newEventsRuntime
+	d.lenient = []string{"createEvents", "updateEvents", "deleteEvents"}
+	register(d)
+}
+
+// firstEventID is where seeded event ids start: 19 digits, like Coupa's,
+// beyond float64 precision and within int64.
+const firstEventID int64 = 9220538753252871000
+
+// eventRow keeps an event with its id as a number, for ordering.
+type eventRow struct {
+	id int64
+	ev sourcing.Event
+}
+
+func (s *state) events() *table[eventRow] { return tableOf[eventRow](s, events) }
+
+// eventsRuntime is what the events handlers take from the spec.
+type eventsRuntime struct {
 	// The item schemas of the lenient bulk operations.
 	createItem, updateItem, deleteItem *openapi3.Schema
-	writable                           map[string]bool
 	filter                             *query.Schema
 }
 
-var _ sourcing.StrictServerInterface = (*sourcingServer)(nil)
+func (s *sourcingServer) events() *eventsRuntime { return runtimeOf[*eventsRuntime](s.m, events) }
 
-func newSourcingServer(m *Mock, doc *openapi3.T) (*sourcingServer, error) {
-	s := &sourcingServer{m: m, writable: map[string]bool{}}
+func newEventsRuntime(m *Mock, doc *openapi3.T) (any, error) {
+	s := &eventsRuntime{}
 	for name, dst := range map[string]**openapi3.Schema{"Event": &s.createItem, "EventBulkUpdateItem": &s.updateItem, "EventRef": &s.deleteItem} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -38,17 +64,33 @@ func newSourcingServer(m *Mock, doc *openapi3.T) (*sourcingServer, error) {
 		}
 		*dst = ref.Value
 	}
-	for name, prop := range s.createItem.Properties {
-		if !prop.Value.ReadOnly && name != "market-id" {
-			s.writable[name] = true
-		}
-	}
 	filter, err := query.SchemaOf(sourcing.Event{})
 	if err != nil {
 		return nil, err
 	}
 	s.filter = filter
 	return s, nil
+}
+
+// seedEvent seeds event i.
+func seedEvent(sd *seeding, i int) {
+	f := sd.f
+	ev := sourcing.Event{
+		Id:          ptr(formatID(firstEventID + int64(i-1)*7)),
+		MarketId:    formatID(9220538753220565000 + int64(f.Number(1, 40))*101),
+		State:       ptr(sourcing.EventState([]string{"Setup", "Active", "Terminated"}[f.Number(0, 2)])),
+		Name:        ptr(fmt.Sprintf("%s %d", eventWords[f.Number(0, len(eventWords)-1)], f.Number(2024, 2027))),
+		Description: ptr(f.Sentence(f.Number(3, 8))),
+		EventNumber: ptr(int64(i * 10)),
+		Settings:    &sourcing.EventSettings{Currency: ptr(f.RandomString([]string{"USD", "EUR", "GBP", "SEK", "CHF", "JPY"}))},
+	}
+	if f.Bool() {
+		ev.ReferenceNumber = ptr(fmt.Sprintf("MC-%s-%02d", strings.ToUpper(f.LetterN(2)), f.Number(1, 99)))
+	}
+	if f.Bool() {
+		ev.TimeZone = ptr(f.RandomString([]string{"Europe/Stockholm", "Europe/London", "America/New_York", "America/Chicago", "Asia/Tokyo", "Australia/Sydney"}))
+	}
+	sd.st.events().seedRow(eventRow{id: firstEventID + int64(i-1)*7, ev: ev})
 }
 
 // bulk collects the outcome of a lenient bulk operation.
@@ -85,7 +127,7 @@ func parseEventID(id string) (int64, bool) {
 
 // ListEvents implements GET /api/events.
 func (s *sourcingServer) ListEvents(ctx context.Context, req sourcing.ListEventsRequestObject) (sourcing.ListEventsResponseObject, error) {
-	f, err := s.filter.Parse(queryOf(ctx), "limit", "offset")
+	f, err := s.events().filter.Parse(queryOf(ctx), "limit", "offset")
 	if err != nil {
 		return nil, badRequest("%s", err.Error())
 	}
@@ -100,7 +142,7 @@ func (s *sourcingServer) ListEvents(ctx context.Context, req sourcing.ListEvents
 	if !f.Empty() {
 		match = func(r *eventRow) bool { return f.Match(&r.ev) }
 	}
-	rows, total := s.m.st().events.list(match, offset, limit, true)
+	rows, total := s.m.st().events().list(match, offset, limit, true)
 	out := sourcing.EventList{Total: int64(total), Events: make([]sourcing.Event, len(rows))}
 	for i := range rows {
 		out.Events[i] = rows[i].ev
@@ -115,7 +157,7 @@ func (s *sourcingServer) CreateEvents(ctx context.Context, req sourcing.CreateEv
 	for i, raw := range req.Body.Events {
 		var ev sourcing.Event
 		prefix := fmt.Sprintf("events[%d]: ", i)
-		if msgs := validateItem(s.createItem, raw, &ev, prefix); msgs != nil {
+		if msgs := validateItem(s.events().createItem, raw, &ev, prefix); msgs != nil {
 			b.fail(i, nil, msgs...)
 			continue
 		}
@@ -139,11 +181,12 @@ func (s *sourcingServer) CreateEvents(ctx context.Context, req sourcing.CreateEv
 func (s *sourcingServer) insert(ev sourcing.Event) sourcing.Event {
 	st := s.m.st()
 	in := sourcing.Event{MarketId: ev.MarketId}
-	overlay(&in, &ev, s.writable)
+	applyEvent(&in, &sourcing.EventUpdate{Description: ev.Description, Name: ev.Name, ReferenceNumber: ev.ReferenceNumber,
+		Settings: ev.Settings, State: ev.State, TimeZone: ev.TimeZone})
 	if in.State == nil {
 		in.State = ptr(sourcing.Setup)
 	}
-	row := st.events.insert(eventRow{ev: in}, func(r *eventRow, id int64) {
+	row := st.events().insert(eventRow{ev: in}, func(r *eventRow, id int64) {
 		r.id = id
 		r.ev.Id = ptr(formatID(id))
 		r.ev.EventNumber = ptr(st.eventNumber.Add(1))
@@ -152,19 +195,19 @@ func (s *sourcingServer) insert(ev sourcing.Event) sourcing.Event {
 }
 
 // update changes one event; a different market-id fails it.
-func (s *sourcingServer) update(id string, in any, marketID *string) error {
+func (s *sourcingServer) update(id string, in *sourcing.EventUpdate, marketID *string) error {
 	n, ok := parseEventID(id)
 	if !ok {
 		return notFound("no event has id %s", id)
 	}
-	_, err := s.m.st().events.update(n, func(r eventRow) (eventRow, error) {
+	_, err := s.m.st().events().update(n, func(r eventRow) (eventRow, error) {
 		if marketID != nil && *marketID != r.ev.MarketId {
 			return r, badRequest("market-id: cannot be changed once set (it is %s)", r.ev.MarketId)
 		}
-		overlay(&r.ev, in, s.writable)
+		applyEvent(&r.ev, in)
 		return r, nil
 	})
-	if err == errNotFound {
+	if errors.Is(err, errNotFound) {
 		return notFound("no event has id %s", id)
 	}
 	return err
@@ -176,7 +219,7 @@ func (s *sourcingServer) UpdateEvents(ctx context.Context, req sourcing.UpdateEv
 	for i, raw := range req.Body.Events {
 		prefix := fmt.Sprintf("events[%d]: ", i)
 		var item sourcing.EventBulkUpdateItem
-		if msgs := validateItem(s.updateItem, raw, &item, prefix); msgs != nil {
+		if msgs := validateItem(s.events().updateItem, raw, &item, prefix); msgs != nil {
 			b.fail(i, idIn(raw), msgs...)
 			continue
 		}
@@ -184,7 +227,7 @@ func (s *sourcingServer) UpdateEvents(ctx context.Context, req sourcing.UpdateEv
 			b.fail(i, &item.Id, prefix+msg)
 			continue
 		}
-		if err := s.update(item.Id, &item, item.MarketId); err != nil {
+		if err := s.update(item.Id, bulkUpdate(&item), item.MarketId); err != nil {
 			b.fail(i, &item.Id, prefix+errText(err))
 			continue
 		}
@@ -204,7 +247,7 @@ func (s *sourcingServer) DeleteEvents(ctx context.Context, req sourcing.DeleteEv
 	for i, raw := range req.Body.Events {
 		prefix := fmt.Sprintf("events[%d]: ", i)
 		var item sourcing.EventRef
-		if msgs := validateItem(s.deleteItem, raw, &item, prefix); msgs != nil {
+		if msgs := validateItem(s.events().deleteItem, raw, &item, prefix); msgs != nil {
 			b.fail(i, idIn(raw), msgs...)
 			continue
 		}
@@ -227,7 +270,7 @@ func (s *sourcingServer) remove(id string) (sourcing.Result, error) {
 	if !ok {
 		return sourcing.Result{}, notFound("no event has id %s", id)
 	}
-	row, ok := s.m.st().events.remove(n)
+	row, ok := s.m.st().events().remove(n)
 	if !ok {
 		return sourcing.Result{}, notFound("no event has id %s", id)
 	}
@@ -241,7 +284,7 @@ func (s *sourcingServer) remove(id string) (sourcing.Result, error) {
 // ShowEvent implements GET /api/events/{id}.
 func (s *sourcingServer) ShowEvent(ctx context.Context, req sourcing.ShowEventRequestObject) (sourcing.ShowEventResponseObject, error) {
 	if n, ok := parseEventID(req.Id); ok {
-		if row, ok := s.m.st().events.get(n); ok {
+		if row, ok := s.m.st().events().get(n); ok {
 			return sourcing.ShowEvent200JSONResponse(row.ev), nil
 		}
 	}
@@ -315,8 +358,26 @@ func idIn(raw json.RawMessage) *string {
 }
 
 func errText(err error) string {
-	if ae, ok := err.(*apiError); ok && len(ae.msgs) > 0 {
+	var ae *apiError
+	if errors.As(err, &ae) && len(ae.msgs) > 0 {
 		return ae.msgs[0]
 	}
 	return err.Error()
+}
+
+// applyEvent copies into an event what an update sent: every element but
+// id and event-number (the server's) and market-id (set once).
+func applyEvent(ev *sourcing.Event, u *sourcing.EventUpdate) {
+	setPtr(&ev.Description, u.Description)
+	setPtr(&ev.Name, u.Name)
+	setPtr(&ev.ReferenceNumber, u.ReferenceNumber)
+	setPtr(&ev.Settings, u.Settings)
+	setPtr(&ev.State, u.State)
+	setPtr(&ev.TimeZone, u.TimeZone)
+}
+
+// bulkUpdate is an item of a bulk update as a single update.
+func bulkUpdate(item *sourcing.EventBulkUpdateItem) *sourcing.EventUpdate {
+	return &sourcing.EventUpdate{Description: item.Description, EventNumber: item.EventNumber, Id: &item.Id, MarketId: item.MarketId,
+		Name: item.Name, ReferenceNumber: item.ReferenceNumber, Settings: item.Settings, State: item.State, TimeZone: item.TimeZone}
 }

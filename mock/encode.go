@@ -1,0 +1,341 @@
+package mock
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// jsonOrder encodes the handlers' answers as Coupa lists elements: in the
+// spec's order, id first (encoding/json would follow the generated
+// structs, which are alphabetical). It writes what encoding/json writes
+// otherwise, byte for byte: the same escaping (HTML characters included),
+// omitempty, time.Time as RFC 3339, a trailing newline.
+type jsonOrder struct {
+	order map[string][]string // schema name -> property names
+	plans sync.Map            // reflect.Type -> *plan
+}
+
+// newJSONOrder reads the property order of a spec in YAML.
+func newJSONOrder(spec []byte) (*jsonOrder, error) {
+	order, err := propertyOrder(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &jsonOrder{order: order}, nil
+}
+
+// plan is how one struct type is encoded: its fields in the spec's order.
+type plan struct {
+	fields []planField
+}
+
+type planField struct {
+	index     []int  // reflect field index path (embedded structs inlined)
+	key       []byte // `"name":`
+	omitEmpty bool
+}
+
+var (
+	timeType      = reflect.TypeOf(time.Time{})
+	marshalerType = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
+	statusInName  = regexp.MustCompile(`(\d{3})JSONResponse$`)
+)
+
+// planOf returns the plan of a struct type, made once.
+func (o *jsonOrder) planOf(t reflect.Type) *plan {
+	if p, ok := o.plans.Load(t); ok {
+		return p.(*plan)
+	}
+	p := &plan{}
+	o.collect(t, nil, p)
+	names := o.schemaOrder(t, p)
+	rank := map[string]int{"id": -1}
+	for i, n := range names {
+		if n != "id" {
+			rank[n] = i
+		}
+	}
+	slices.SortStableFunc(p.fields, func(a, b planField) int {
+		ra, oka := rank[string(a.key[1:len(a.key)-2])]
+		rb, okb := rank[string(b.key[1:len(b.key)-2])]
+		switch {
+		case oka && okb:
+			return ra - rb
+		case oka:
+			return -1
+		case okb:
+			return 1
+		}
+		return 0
+	})
+	actual, _ := o.plans.LoadOrStore(t, p)
+	return actual.(*plan)
+}
+
+// schemaOrder finds the spec order of a struct type: by its name (a model,
+// IntegrationError), by its name without JSONResponse (a response type), by
+// the one struct it embeds, or else by the schema with exactly its elements
+// (a response type defined on a model, ListEvents200JSONResponse).
+func (o *jsonOrder) schemaOrder(t reflect.Type, p *plan) []string {
+	for t != nil {
+		if names, ok := o.order[t.Name()]; ok {
+			return names
+		}
+		if names, ok := o.order[strings.TrimSuffix(t.Name(), "JSONResponse")]; ok {
+			return names
+		}
+		if t.NumField() == 1 && t.Field(0).Anonymous && t.Field(0).Type.Kind() == reflect.Struct {
+			t = t.Field(0).Type
+			continue
+		}
+		break
+	}
+	keys := make([]string, len(p.fields))
+	for i, f := range p.fields {
+		keys[i] = string(f.key[1 : len(f.key)-2])
+	}
+	slices.Sort(keys)
+	for _, names := range o.order {
+		if len(names) == len(keys) {
+			sorted := slices.Sorted(slices.Values(names))
+			if slices.Equal(sorted, keys) {
+				return names
+			}
+		}
+	}
+	return nil
+}
+
+// collect adds t's encoded fields to p, inlining untagged embedded structs
+// as encoding/json does.
+func (o *jsonOrder) collect(t reflect.Type, index []int, p *plan) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		idx := append(slices.Clone(index), i)
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			o.collect(f.Type, idx, p)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		key := appendString(nil, name)
+		p.fields = append(p.fields, planField{index: idx, key: append(key, ':'), omitEmpty: strings.Contains(","+opts+",", ",omitempty,")})
+	}
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// write answers status with v encoded, reporting false when v is not a
+// value it encodes (then nothing is written).
+func (o *jsonOrder) write(w http.ResponseWriter, status int, v any) bool {
+	bp := bufPool.Get().(*[]byte)
+	b, ok := o.append((*bp)[:0], reflect.ValueOf(v))
+	if ok {
+		b = append(b, '\n')
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_, _ = w.Write(b)
+	}
+	if cap(b) <= 1<<20 {
+		*bp = b
+		bufPool.Put(bp)
+	}
+	return ok
+}
+
+// respond encodes a strict handler's response when it is a JSON answer of
+// a status named in its type (ShowIntegrationError200JSONResponse) with no
+// headers of its own; it reports false for any other, which the generated
+// code then writes.
+func (o *jsonOrder) respond(w http.ResponseWriter, resp any) bool {
+	t := reflect.TypeOf(resp)
+	if t == nil {
+		return false
+	}
+	m := statusInName.FindStringSubmatch(t.Name())
+	if m == nil {
+		return false
+	}
+	if t.Kind() == reflect.Struct {
+		if _, hasHeaders := t.FieldByName("Headers"); hasHeaders {
+			return false
+		}
+	}
+	status, _ := strconv.Atoi(m[1])
+	return o.write(w, status, resp)
+}
+
+// append encodes v onto b.
+func (o *jsonOrder) append(b []byte, v reflect.Value) ([]byte, bool) {
+	if !v.IsValid() {
+		return append(b, "null"...), true
+	}
+	t := v.Type()
+	if t == timeType {
+		tm := v.Interface().(time.Time)
+		if y := tm.Year(); y < 0 || y > 9999 {
+			return b, false
+		}
+		b = append(b, '"')
+		b = tm.AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"'), true
+	}
+	if t.Kind() != reflect.Pointer && t.Implements(marshalerType) {
+		return o.marshal(b, v)
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return append(b, "null"...), true
+		}
+		if t.Implements(marshalerType) && !t.Elem().Implements(marshalerType) {
+			return o.marshal(b, v)
+		}
+		return o.append(b, v.Elem())
+	case reflect.String:
+		return appendString(b, v.String()), true
+	case reflect.Bool:
+		return strconv.AppendBool(b, v.Bool()), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.AppendInt(b, v.Int(), 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.AppendUint(b, v.Uint(), 10), true
+	case reflect.Slice:
+		if v.IsNil() {
+			return append(b, "null"...), true
+		}
+		if t.Elem().Kind() == reflect.Uint8 {
+			return o.marshal(b, v)
+		}
+		b = append(b, '[')
+		for i := 0; i < v.Len(); i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = o.append(b, v.Index(i)); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	case reflect.Array:
+		return o.marshal(b, v)
+	case reflect.Struct:
+		p := o.planOf(t)
+		b = append(b, '{')
+		first := true
+		for _, f := range p.fields {
+			fv := v.FieldByIndex(f.index)
+			if f.omitEmpty && isEmpty(fv) {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(b, f.key...)
+			var ok bool
+			if b, ok = o.append(b, fv); !ok {
+				return b, false
+			}
+		}
+		return append(b, '}'), true
+	}
+	// Maps, interfaces, floats: encoding/json's own encoding.
+	return o.marshal(b, v)
+}
+
+func (o *jsonOrder) marshal(b []byte, v reflect.Value) ([]byte, bool) {
+	data, err := json.Marshal(v.Interface())
+	if err != nil {
+		return b, false
+	}
+	return append(b, data...), true
+}
+
+// isEmpty is encoding/json's omitempty test.
+func isEmpty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
+}
+
+const hex = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaped as encoding/json does
+// by default: quotes, backslashes, control characters, <, > and &,
+// U+2028 and U+2029, and invalid UTF-8 as U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,120 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coupakit/coupakit/gen/core"
+	"github.com/coupakit/coupakit/gen/sourcing"
+	"github.com/coupakit/coupakit/openapi"
+)
+
+func TestAppendStringIsEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", `quote " back \ slash`, "<b>&amp;</b>", "tab\tnl\ncr\r\b\f\x00\x1f\x7f",
+		"caf\u00e9 \u2028 \u2029 \U0001F600", "bad \xff utf-8 \xc3", strings.Repeat("é", 100)} {
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(appendString(nil, s)), "%q", s)
+	}
+}
+
+// keys returns the keys of a JSON object in the order written.
+func keys(t *testing.T, data []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	require.NoError(t, err)
+	require.Equal(t, json.Delim('{'), tok)
+	var out []string
+	for dec.More() {
+		k, err := dec.Token()
+		require.NoError(t, err)
+		out = append(out, k.(string))
+		var skip json.RawMessage
+		require.NoError(t, dec.Decode(&skip))
+	}
+	return out
+}
+
+func TestAnswersFollowTheSpecOrder(t *testing.T) {
+	o, err := newJSONOrder(openapi.CoreYAML)
+	require.NoError(t, err)
+	order := o.order["IntegrationError"]
+	require.NotEmpty(t, order)
+
+	st := newState(3, 5)
+	rec, ok := st.errors().get(2)
+	require.True(t, ok)
+	rec.ExternalId = ptr("<SAP & co>")
+	resp := core.ShowIntegrationError200JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}
+	w := httptest.NewRecorder()
+	require.True(t, o.respond(w, resp))
+	assert.Equal(t, 200, w.Code)
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+
+	// The same value as encoding/json, element by element.
+	want, err := json.Marshal(resp)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), w.Body.String())
+	assert.True(t, strings.HasSuffix(w.Body.String(), "}\n"))
+	assert.Contains(t, w.Body.String(), `"\u003cSAP \u0026 co\u003e"`, "escaped as encoding/json does")
+
+	got := keys(t, w.Body.Bytes())
+	assert.Equal(t, "id", got[0], "id first")
+	pos := map[string]int{}
+	for i, k := range order {
+		pos[k] = i
+	}
+	for i := 2; i < len(got); i++ {
+		assert.Less(t, pos[got[i-1]], pos[got[i]], "%s before %s, as the spec lists them", got[i-1], got[i])
+	}
+
+	list := httptest.NewRecorder()
+	rows, _ := st.errors().list(nil, 0, 3, false)
+	require.True(t, o.respond(list, core.ListIntegrationErrors200JSONResponse(rows)))
+	want, _ = json.Marshal(rows)
+	assert.JSONEq(t, string(want), list.Body.String())
+
+	created := httptest.NewRecorder()
+	require.True(t, o.respond(created, core.CreateIntegrationError201JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}))
+	assert.Equal(t, 201, created.Code, "the status comes from the response type")
+
+	assert.False(t, o.respond(httptest.NewRecorder(), core.ShowIntegrationError401JSONResponse{}), "answers with headers of their own are the generated code's")
+	assert.False(t, o.respond(httptest.NewRecorder(), nil))
+	assert.False(t, o.respond(httptest.NewRecorder(), struct{}{}))
+}
+
+func TestEventAnswersFollowTheSpecOrder(t *testing.T) {
+	o, err := newJSONOrder(openapi.SourcingYAML)
+	require.NoError(t, err)
+	st := newState(3, 2)
+	rows, _ := st.events().list(nil, 0, 2, false)
+	list := sourcing.EventList{Total: 2, Events: []sourcing.Event{rows[0].ev, rows[1].ev}}
+	list.Events[0].Settings.AdditionalProperties = map[string]any{"b": 1, "a": []any{"x"}}
+	w := httptest.NewRecorder()
+	require.True(t, o.respond(w, sourcing.ListEvents200JSONResponse(list)))
+	want, _ := json.Marshal(list)
+	assert.JSONEq(t, string(want), w.Body.String())
+	assert.Equal(t, o.order["EventList"], keys(t, w.Body.Bytes()))
+	var first struct{ Events []json.RawMessage }
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &first))
+	ev := keys(t, first.Events[0])
+	assert.Equal(t, "id", ev[0])
+}
+
+func TestEncoderCoversEveryResponseType(t *testing.T) {
+	// A time outside encoding/json's range is refused, not written.
+	o := &jsonOrder{order: map[string][]string{}}
+	_, ok := o.append(nil, reflect.ValueOf(struct {
+		T time.Time `json:"t"`
+	}{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}))
+	assert.False(t, ok)
+}

@@ -1,0 +1,98 @@
+package mock
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coupakit/coupakit/auth"
+)
+
+func TestJournalIsARing(t *testing.T) {
+	var j journal
+	for i := 0; i < journalSize+5; i++ {
+		j.add(Request{Path: "/p"})
+	}
+	all := j.all()
+	require.Len(t, all, journalSize)
+	assert.Equal(t, int64(6), all[0].ID, "the oldest five went")
+	assert.Equal(t, int64(journalSize+5), all[len(all)-1].ID)
+	for i := 1; i < len(all); i++ {
+		require.Equal(t, all[i-1].ID+1, all[i].ID, "oldest first")
+	}
+	j.clear()
+	assert.Empty(t, j.all())
+	j.add(Request{})
+	assert.Equal(t, int64(journalSize+6), j.all()[0].ID, "ids go on after a clear")
+}
+
+// TestJournalRecordsWhatTheClientSent sends requests through the whole
+// pipeline: the journal shows the query in the order sent (the validator
+// adds defaults after it), headers with credentials redacted, and bodies
+// no handler read.
+func TestJournalRecordsWhatTheClientSent(t *testing.T) {
+	m, err := New(Options{Seed: 1, Records: 3, Auth: &auth.Config{AllowAPIKey: true, APIKeys: []string{"legacy-key"}}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(m.CoreHandler())
+	defer srv.Close()
+
+	req, _ := http.NewRequest("GET", srv.URL+"/api/integration_errors?resolved=false&limit=5", nil)
+	req.Header.Set("X-COUPA-API-KEY", "legacy-key")
+	req.Header.Set("Cookie", "session=secret")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Request-Id", "trace-1")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+
+	body := `{"contact-alert-type": "Technical"}`
+	req, _ = http.NewRequest("POST", srv.URL+"/api/integration_errors", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer not-a-token")
+	resp, err = srv.Client().Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 401, resp.StatusCode)
+
+	all := m.Requests()
+	require.Len(t, all, 2)
+	assert.Equal(t, "resolved=false&limit=5", all[0].Query, "the query as sent, not as validated")
+	assert.Equal(t, []string{redacted}, all[0].Headers["X-Coupa-Api-Key"])
+	assert.Equal(t, []string{redacted}, all[0].Headers["Cookie"])
+	assert.Equal(t, []string{"trace-1"}, all[0].Headers["X-Request-Id"])
+	assert.Equal(t, 200, all[0].Status)
+	assert.Equal(t, []string{redacted}, all[1].Headers["Authorization"])
+	assert.Equal(t, body, all[1].Body, "the body, though authentication refused it unread")
+	assert.Equal(t, 401, all[1].Status)
+	for _, e := range all {
+		for k, v := range e.Headers {
+			for _, x := range v {
+				assert.NotContains(t, x, "secret", k)
+				assert.NotContains(t, x, "legacy-key", k)
+				assert.NotContains(t, x, "not-a-token", k)
+			}
+		}
+	}
+}
+
+func TestJournalPassesTheWholeBodyOn(t *testing.T) {
+	long := strings.Repeat("z", journalBodySize+100)
+	var got string
+	m := &Mock{now: time.Now}
+	h := m.record("core", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = string(b)
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/x", strings.NewReader(long)))
+	assert.Equal(t, long, got, "the handler reads every byte")
+	e := m.Requests()[0]
+	assert.True(t, e.Truncated)
+	assert.Equal(t, long[:journalBodySize], e.Body)
+}

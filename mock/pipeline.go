@@ -1,0 +1,173 @@
+package mock
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/coupakit/coupakit/openapi"
+)
+
+// A layer is one step of the request pipeline: it wraps the rest of the
+// pipeline, sees the request before the layers after it and their answer
+// after them. A layer that does not apply to an API returns next itself.
+type layer func(next http.Handler) http.Handler
+
+// layers lists, outermost first, what every request to an API goes
+// through before the generated handler. This list is the one place where
+// the order is decided: to add a behaviour, write a small layer (a method
+// of *Mock or *api returning a layer, in its own file, with its own test)
+// and put it in the list at the place the comments name.
+func (m *Mock) layers(a *api) []layer {
+	return []layer{
+		// Route: the request's spec operation, found once; the route,
+		// operation and resource ride in the context (RouteOf).
+		a.route,
+		// Admin: /_mock/* and /oauth2/token leave the pipeline here,
+		// unjournaled (the token body holds the client's secret).
+		m.admin(a),
+		// Journal: what the client sent, as sent (the query, the headers with
+		// credentials redacted, the first 16 KiB of the body, read here), and
+		// the status.
+		m.journalLayer(a),
+		// Tenant and fault layers (the control plane) go here: after the
+		// journal, so that it shows what they did, and before the format,
+		// so that their answers come in the format the client asked for.
+		//
+		// Format: the Core API answers XML unless the client prefers JSON;
+		// outside authentication, so that its refusals come in XML too.
+		a.answerXML,
+		// Authentication, scopes and the rate limit (package auth).
+		m.authenticate(a),
+		// XML bodies become JSON, after authentication so that an
+		// unauthenticated body is never read.
+		a.readXML,
+		// Leniency and warnings layers go here, before validation.
+		//
+		// Validation: 404 and 405, the body's size and type, the contract.
+		a.validate,
+		// Projection: return_object and fields reshape the answer.
+		a.project,
+	}
+}
+
+// chain wraps h in layers, the first outermost.
+func chain(h http.Handler, layers []layer) http.Handler {
+	for i := len(layers) - 1; i >= 0; i-- {
+		h = layers[i](h)
+	}
+	return h
+}
+
+// api is one of the mock's APIs: its spec's validator, its generated
+// handler, and how its layers behave on it.
+type api struct {
+	m         *Mock
+	name      string // coreAPI or sourcingAPI
+	validator *openapi.Validator
+	handler   http.Handler
+	// xml: the API speaks XML as well as JSON (Core); projection: it
+	// takes return_object and fields (Core).
+	xml, projection bool
+	// mediaTypes names the request bodies the API takes, for the 415.
+	mediaTypes string
+	// token: the OAuth token endpoint is served on this API.
+	token bool
+	// envelopes holds, for the lenient bulk operations, a copy of the body
+	// schema whose items accept anything: the handler validates each item
+	// on its own so one bad item does not reject the others.
+	envelopes map[string]*openapi3.Schema
+	// admin serves /_mock/* (and the token endpoint) on this API.
+	adminMux http.Handler
+}
+
+// Route is what the pipeline's outermost layer found for a request.
+type Route struct {
+	// API is "core" or "sourcing".
+	API string
+	// Match is the spec operation and its path parameters; nil when no
+	// operation matches (Err says why).
+	Match *openapi.Match
+	// Err is openapi.ErrNoOperation or openapi.ErrMethodNotAllowed when
+	// Match is nil.
+	Err error
+	// Resource is the matched operation's resource: its singular wire
+	// name, "integration-error"; "" when Match is nil.
+	Resource string
+
+	def *resourceDef
+}
+
+// OperationID is the matched operation's id, "" when none matched.
+func (rt *Route) OperationID() string {
+	if rt == nil || rt.Match == nil {
+		return ""
+	}
+	return rt.Match.OperationID()
+}
+
+type routeKey struct{}
+
+// RouteOf returns the route the pipeline found for the request whose
+// context this is, or nil outside the pipeline.
+func RouteOf(ctx context.Context) *Route {
+	rt, _ := ctx.Value(routeKey{}).(*Route)
+	return rt
+}
+
+// withRoute returns ctx carrying rt.
+func withRoute(ctx context.Context, rt *Route) context.Context {
+	return context.WithValue(ctx, routeKey{}, rt)
+}
+
+// route finds the request's operation once and puts it in the context.
+func (a *api) route(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt := &Route{API: a.name}
+		rt.Match, rt.Err = a.validator.Route(r)
+		if rt.Match != nil {
+			if rt.def = a.m.claims[rt.Match.OperationID()]; rt.def != nil {
+				rt.Resource = rt.def.Singular()
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(withRoute(r.Context(), rt)))
+	})
+}
+
+// admin hands the admin routes and the token endpoint to the admin mux.
+func (m *Mock) admin(a *api) layer {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isAdminPath(r.URL.Path) || (a.token && r.URL.Path == "/oauth2/token") {
+				a.adminMux.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func isAdminPath(p string) bool { return p == "/_mock" || len(p) >= 7 && p[:7] == "/_mock/" }
+
+// authenticate puts the auth package's checks in front of the API, when
+// the mock has authentication.
+func (m *Mock) authenticate(a *api) layer {
+	return func(next http.Handler) http.Handler {
+		switch {
+		case m.auth == nil:
+			return next
+		case a.name == sourcingAPI:
+			return m.auth.Sourcing(next)
+		}
+		return m.auth.Core(next, nil)
+	}
+}
+
+// project applies return_object and fields, on the APIs that take them.
+func (a *api) project(next http.Handler) http.Handler {
+	if !a.projection {
+		return next
+	}
+	return projection{}.wrap(next)
+}

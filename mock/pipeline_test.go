@@ -1,0 +1,204 @@
+package mock
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coupakit/coupakit/auth"
+	"github.com/coupakit/coupakit/openapi"
+)
+
+// testAPIs builds a mock and returns its two APIs as the pipeline sees them.
+func testAPIs(t *testing.T, opts Options) (*Mock, *api, *api) {
+	t.Helper()
+	m, err := New(opts)
+	require.NoError(t, err)
+	coreVal, err := openapi.CoreValidator()
+	require.NoError(t, err)
+	csoVal, err := openapi.SourcingValidator()
+	require.NoError(t, err)
+	c := &api{m: m, name: coreAPI, validator: coreVal, xml: true, projection: true, token: m.auth != nil, mediaTypes: "application/json or application/xml"}
+	s := &api{m: m, name: sourcingAPI, validator: csoVal, mediaTypes: "application/json"}
+	for _, a := range []*api{c, s} {
+		a.adminMux = m.adminMux(a.token)
+		a.envelopes = map[string]*openapi3.Schema{}
+	}
+	return m, c, s
+}
+
+// seen is a handler that notes the request it got and answers 299.
+type seen struct {
+	r    *http.Request
+	body string
+}
+
+func (s *seen) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.r = r
+	if r.Body != nil {
+		b, _ := io.ReadAll(r.Body)
+		s.body = string(b)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(299)
+	_, _ = io.WriteString(w, `{"id":7,"status":"error"}`+"\n")
+}
+
+// through sends a request through layers in front of a seen handler.
+func through(layers []layer, method, target, body string, header ...string) (*httptest.ResponseRecorder, *seen) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, rd)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	s := &seen{}
+	rec := httptest.NewRecorder()
+	chain(s, layers).ServeHTTP(rec, req)
+	return rec, s
+}
+
+func TestRouteLayer(t *testing.T) {
+	_, c, s := testAPIs(t, Options{})
+	for _, tc := range []struct {
+		a              *api
+		method, target string
+		op, resource   string
+		err            error
+	}{
+		{c, "GET", "/api/integration_errors/3", "showIntegrationError", "integration-error", nil},
+		{c, "POST", "/api/integration_history_records/acknowledge", "acknowledgeIntegrationHistoryRecords", "integration-history-record", nil},
+		{c, "PUT", "/api/integration_runs/1/fail", "failIntegrationRun", "integration-run", nil},
+		{s, "PUT", "/api/events", "updateEvents", "event", nil},
+		{c, "DELETE", "/api/integrations/1", "", "", openapi.ErrMethodNotAllowed},
+		{c, "GET", "/api/events", "", "", openapi.ErrNoOperation},
+		{c, "GET", "/_mock/health", "", "", openapi.ErrNoOperation},
+	} {
+		rec, got := through([]layer{tc.a.route}, tc.method, tc.target, "")
+		require.Equal(t, 299, rec.Code, "the route layer never answers itself")
+		rt := RouteOf(got.r.Context())
+		require.NotNil(t, rt, "%s %s", tc.method, tc.target)
+		assert.Equal(t, tc.a.name, rt.API)
+		assert.Equal(t, tc.op, rt.OperationID(), "%s %s", tc.method, tc.target)
+		assert.Equal(t, tc.resource, rt.Resource, "%s %s", tc.method, tc.target)
+		assert.Equal(t, tc.err, rt.Err, "%s %s", tc.method, tc.target)
+	}
+	assert.Nil(t, RouteOf(httptest.NewRequest("GET", "/", nil).Context()), "no route outside the pipeline")
+}
+
+func TestAdminLayer(t *testing.T) {
+	m, c, _ := testAPIs(t, Options{Auth: &auth.Config{}})
+	rec, got := through([]layer{m.admin(c)}, "GET", "/_mock/health", "")
+	assert.Equal(t, 200, rec.Code)
+	assert.Nil(t, got.r, "admin routes leave the pipeline")
+	rec, got = through([]layer{m.admin(c)}, "POST", "/oauth2/token", "grant_type=client_credentials", "Content-Type", "application/x-www-form-urlencoded")
+	assert.Equal(t, 401, rec.Code, "the token endpoint answers: no client given")
+	assert.Nil(t, got.r)
+	rec, got = through([]layer{m.admin(c)}, "GET", "/api/integrations", "")
+	assert.Equal(t, 299, rec.Code)
+	assert.NotNil(t, got.r, "API routes go on")
+
+	m, c, _ = testAPIs(t, Options{})
+	_, got = through([]layer{m.admin(c)}, "POST", "/oauth2/token", "")
+	assert.NotNil(t, got.r, "without authentication there is no token endpoint")
+}
+
+func TestAnswerXMLLayer(t *testing.T) {
+	_, c, s := testAPIs(t, Options{})
+	rec, _ := through([]layer{c.route, c.answerXML}, "GET", "/api/integration_errors/7", "")
+	assert.Equal(t, 299, rec.Code)
+	assert.True(t, strings.HasPrefix(rec.Header().Get("Content-Type"), "application/xml"), rec.Header().Get("Content-Type"))
+	assert.Contains(t, rec.Body.String(), `<integration-error>`)
+	assert.Contains(t, rec.Body.String(), `<id type="integer">7</id>`)
+
+	rec, _ = through([]layer{c.route, c.answerXML}, "GET", "/api/integration_errors/7", "", "Accept", "application/json;q=0.9, application/xml;q=0.1")
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"), "quality values count")
+
+	rec, _ = through([]layer{s.route, s.answerXML}, "GET", "/api/events", "")
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"), "the Sourcing API answers JSON only")
+}
+
+func TestAuthenticateLayer(t *testing.T) {
+	m, c, s := testAPIs(t, Options{})
+	next := &seen{}
+	assert.Same(t, next, m.authenticate(c)(next).(*seen), "no authentication: the layer is not there")
+
+	m, c, s = testAPIs(t, Options{Auth: &auth.Config{}})
+	rec, got := through([]layer{m.authenticate(c)}, "GET", "/api/integrations", "")
+	assert.Equal(t, 401, rec.Code)
+	assert.Nil(t, got.r)
+	rec, _ = through([]layer{m.authenticate(s)}, "GET", "/api/events", "")
+	assert.Equal(t, 401, rec.Code)
+	assert.Contains(t, rec.Body.String(), "X-CSO-API-KEY")
+	rec, got = through([]layer{m.authenticate(s)}, "GET", "/api/events", "", "X-CSO-API-KEY", auth.DefaultCSOAPIKey)
+	assert.Equal(t, 299, rec.Code)
+	assert.NotNil(t, got.r)
+}
+
+func TestReadXMLLayer(t *testing.T) {
+	_, c, s := testAPIs(t, Options{})
+	body := `<?xml version="1.0"?><integration-error><status>error</status><document-id type="integer">5</document-id></integration-error>`
+	rec, got := through([]layer{c.route, c.readXML}, "POST", "/api/integration_errors", body, "Content-Type", "application/xml")
+	assert.Equal(t, 299, rec.Code)
+	assert.Equal(t, "application/json", got.r.Header.Get("Content-Type"))
+	assert.JSONEq(t, `{"status":"error","document-id":5}`, got.body)
+
+	rec, _ = through([]layer{c.route, c.readXML}, "POST", "/api/integration_errors", "<integration-error><status>", "Content-Type", "application/xml")
+	assert.Equal(t, 400, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"integration-error"`)
+
+	_, got = through([]layer{s.route, s.readXML}, "POST", "/api/events", body, "Content-Type", "application/xml")
+	assert.Equal(t, body, got.body, "the Sourcing API leaves XML to the validator's 415")
+}
+
+func TestValidateLayer(t *testing.T) {
+	_, c, _ := testAPIs(t, Options{})
+	for _, tc := range []struct {
+		method, target, body, contentType string
+		status                            int
+		want                              string
+	}{
+		{"GET", "/api/nothing", "", "", 404, `{"errors":{"request":["no operation matches GET /api/nothing"]}}`},
+		{"DELETE", "/api/integrations/1", "", "", 405, `{"errors":{"request":["DELETE is not allowed on /api/integrations/1"]}}`},
+		{"GET", "/api/integration_errors/x", "", "", 400, `{"errors":{"integration-error":["id: \"x\" is not a valid integer"]}}`},
+		{"POST", "/api/integrations", `{}`, "text/csv", 415, `{"errors":{"integration":["Content-Type \"text/csv\" is not supported; send application/json or application/xml"]}}`},
+		{"POST", "/api/integration_errors", `{"contact-alert-type":"technical"}`, "application/json", 400, ""},
+	} {
+		rec, got := through([]layer{c.route, c.validate}, tc.method, tc.target, tc.body, "Content-Type", tc.contentType)
+		assert.Equal(t, tc.status, rec.Code, "%s %s", tc.method, tc.target)
+		assert.Nil(t, got.r, "a refused request never reaches the handler")
+		if tc.want != "" {
+			assert.JSONEq(t, tc.want, rec.Body.String())
+		} else {
+			assert.Contains(t, rec.Body.String(), `contact-alert-type: \"technical\" is not an allowed value`)
+		}
+	}
+	rec, got := through([]layer{c.route, c.validate}, "GET", "/api/integration_errors?status=error", "")
+	assert.Equal(t, 299, rec.Code)
+	assert.Equal(t, "error", queryOf(got.r.Context()).Get("status"), "the list handlers find the query in the context")
+}
+
+func TestProjectLayerOnlyWhereTaken(t *testing.T) {
+	_, c, s := testAPIs(t, Options{})
+	next := &seen{}
+	assert.Same(t, next, s.project(next).(*seen), "the Sourcing API takes no return_object")
+	rec, _ := through([]layer{c.route, c.project}, "GET", "/api/integration_errors/7?return_object=limited", "")
+	assert.JSONEq(t, `{"id":7}`, rec.Body.String())
+}
+
+func TestPipelineChangesNoSpec(t *testing.T) {
+	v, err := openapi.CoreValidator()
+	require.NoError(t, err)
+	before := v.Doc().Servers
+	_, c, _ := testAPIs(t, Options{})
+	through([]layer{c.route, c.answerXML, c.readXML, c.validate, c.project}, "GET", "http://example.test/api/integration_errors/1", "")
+	assert.Equal(t, before, v.Doc().Servers)
+}

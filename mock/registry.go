@@ -1,0 +1,155 @@
+package mock
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/brianvoe/gofakeit/v6"
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/coupakit/coupakit/internal/wire"
+)
+
+// The APIs a resource belongs to.
+const (
+	coreAPI     = "core"
+	sourcingAPI = "sourcing"
+)
+
+// resourceDef is the one definition of a resource: every name the mock
+// uses for it (path, XML roots, error key, messages) is derived from its
+// path name, and its table, seeding and store operations hang off it. Each
+// resource has its own file (integration_errors.go, events.go, ...) holding
+// its definition, its seeding, its store operations and the handlers of its
+// operations, and registers itself from that file's init.
+type resourceDef struct {
+	// api is coreAPI or sourcingAPI.
+	api string
+	// name is the plural as the path has it: "integration_errors" for
+	// /api/integration_errors. Every operation under /api/<name> is the
+	// resource's.
+	name string
+	// schema is the spec's component schema of one record.
+	schema string
+	// rank orders seeding: a resource seeds after those of lower rank,
+	// which it may refer to. Ranks are unique.
+	rank int
+
+	// newTable makes the resource's empty store table.
+	newTable func() any
+	// seed, when set, seeds the resource once, before any seedEach.
+	seed func(*seeding)
+	// seedEach, when set, seeds record i of 1..Options.Records, in turn
+	// with the other resources' record i.
+	seedEach func(sd *seeding, i int)
+	// build, when set, makes the resource's run-time part from the spec
+	// (elements the server sets, the filter schema): what its handlers
+	// reach with runtime.
+	build func(m *Mock, doc *openapi3.T) (any, error)
+	// lenient names the bulk operations whose items the handler validates
+	// one by one, so that one bad item does not reject the others: the
+	// validator checks only the body's envelope.
+	lenient []string
+
+	index int // place in registry, the state's tables and the mock's runtimes
+}
+
+// Path is where the resource's operations are: /api/integration_errors.
+func (d *resourceDef) Path() string { return "/api/" + d.name }
+
+// Plural is the wire name of many records, the root of an XML list:
+// integration-errors.
+func (d *resourceDef) Plural() string { return wire.Hyphenate(d.name) }
+
+// Singular is the wire name of one record: the root of an XML record and
+// the key of the resource's errors, integration-error.
+func (d *resourceDef) Singular() string { return wire.Singular(d.Plural()) }
+
+// Human names one record in messages: "integration error".
+func (d *resourceDef) Human() string { return wire.Human(d.name) }
+
+// registry holds every resource, in the order they registered.
+var registry []*resourceDef
+
+// register adds a resource to the registry; each resource's file calls it
+// from its init, with every field set.
+func register(d *resourceDef) *resourceDef {
+	for _, o := range registry {
+		if o.name == d.name || o.rank == d.rank {
+			panic(fmt.Sprintf("mock: resources %s and %s share a name or a rank", o.name, d.name))
+		}
+	}
+	if d.newTable == nil {
+		panic("mock: resource " + d.name + " has no table")
+	}
+	d.index = len(registry)
+	registry = append(registry, d)
+	return d
+}
+
+// bySeedOrder returns defs ordered by rank.
+func bySeedOrder(defs []*resourceDef) []*resourceDef {
+	out := slices.Clone(defs)
+	slices.SortFunc(out, func(a, b *resourceDef) int { return cmp.Compare(a.rank, b.rank) })
+	return out
+}
+
+// outsideRegistry are the spec paths that no resource owns: the mock
+// serves them itself (the OAuth token endpoint).
+var outsideRegistry = map[string]bool{"/oauth2/token": true}
+
+// claim maps every operation of an API's spec to its resource: the one
+// whose Path the operation's path is or starts with. An operation no
+// resource claims is an error, so that a new path in the spec cannot go
+// unserved or be named after another resource.
+func claim(api string, doc *openapi3.T, defs []*resourceDef) (map[string]*resourceDef, error) {
+	out := map[string]*resourceDef{}
+	var unclaimed []string
+	for path, item := range doc.Paths.Map() {
+		if outsideRegistry[path] {
+			continue
+		}
+		var owner *resourceDef
+		for _, d := range defs {
+			if d.api == api && (path == d.Path() || strings.HasPrefix(path, d.Path()+"/")) {
+				owner = d
+			}
+		}
+		for method, op := range item.Operations() {
+			if owner == nil {
+				unclaimed = append(unclaimed, fmt.Sprintf("%s %s (%s)", method, path, op.OperationID))
+				continue
+			}
+			out[op.OperationID] = owner
+		}
+	}
+	if len(unclaimed) > 0 {
+		slices.Sort(unclaimed)
+		return nil, fmt.Errorf("mock: the %s spec has operations no resource claims: %s; add a resource file to mock/ (see the package doc)", api, strings.Join(unclaimed, ", "))
+	}
+	return out, nil
+}
+
+// tableOf returns a resource's table in a state.
+func tableOf[T any](st *state, d *resourceDef) *table[T] {
+	return st.tables[d.index].(*table[T])
+}
+
+// runtimeOf returns a resource's run-time part, as its build made it.
+func runtimeOf[R any](m *Mock, d *resourceDef) R {
+	return m.runtimes[d.index].(R)
+}
+
+// seeding is what a resource's seed and seedEach see: the state being
+// seeded, the faker whose draws make it deterministic, and how many records
+// each resource gets.
+type seeding struct {
+	f       *gofakeit.Faker
+	st      *state
+	records int
+	// pick is what the record being seeded shares with the records of
+	// the same number of other resources.
+	pick seedPick
+}

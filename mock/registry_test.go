@@ -1,0 +1,173 @@
+package mock
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/coupakit/coupakit/gen/core"
+	"github.com/coupakit/coupakit/openapi"
+)
+
+// widget is a test-only resource's record, as oapi-codegen would generate
+// it from widgetSpec.
+type widget struct {
+	CreatedAt *time.Time `json:"created-at,omitempty"`
+	Id        *int64     `json:"id,omitempty"`
+	Name      string     `json:"name"`
+	Size      *int64     `json:"size,omitempty"`
+	UpdatedAt *time.Time `json:"updated-at,omitempty"`
+}
+
+type widgetUpdate struct {
+	Name *string `json:"name,omitempty"`
+	Size *int64  `json:"size,omitempty"`
+}
+
+// widgetSpec is the spec of the test-only resource: step 1 of adding one.
+const widgetSpec = `
+openapi: 3.0.3
+info: {title: widgets, version: "1"}
+paths:
+  /api/widgets:
+    get: {operationId: listWidgets, responses: {"200": {description: ok}}}
+  /api/widgets/{id}/polish:
+    parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+    put: {operationId: polishWidget, responses: {"200": {description: ok}}}
+components:
+  schemas:
+    Widget:
+      type: object
+      properties:
+        id: {type: integer, readOnly: true}
+        created-at: {type: string, format: date-time, readOnly: true}
+        updated-at: {type: string, format: date-time, readOnly: true}
+        name: {type: string}
+        size: {type: integer}
+`
+
+// widgets is the test-only resource's definition: what step 3 puts in
+// mock/widgets.go.
+func widgetsDef() *resourceDef {
+	d := &resourceDef{api: coreAPI, name: "widgets", schema: "Widget", rank: 10}
+	d.newTable = func() any { return newTable(func(w *widget) int64 { return *w.Id }, 1) }
+	d.seedEach = func(sd *seeding, i int) {
+		tableOf[widget](sd.st, d).seedRow(widget{Id: ptr(int64(i)), Name: sd.f.Noun(), Size: ptr(int64(sd.f.Number(1, 9)))})
+	}
+	return d
+}
+
+func loadWidgetSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData([]byte(widgetSpec))
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(loader.Context))
+	return doc
+}
+
+func TestRegistryNamesEveryResource(t *testing.T) {
+	want := map[string][4]string{
+		"integration_errors":          {"/api/integration_errors", "integration-errors", "integration-error", "integration error"},
+		"integration_history_records": {"/api/integration_history_records", "integration-history-records", "integration-history-record", "integration history record"},
+		"integrations":                {"/api/integrations", "integrations", "integration", "integration"},
+		"integration_runs":            {"/api/integration_runs", "integration-runs", "integration-run", "integration run"},
+		"events":                      {"/api/events", "events", "event", "event"},
+	}
+	require.Len(t, registry, len(want))
+	for i, d := range registry {
+		w, ok := want[d.name]
+		require.True(t, ok, "unexpected resource %s", d.name)
+		assert.Equal(t, w, [4]string{d.Path(), d.Plural(), d.Singular(), d.Human()}, d.name)
+		assert.Equal(t, i, d.index)
+		assert.NotNil(t, d.build, "%s builds its run-time part", d.name)
+	}
+}
+
+func TestEverySpecOperationIsClaimed(t *testing.T) {
+	for api, load := range map[string]func() (*openapi3.T, error){coreAPI: openapi.Core, sourcingAPI: openapi.Sourcing} {
+		doc, err := load()
+		require.NoError(t, err)
+		claims, err := claim(api, doc, registry)
+		require.NoError(t, err)
+		n := 0
+		for _, item := range doc.Paths.Map() {
+			for _, op := range item.Operations() {
+				n++
+				d := claims[op.OperationID]
+				require.NotNil(t, d, op.OperationID)
+				assert.Equal(t, api, d.api)
+			}
+		}
+		assert.Len(t, claims, n)
+	}
+	m, err := New(Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "integration-history-record", m.resourceName("acknowledgeIntegrationHistoryRecords"))
+	assert.Equal(t, "integration-run", m.resourceName("failIntegrationRun"))
+	assert.Equal(t, "integration", m.resourceName("showIntegration"))
+	assert.Equal(t, "event", m.resourceName("deleteEvents"))
+	assert.Equal(t, "request", m.resourceName("noSuchOperation"), "no silent fallback to another resource")
+}
+
+// TestAddingAResource walks the package doc's steps with the test-only
+// widgets resource: its spec alone is refused at start-up, its one
+// definition claims its operations, names it, seeds it, and the generic
+// store operations serve it.
+func TestAddingAResource(t *testing.T) {
+	doc := loadWidgetSpec(t)
+	_, err := claim(coreAPI, doc, registry)
+	require.Error(t, err, "an operation no resource claims fails the start")
+	assert.Contains(t, err.Error(), "GET /api/widgets (listWidgets)")
+	assert.Contains(t, err.Error(), "PUT /api/widgets/{id}/polish (polishWidget)")
+
+	d := widgetsDef()
+	d.index = 0
+	claims, err := claim(coreAPI, doc, []*resourceDef{d})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]*resourceDef{"listWidgets": d, "polishWidget": d}, claims)
+	assert.Equal(t, []string{"widgets", "widget", "widget"}, []string{d.Plural(), d.Singular(), d.Human()})
+	_, err = claim(sourcingAPI, doc, []*resourceDef{d})
+	require.Error(t, err, "a resource claims only its own API's operations")
+
+	m := &Mock{now: func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }}
+	m.state.Store(seedState([]*resourceDef{d}, 1, 3))
+	r, err := newResource[widget, widgetUpdate](m, doc, d, func(w *widget) shared {
+		return shared{id: &w.Id, createdAt: &w.CreatedAt, updatedAt: &w.UpdatedAt, createdBy: new(*core.User), updatedBy: new(*core.User)}
+	}, fields[widget, widgetUpdate]{
+		clear: func(w *widget) { w.Id, w.CreatedAt, w.UpdatedAt = nil, nil, nil },
+		apply: func(w *widget, u *widgetUpdate) { set(&w.Name, u.Name); setPtr(&w.Size, u.Size) },
+	})
+	require.NoError(t, err)
+	checkFields(t, doc, "Widget", r.fields)
+
+	ctx := context.WithValue(context.Background(), queryKey{}, url.Values{})
+	seeded, err := r.list(ctx, nil, nil)
+	require.NoError(t, err)
+	require.Len(t, seeded, 3, "seedEach seeded each record")
+
+	made, err := r.create(&widget{Id: ptr(int64(99)), Name: "sprocket", Size: ptr(int64(4))})
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), *made.Id, "the server sets the id: sent ones are read-only")
+	assert.Equal(t, "2026-12-01T09:00:00Z", made.CreatedAt.Format(time.RFC3339))
+
+	changed, err := r.update(4, &widgetUpdate{Name: ptr("cog")})
+	require.NoError(t, err)
+	assert.Equal(t, "cog", changed.Name)
+	assert.Equal(t, int64(4), *changed.Size, "an update keeps what it does not send")
+
+	ctx = context.WithValue(context.Background(), queryKey{}, url.Values{"name": {"cog"}})
+	found, err := r.list(ctx, nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []widget{changed}, found, "filters work on the new resource's elements")
+
+	_, err = r.show(42)
+	var ae *apiError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, []string{"no widget has id 42"}, ae.msgs)
+}

@@ -1,0 +1,213 @@
+package openapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// Routing errors: a request whose path no operation has, and one whose path
+// has operations but none for its method.
+var (
+	ErrNoOperation      = errors.New("no operation matches the request's path")
+	ErrMethodNotAllowed = routers.ErrMethodNotAllowed
+)
+
+// Validator routes requests to the operations of one spec and checks them
+// against it: the one validator setup of coupakit, which the mock uses for
+// every request and a proxy can use in front of a real server. It never
+// changes its document (the spec's servers play no part in routing: paths
+// match from the root, whatever host the request names), and is safe for
+// concurrent use.
+type Validator struct {
+	doc    *openapi3.T
+	routes []*pathRoute // the more literal first
+}
+
+// pathRoute is one path of the spec and its operations.
+type pathRoute struct {
+	template string
+	segments []string // "{id}" for a parameter
+	item     *openapi3.PathItem
+	ops      map[string]*routers.Route // by method
+}
+
+// NewValidator builds the validator of a loaded, valid spec (Core and
+// Sourcing load theirs). doc must not change afterwards.
+func NewValidator(doc *openapi3.T) (*Validator, error) {
+	v := &Validator{doc: doc}
+	for template, item := range doc.Paths.Map() {
+		pr := &pathRoute{template: template, segments: strings.Split(strings.TrimPrefix(template, "/"), "/"), item: item, ops: map[string]*routers.Route{}}
+		for method, op := range item.Operations() {
+			pr.ops[method] = &routers.Route{Spec: doc, Path: template, PathItem: item, Method: method, Operation: op}
+		}
+		for _, seg := range pr.segments {
+			if strings.Contains(seg, "{") && !(strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")) {
+				return nil, fmt.Errorf("openapi: path %s: a parameter must be a whole segment", template)
+			}
+		}
+		v.routes = append(v.routes, pr)
+	}
+	// A literal segment wins over a parameter at the first place they
+	// differ: /api/integration_errors/create_alert before .../{id}.
+	sort.Slice(v.routes, func(i, j int) bool {
+		a, b := v.routes[i].segments, v.routes[j].segments
+		for k := 0; k < len(a) && k < len(b); k++ {
+			pa, pb := isParam(a[k]), isParam(b[k])
+			if pa != pb {
+				return !pa
+			}
+		}
+		return v.routes[i].template < v.routes[j].template
+	})
+	return v, nil
+}
+
+func isParam(seg string) bool { return strings.HasPrefix(seg, "{") }
+
+// Doc returns the validator's spec. Callers must not change it.
+func (v *Validator) Doc() *openapi3.T { return v.doc }
+
+// Match is the operation a request is for, and its path parameters.
+type Match struct {
+	Route      *routers.Route
+	PathParams map[string]string
+}
+
+// OperationID is the matched operation's id.
+func (m *Match) OperationID() string { return m.Route.Operation.OperationID }
+
+// Route finds the request's operation by its method and path. An error is
+// ErrNoOperation or ErrMethodNotAllowed.
+func (v *Validator) Route(r *http.Request) (*Match, error) {
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	pathMatched := false
+	for _, pr := range v.routes {
+		params, ok := pr.match(path)
+		if !ok {
+			continue
+		}
+		pathMatched = true
+		if route := pr.ops[r.Method]; route != nil {
+			return &Match{Route: route, PathParams: params}, nil
+		}
+	}
+	if pathMatched {
+		return nil, ErrMethodNotAllowed
+	}
+	return nil, ErrNoOperation
+}
+
+// match matches a path without its leading slash against the template,
+// segment by segment.
+func (pr *pathRoute) match(path string) (map[string]string, bool) {
+	var params map[string]string
+	for i, seg := range pr.segments {
+		var part string
+		if i == len(pr.segments)-1 {
+			part, path = path, ""
+			if strings.Contains(part, "/") {
+				return nil, false
+			}
+		} else {
+			var ok bool
+			part, path, ok = strings.Cut(path, "/")
+			if !ok {
+				return nil, false
+			}
+		}
+		if isParam(seg) {
+			if part == "" {
+				return nil, false
+			}
+			if params == nil {
+				params = make(map[string]string, 1)
+			}
+			params[seg[1:len(seg)-1]] = part
+			continue
+		}
+		if part != seg {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// RequestOptions tune ValidateRequest.
+type RequestOptions struct {
+	// SkipBody leaves the body unchecked, for a caller that checks it
+	// itself (item by item, say).
+	SkipBody bool
+}
+
+// ValidateRequest checks a routed request against its operation: path
+// and query parameters, headers and the body (read and put back), with
+// every problem reported (an openapi3.MultiError) and elements the server
+// sets (readOnly) allowed. Security is not checked: authentication is a
+// separate concern. Like kin-openapi, it sets the defaults of query
+// parameters the request leaves out in r.URL.
+func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, m *Match, o RequestOptions) error {
+	opts := &openapi3filter.Options{
+		MultiError:                 true,
+		ExcludeReadOnlyValidations: true,
+		ExcludeRequestBody:         o.SkipBody,
+		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
+	}
+	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: m.Route, Options: opts})
+}
+
+// ValidateResponse checks an answer to a routed request against its
+// operation: the status must be documented, and the headers and body must
+// match the response's schema (writeOnly elements refused).
+func (v *Validator) ValidateResponse(ctx context.Context, r *http.Request, m *Match, status int, header http.Header, body io.Reader) error {
+	return openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: m.Route},
+		Status:                 status,
+		Header:                 header,
+		Body:                   io.NopCloser(body),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	})
+}
+
+var (
+	coreOnce, sourcingOnce sync.Once
+	coreVal, sourcingVal   *Validator
+	coreErr, sourcingErr   error
+)
+
+// CoreValidator returns the validator of the embedded Core API spec, built
+// once and shared.
+func CoreValidator() (*Validator, error) {
+	coreOnce.Do(func() {
+		doc, err := Core()
+		if err != nil {
+			coreErr = err
+			return
+		}
+		coreVal, coreErr = NewValidator(doc)
+	})
+	return coreVal, coreErr
+}
+
+// SourcingValidator returns the validator of the embedded Sourcing API
+// spec, built once and shared.
+func SourcingValidator() (*Validator, error) {
+	sourcingOnce.Do(func() {
+		doc, err := Sourcing()
+		if err != nil {
+			sourcingErr = err
+			return
+		}
+		sourcingVal, sourcingErr = NewValidator(doc)
+	})
+	return sourcingVal, sourcingErr
+}

@@ -1,0 +1,133 @@
+package openapi_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/coupakit/coupakit/openapi"
+)
+
+func TestValidatorRoutes(t *testing.T) {
+	v, err := openapi.CoreValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		method, target, op string
+		params             map[string]string
+		err                error
+	}{
+		{"GET", "/api/integration_errors", "listIntegrationErrors", nil, nil},
+		{"GET", "https://acme.coupahost.com/api/integration_errors?limit=1", "listIntegrationErrors", nil, nil},
+		{"POST", "/api/integration_errors/create_alert", "createIntegrationErrorAlert", nil, nil},
+		{"GET", "/api/integration_errors/12", "showIntegrationError", map[string]string{"id": "12"}, nil},
+		{"GET", "/api/integration_errors/create_alert", "showIntegrationError", map[string]string{"id": "create_alert"}, nil},
+		{"PUT", "/api/integration_runs/7/success", "succeedIntegrationRun", map[string]string{"id": "7"}, nil},
+		{"DELETE", "/api/integration_errors/12", "", nil, openapi.ErrMethodNotAllowed},
+		{"GET", "/api/integration_errors/", "", nil, openapi.ErrNoOperation},
+		{"GET", "/api/integration_errors/1/2", "", nil, openapi.ErrNoOperation},
+		{"GET", "/api/nothing", "", nil, openapi.ErrNoOperation},
+		{"GET", "/", "", nil, openapi.ErrNoOperation},
+	} {
+		m, err := v.Route(httptest.NewRequest(tc.method, tc.target, nil))
+		if err != tc.err {
+			t.Errorf("%s %s: error %v, want %v", tc.method, tc.target, err, tc.err)
+			continue
+		}
+		if tc.err != nil {
+			continue
+		}
+		if m.OperationID() != tc.op {
+			t.Errorf("%s %s: operation %s, want %s", tc.method, tc.target, m.OperationID(), tc.op)
+		}
+		if len(m.PathParams) != len(tc.params) || m.PathParams["id"] != tc.params["id"] {
+			t.Errorf("%s %s: params %v, want %v", tc.method, tc.target, m.PathParams, tc.params)
+		}
+	}
+}
+
+func TestValidatorChecksRequestsAndResponses(t *testing.T) {
+	v, err := openapi.CoreValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	servers := v.Doc().Servers
+	ctx := context.Background()
+	check := func(method, target, body string, o openapi.RequestOptions) error {
+		t.Helper()
+		r := httptest.NewRequest(method, target, strings.NewReader(body))
+		if body != "" {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		m, err := v.Route(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.ValidateRequest(ctx, r, m, o)
+	}
+	if err := check("GET", "/api/integration_errors/12", "", openapi.RequestOptions{}); err != nil {
+		t.Errorf("a good show: %v", err)
+	}
+	if err := check("GET", "/api/integration_errors/x", "", openapi.RequestOptions{}); err == nil {
+		t.Error("a non-integer id passed")
+	}
+	bad := `{"contact-alert-type": "technical"}`
+	if err := check("POST", "/api/integration_errors", bad, openapi.RequestOptions{}); err == nil {
+		t.Error("a bad body passed")
+	} else if _, ok := err.(openapi3.MultiError); !ok {
+		t.Errorf("want every problem in a MultiError, got %T", err)
+	}
+	if err := check("POST", "/api/integration_errors", bad, openapi.RequestOptions{SkipBody: true}); err != nil {
+		t.Errorf("SkipBody still checked the body: %v", err)
+	}
+
+	r := httptest.NewRequest("GET", "/api/integration_errors/12", nil)
+	m, _ := v.Route(r)
+	h := http.Header{"Content-Type": {"application/json"}}
+	if err := v.ValidateResponse(ctx, r, m, 200, h, bytes.NewReader([]byte(`{"id": "twelve"}`))); err == nil {
+		t.Error("a bad response passed")
+	}
+	if err := v.ValidateResponse(ctx, r, m, 418, h, bytes.NewReader([]byte(`{}`))); err == nil {
+		t.Error("an undocumented status passed")
+	}
+	if len(v.Doc().Servers) != len(servers) || (len(servers) > 0 && v.Doc().Servers[0] != servers[0]) {
+		t.Error("the validator changed its document's servers")
+	}
+	again, _ := openapi.CoreValidator()
+	if again != v {
+		t.Error("CoreValidator is built once and shared")
+	}
+	cso, err := openapi.SourcingValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := cso.Route(httptest.NewRequest("DELETE", "/api/events/9220538753252871000", nil)); err != nil || m.OperationID() != "deleteEvent" {
+		t.Errorf("sourcing route: %v %v", m, err)
+	}
+}
+
+func TestNewValidatorRefusesPartialParameters(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData([]byte(`
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /api/x/id-{id}:
+    get:
+      operationId: x
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openapi.NewValidator(doc); err == nil {
+		t.Error("a parameter inside a segment was accepted")
+	}
+}
