@@ -21,8 +21,12 @@
 //
 // Users log in with a password (password or keyboard-interactive
 // authentication), an SSH public key, or either (see [User]).
-// RSA keys shorter than [MinRSABits] are refused, with a server log line and an
-// SSH banner that say why. A user may hold at most Config.MaxSessionsPerUser
+// Coupa documents 2048-bit RSA keys: RSA keys shorter than [MinRSABits] are
+// refused. Ed25519 and ECDSA (NIST P-256, P-384, P-521) keys are accepted as
+// well, being at least as strong and what ssh-keygen makes by default; DSA
+// (ssh-dss), security-key types and certificates are refused (see
+// [AcceptedKeyTypes]). A refusal comes with a server log line and an SSH
+// banner that say why. A user may hold at most Config.MaxSessionsPerUser
 // concurrent SSH connections (Coupa announces 5); a further connection is
 // accepted at the SSH level, but its session channel is rejected with a
 // "resource shortage" message naming the limit. The host keys (Ed25519 and

@@ -2,7 +2,6 @@ package sftpd
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -113,6 +112,9 @@ func New(cfg Config) (*Server, error) {
 			if bits, ok := rsaBits(k); ok && bits < MinRSABits {
 				s.log.Warn("sftp: authorized RSA key is too short and will be refused at login",
 					"user", u.Name, "fingerprint", ssh.FingerprintSHA256(k), "bits", bits, "min_bits", MinRSABits)
+			} else if why := keyProblem(k); why != "" {
+				s.log.Warn("sftp: authorized key will be refused at login",
+					"user", u.Name, "fingerprint", ssh.FingerprintSHA256(k), "type", k.Type(), "reason", why)
 			}
 			a.keys[string(k.Marshal())] = true
 		}
@@ -323,8 +325,9 @@ func (s *Server) checkKeyboardInteractive(md ssh.ConnMetadata, client ssh.Keyboa
 	return s.checkPassword(md, []byte(answers[0]))
 }
 
-// checkPublicKey is the public key callback. Short RSA keys are refused
-// whoever presents them, with a log line and a banner saying why.
+// checkPublicKey is the public key callback. Keys of a refused type (see
+// AcceptedKeyTypes) and short RSA keys are refused whoever presents them,
+// with a log line and a banner saying why.
 func (s *Server) checkPublicKey(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 	fp := ssh.FingerprintSHA256(key)
 	if bits, ok := rsaBits(key); ok && bits < MinRSABits {
@@ -333,6 +336,14 @@ func (s *Server) checkPublicKey(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 		return nil, &ssh.BannerError{
 			Err:     fmt.Errorf("RSA key %s has %d bits, fewer than %d", fp, bits, MinRSABits),
 			Message: fmt.Sprintf("coupakit sftp: RSA key %s refused: it has %d bits; at least %d are required.\n", fp, bits, MinRSABits),
+		}
+	}
+	if why := keyProblem(key); why != "" {
+		s.log.Warn("sftp: login refused: key type not accepted",
+			"user", md.User(), "remote", md.RemoteAddr().String(), "fingerprint", fp, "type", key.Type())
+		return nil, &ssh.BannerError{
+			Err:     fmt.Errorf("%s key %s refused: %s", key.Type(), fp, why),
+			Message: fmt.Sprintf("coupakit sftp: %s key %s refused: %s.\n", key.Type(), fp, why),
 		}
 	}
 	a := s.users[md.User()]
@@ -355,23 +366,6 @@ func (s *Server) logAuth(md ssh.ConnMetadata, method string, err error) {
 	default:
 		s.log.Info("sftp: login refused", append(attrs, "reason", err.Error())...)
 	}
-}
-
-// rsaBits returns an RSA key's modulus length (of the signing key, for a
-// certificate).
-func rsaBits(key ssh.PublicKey) (int, bool) {
-	if cert, ok := key.(*ssh.Certificate); ok {
-		key = cert.Key
-	}
-	ck, ok := key.(ssh.CryptoPublicKey)
-	if !ok {
-		return 0, false
-	}
-	pk, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
-	if !ok {
-		return 0, false
-	}
-	return pk.N.BitLen(), true
 }
 
 // acquire takes one of user's session slots.
