@@ -26,12 +26,20 @@
 // well, being at least as strong and what ssh-keygen makes by default; DSA
 // (ssh-dss), security-key types and certificates are refused (see
 // [AcceptedKeyTypes]). A refusal comes with a server log line and an SSH
-// banner that say why. A user may hold at most Config.MaxSessionsPerUser
-// concurrent SSH connections (Coupa announces 5); a further connection is
-// accepted at the SSH level, but its session channel is rejected with a
-// "resource shortage" message naming the limit. The host keys (Ed25519 and
-// RSA 3072) are generated on first start and kept in Config.StateDir, so
-// clients see the same host key after a restart.
+// banner that say why.
+//
+// A user may hold at most Config.MaxSessionsPerUser concurrent SFTP sessions
+// (Coupa announces 5), over all their connections: every session channel
+// counts, and a logged-in connection with no session yet holds a slot for
+// its first one. A session over the limit is rejected with a "resource
+// shortage" message naming the limit; the connection and its other sessions
+// stay up. A logged-in connection that sends nothing for Config.IdleTimeout
+// (10 minutes) is closed. Before login, a connection has Config.LoginTimeout
+// (30 s) to log in, and at most Config.MaxPendingLogins (32) connections may
+// be logging in at once: a further one is closed unanswered.
+//
+// The host keys (Ed25519 and RSA 3072) are generated on first start and kept
+// in Config.StateDir, so clients see the same host key after a restart.
 //
 // # Incoming files
 //

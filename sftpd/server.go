@@ -5,13 +5,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
 	"time"
 
-	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -19,14 +17,9 @@ import (
 // Shutdown.
 var ErrServerClosed = errors.New("sftpd: server closed")
 
-const (
-	// handshakeTimeout bounds the SSH handshake and authentication, like
-	// OpenSSH's LoginGraceTime.
-	handshakeTimeout = 2 * time.Minute
-	// refusedGrace is how long a connection over the session limit may stay
-	// to read the refusal before it is closed.
-	refusedGrace = 10 * time.Second
-)
+// refusedGrace is how long a connection over the session limit may stay to
+// read the refusal before it is closed.
+const refusedGrace = 10 * time.Second
 
 // Server is an SFTP server playing Coupa's. Create it with New; it is safe
 // for concurrent use.
@@ -47,7 +40,9 @@ type Server struct {
 	draining  bool // Shutdown: no new connections
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]struct{}
-	sessions  map[string]int
+	sessions  map[string]int // slots taken, by user (see acquire)
+	pending   int            // connections logging in
+	shedding  bool           // refusing connections over MaxPendingLogins
 	connWG    sync.WaitGroup
 
 	drop outgoingGen
@@ -78,6 +73,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxSessionsPerUser == 0 {
 		cfg.MaxSessionsPerUser = DefaultMaxSessionsPerUser
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = DefaultLoginTimeout
+	}
+	if cfg.MaxPendingLogins == 0 {
+		cfg.MaxPendingLogins = DefaultMaxPendingLogins
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -205,9 +209,13 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		backoff = 0
-		if !s.track(c) {
+		switch s.track(c) {
+		case trackClosed:
 			c.Close()
 			return ErrServerClosed
+		case trackShed:
+			c.Close()
+			continue
 		}
 		go s.handleConn(c)
 	}
@@ -219,16 +227,41 @@ func (s *Server) isClosed() bool {
 	return s.closed || s.draining
 }
 
-// track registers a connection, unless the server is closed.
-func (s *Server) track(c net.Conn) bool {
+// Outcomes of track.
+const (
+	trackOK     = iota // tracked, and counted as logging in
+	trackClosed        // the server is closed
+	trackShed          // too many connections are logging in
+)
+
+// track registers a connection as logging in, unless the server is closed
+// or MaxPendingLogins connections are logging in already.
+func (s *Server) track(c net.Conn) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.draining {
-		return false
+		return trackClosed
 	}
+	if limit := s.cfg.MaxPendingLogins; limit > 0 && s.pending >= limit {
+		if !s.shedding {
+			s.shedding = true
+			s.log.Warn("sftp: connection refused: too many pending logins; refusing further ones until one ends",
+				"remote", c.RemoteAddr().String(), "limit", limit)
+		}
+		return trackShed
+	}
+	s.pending++
 	s.conns[c] = struct{}{}
 	s.connWG.Add(1)
-	return true
+	return trackOK
+}
+
+// loggedIn counts a tracked connection's login as over, done or failed.
+func (s *Server) loggedIn() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending--
+	s.shedding = false
 }
 
 func (s *Server) untrack(c net.Conn) {
@@ -366,114 +399,4 @@ func (s *Server) logAuth(md ssh.ConnMetadata, method string, err error) {
 	default:
 		s.log.Info("sftp: login refused", append(attrs, "reason", err.Error())...)
 	}
-}
-
-// acquire takes one of user's session slots.
-func (s *Server) acquire(user string) (int, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if limit := s.cfg.MaxSessionsPerUser; limit > 0 && s.sessions[user] >= limit {
-		return s.sessions[user], false
-	}
-	s.sessions[user]++
-	return s.sessions[user], true
-}
-
-func (s *Server) release(user string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sessions[user]--; s.sessions[user] <= 0 {
-		delete(s.sessions, user)
-	}
-}
-
-// handleConn runs one SSH connection.
-func (s *Server) handleConn(c net.Conn) {
-	defer s.untrack(c)
-	defer c.Close()
-	remote := c.RemoteAddr().String()
-
-	c.SetDeadline(time.Now().Add(handshakeTimeout))
-	sconn, chans, reqs, err := ssh.NewServerConn(c, s.sshConfig)
-	if err != nil {
-		s.log.Debug("sftp: handshake ended", "remote", remote, "err", err)
-		return
-	}
-	c.SetDeadline(time.Time{})
-	defer sconn.Close()
-	go ssh.DiscardRequests(reqs)
-	user := sconn.User()
-	a := s.users[user]
-
-	n, ok := s.acquire(user)
-	if !ok {
-		s.refuseSession(sconn, chans, user, remote)
-		return
-	}
-	defer s.release(user)
-	s.log.Info("sftp: session opened", "user", user, "remote", remote, "sessions", n)
-
-	var wg sync.WaitGroup
-	for nc := range chans {
-		if nc.ChannelType() != "session" {
-			nc.Reject(ssh.UnknownChannelType, "only session channels are supported")
-			continue
-		}
-		ch, creqs, err := nc.Accept()
-		if err != nil {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.serveChannel(ch, creqs, &handler{srv: s, fs: a.fs, user: user, remote: remote})
-		}()
-	}
-	wg.Wait()
-	s.log.Info("sftp: session closed", "user", user, "remote", remote)
-}
-
-// refuseSession turns away a connection over the user's session limit: its
-// channels are rejected with a message naming the limit.
-func (s *Server) refuseSession(sconn *ssh.ServerConn, chans <-chan ssh.NewChannel, user, remote string) {
-	limit := s.cfg.MaxSessionsPerUser
-	msg := fmt.Sprintf("coupakit sftp: user %q already has %d concurrent sessions, the most allowed (Coupa allows at most %d per user); close one and retry",
-		user, limit, DefaultMaxSessionsPerUser)
-	s.log.Warn("sftp: session refused: too many concurrent sessions", "user", user, "remote", remote, "limit", limit)
-	t := time.AfterFunc(refusedGrace, func() { sconn.Close() })
-	defer t.Stop()
-	for nc := range chans {
-		nc.Reject(ssh.ResourceShortage, msg)
-	}
-}
-
-// serveChannel answers a session channel's requests: the sftp subsystem is
-// the only thing offered.
-func (s *Server) serveChannel(ch ssh.Channel, reqs <-chan *ssh.Request, h *handler) {
-	var wg sync.WaitGroup
-	started := false
-	for req := range reqs {
-		ok := false
-		if req.Type == "subsystem" && !started {
-			var p struct{ Name string }
-			ok = ssh.Unmarshal(req.Payload, &p) == nil && p.Name == "sftp"
-		}
-		if req.WantReply {
-			req.Reply(ok, nil)
-		}
-		if !ok {
-			continue
-		}
-		started = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer ch.Close()
-			rs := sftp.NewRequestServer(ch, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h})
-			if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
-				s.log.Debug("sftp: subsystem ended", "user", h.user, "remote", h.remote, "err", err)
-			}
-		}()
-	}
-	wg.Wait()
 }
