@@ -49,6 +49,12 @@
 // Config.ProcessDelay after the first complete file is waiting in a folder
 // (Coupa polls every few minutes; the default delay is 0) and takes every
 // complete file of that folder, in alphanumeric (byte-wise) order of name.
+// One upload of a name may be open at a time: a second open for writing
+// fails (SSH_FX_FAILURE) until the first is closed, so a file is processed
+// as one writer wrote it. An interrupted upload reopened and closed without
+// a write stays unprocessed; a write on the reopened handle resumes it. A
+// file in /Archive/ or /Outgoing/ cannot be renamed into /Incoming/: a
+// processed file is processed once, and is resubmitted by uploading it anew.
 // Names that upload tools use for files in transit (*.filepart, *.part,
 // *.partial, *.tmp, *.temp, *.upload, *.uploading and dot files) are left
 // alone until they are renamed.
