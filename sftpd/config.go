@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/coupakit/coupakit/internal/throttle"
 )
 
 // Defaults the CLI prints at start, so that a developer can log in at once.
@@ -122,6 +124,12 @@ type Config struct {
 	// and Result.ProcessedAt. Default time.Now. ProcessDelay always runs on
 	// real time.
 	Now func() time.Time
+
+	// loginPolicy replaces throttle.Default for wrong passwords (tests).
+	loginPolicy *throttle.Policy
+	// sleep replaces the wait before a slowed login is checked (tests); it
+	// reports false when ctx ended the wait.
+	sleep func(ctx context.Context, d time.Duration) bool
 }
 
 // User is one SFTP account.

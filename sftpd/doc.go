@@ -28,6 +28,14 @@
 // [AcceptedKeyTypes]). A refusal comes with a server log line and an SSH
 // banner that say why.
 //
+// Wrong passwords are slowed down per user and source address: after 5
+// failures, each further attempt waits its turn before it is checked, the
+// wait doubling from 1 s to at most 1 min with every failure (forgotten 15
+// min after the last one, or at a correct login). An attempt whose turn is
+// further away than half of Config.LoginTimeout is refused unchecked, with
+// a banner saying when to retry. A correct password that follows no
+// failures is never slowed, nor are other users or addresses.
+//
 // A user may hold at most Config.MaxSessionsPerUser concurrent SFTP sessions
 // (Coupa announces 5), over all their connections: every session channel
 // counts, and a logged-in connection with no session yet holds a slot for

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/coupakit/coupakit/internal/throttle"
 )
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Close or
@@ -31,6 +34,8 @@ type Server struct {
 	users     map[string]*account
 	order     []string // user names, in Config order
 	proc      *processor
+	guard     *throttle.Throttle // wrong passwords, by user and address
+	sleep     func(ctx context.Context, d time.Duration) bool
 
 	ctx    context.Context // canceled by Close
 	cancel context.CancelFunc
@@ -108,6 +113,15 @@ func New(cfg Config) (*Server, error) {
 		drop:      newOutgoingGen(cfg.Seed),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	policy := throttle.Default
+	if cfg.loginPolicy != nil {
+		policy = *cfg.loginPolicy
+	}
+	s.guard = throttle.New(policy, nil)
+	s.sleep = cfg.sleep
+	if s.sleep == nil {
+		s.sleep = sleepCtx
+	}
 	now := s.now()
 	seeded := seedOutgoing(cfg.Seed)
 	for _, u := range cfg.Users {
@@ -333,13 +347,52 @@ func (s *Server) WaitIdle(ctx context.Context) error {
 	return s.proc.wait(ctx)
 }
 
-// checkPassword is the password callback.
+// checkPassword is the password callback. Past a few wrong passwords for a
+// user from an address, each further attempt from there waits its turn
+// before it is checked (see package throttle); a turn further away than
+// half the login timeout is not waited for: the attempt is refused
+// unchecked, with a banner saying why. Correct logins that follow no
+// failures never wait.
 func (s *Server) checkPassword(md ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+	host := md.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	key := throttle.Key(md.User(), host)
+	wait, ok := s.guard.Reserve(key, s.cfg.LoginTimeout/2)
+	if !ok {
+		secs := int64(math.Ceil(wait.Seconds()))
+		s.log.Info("sftp: login refused unchecked: too many failed logins", "user", md.User(), "remote", md.RemoteAddr().String(), "retry_after_s", secs)
+		return nil, &ssh.BannerError{
+			Err:     fmt.Errorf("too many failed logins; retry in %d s", secs),
+			Message: fmt.Sprintf("coupakit sftp: too many failed logins for user %q from %s; retry in %d s.\n", md.User(), host, secs),
+		}
+	}
+	if wait > 0 && !s.sleep(s.ctx, wait) {
+		return nil, errors.New("server closing")
+	}
 	a := s.users[md.User()]
 	if a == nil || a.Password == "" || subtle.ConstantTimeCompare([]byte(a.Password), password) != 1 {
+		if s.guard.Fail(key) {
+			s.log.Warn("sftp: repeated failed logins: further attempts of this user from this address are slowed down",
+				"user", md.User(), "remote", md.RemoteAddr().String())
+		}
 		return nil, errors.New("wrong user name or password")
 	}
+	s.guard.Succeed(key)
 	return nil, nil
+}
+
+// sleepCtx waits d, or until ctx is done; it reports whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // checkKeyboardInteractive asks for the password, for clients that send
