@@ -1469,7 +1469,9 @@ type IntegrationRecordResponse struct {
 	// ResponseCode The external system's response code.
 	ResponseCode *string `json:"response-code,omitempty"`
 
-	// ResponseMessage The external system's response message (text, no length limit).
+	// ResponseMessage The external system's response message. At most 65,535 characters: Coupa keeps
+	// it in a Rails text column, 65,535 bytes in MySQL (a message of multi-byte
+	// characters may reach Coupa's limit first).
 	ResponseMessage *string `json:"response-message,omitempty"`
 
 	// UpdatedAt Set by the server.
@@ -1490,7 +1492,9 @@ type IntegrationResource struct {
 	// CreatedBy The user who created the integration.
 	CreatedBy *User `json:"created-by,omitempty"`
 
-	// Description What the integration does.
+	// Description What the integration does. At most 65,535 characters: Coupa keeps it in a Rails
+	// text column, 65,535 bytes in MySQL (multi-byte characters reach that limit
+	// first).
 	Description *string `json:"description,omitempty"`
 
 	// Direction Which way the integration's data flows.
@@ -1529,7 +1533,9 @@ type IntegrationResourceUpdate struct {
 	// CreatedBy The user who created the integration.
 	CreatedBy *User `json:"created-by,omitempty"`
 
-	// Description What the integration does.
+	// Description What the integration does. At most 65,535 characters: Coupa keeps it in a Rails
+	// text column, 65,535 bytes in MySQL (multi-byte characters reach that limit
+	// first).
 	Description *string `json:"description,omitempty"`
 
 	// Direction Which way the integration's data flows.
@@ -1752,7 +1758,7 @@ type ListIntegrationErrorsParams struct {
 	// place of `id`. Records without the element come first (last with `dir=desc`);
 	// records with equal values stay in ascending `id` order whatever `dir` says. An
 	// element the resource does not have, or one that is not a scalar, is answered with
-	// 400.
+	// 400. At most 255 characters (no element name is longer).
 	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
 
 	// Dir The direction of `order_by` (and of the default `id` order).
@@ -1771,7 +1777,8 @@ type ListIntegrationErrorsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1793,7 +1800,8 @@ type CreateIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1812,7 +1820,8 @@ type CreateIntegrationErrorAlertParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1834,7 +1843,8 @@ type ShowIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1853,7 +1863,8 @@ type PatchIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1872,7 +1883,8 @@ type UpdateIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1891,7 +1903,8 @@ type ResolveIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1910,7 +1923,8 @@ type UnresolveIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1929,7 +1943,7 @@ type ListIntegrationHistoryRecordsParams struct {
 	// place of `id`. Records without the element come first (last with `dir=desc`);
 	// records with equal values stay in ascending `id` order whatever `dir` says. An
 	// element the resource does not have, or one that is not a scalar, is answered with
-	// 400.
+	// 400. At most 255 characters (no element name is longer).
 	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
 
 	// Dir The direction of `order_by` (and of the default `id` order).
@@ -1948,7 +1962,8 @@ type ListIntegrationHistoryRecordsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1970,7 +1985,8 @@ type CreateIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1989,7 +2005,8 @@ type AcknowledgeIntegrationHistoryRecordsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2008,7 +2025,8 @@ type CreateIntegrationHistoryRecordAlertParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2027,7 +2045,8 @@ type CreateIntegrationHistoryRecordAlertAndMarkExportedParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2046,7 +2065,8 @@ type MarkIntegrationHistoryRecordsExportedParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2068,7 +2088,8 @@ type ShowIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2087,7 +2108,8 @@ type PatchIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2106,7 +2128,8 @@ type UpdateIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2125,7 +2148,8 @@ type ResolveIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2144,7 +2168,8 @@ type UnresolveIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2163,7 +2188,7 @@ type ListIntegrationRunsParams struct {
 	// place of `id`. Records without the element come first (last with `dir=desc`);
 	// records with equal values stay in ascending `id` order whatever `dir` says. An
 	// element the resource does not have, or one that is not a scalar, is answered with
-	// 400.
+	// 400. At most 255 characters (no element name is longer).
 	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
 
 	// Dir The direction of `order_by` (and of the default `id` order).
@@ -2182,7 +2207,8 @@ type ListIntegrationRunsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2204,7 +2230,8 @@ type CreateIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2226,7 +2253,8 @@ type ShowIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2245,7 +2273,8 @@ type UpdateIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2264,7 +2293,8 @@ type FailIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2283,7 +2313,8 @@ type PauseIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2302,7 +2333,8 @@ type PendIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2321,7 +2353,8 @@ type RunIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2340,7 +2373,8 @@ type SucceedIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2359,7 +2393,7 @@ type ListIntegrationsParams struct {
 	// place of `id`. Records without the element come first (last with `dir=desc`);
 	// records with equal values stay in ascending `id` order whatever `dir` says. An
 	// element the resource does not have, or one that is not a scalar, is answered with
-	// 400.
+	// 400. At most 255 characters (no element name is longer).
 	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
 
 	// Dir The direction of `order_by` (and of the default `id` order).
@@ -2378,7 +2412,8 @@ type ListIntegrationsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2400,7 +2435,8 @@ type CreateIntegrationParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2422,7 +2458,8 @@ type ShowIntegrationParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2441,7 +2478,8 @@ type UpdateIntegrationParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -9381,172 +9419,176 @@ func (sh *strictHandler) UpdateIntegration(w http.ResponseWriter, r *http.Reques
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tdts4suCr4HD3nEh3KUV2kp4b+eTMujPJduZ2Pm7sTG5P6GNCJGRhTAFsALStzfqB9jn2xfagCuCH",
-	"RMmS7aSTNH8lFkmgANR3Fao+B4mc51IwYXQw/hywKzrPMwb/fyUMO1PUcCleKCXVP2hWMPvgwv8nkcLQ",
-	"xAxoxpQZmEXOgnFwzJKZ4AnNgjBIFKOGpQNqgnGwP9r/abC3N9gfHY+ejveejEf7/6y9M1kAAHPKs2Ac",
-	"8GryYaGZ+p8OsmEi50EY8DQY74VBJs+4aHk7uA6DVCbFnAkzsO8+/sveXu0nB+orcSF5wn5hNGUqCAN2",
-	"ZZgSNINPgqPDd4NXb/4xsN9WU9amwi1IGb57+urNP96+ev7iqHpX0Ll7SDhORdhVLpWx8NUGGqhCwJx7",
-	"+2GgmJbZBUuD8ZRmmsEPuRTaHsqnz1ttqZvefzhwQL4YjB7vB7Xf50xremYfPZfakIQJwxR5vDcaEa7J",
-	"JJPJOUvJVCqSS224OBsGYVDk6Q0AXJ+EgTbUFDoYB8yizlafVe/cLypcX4d1XP6FayPV4j1LpEpXcZom",
-	"50JeZiw9qx1BK6K/LERiB/w+Md2iYW2FfxjqT3nG3MsOSH1q929vb390Onq692Q0+ucw0RfBDhRTIp8u",
-	"koRp/Qej33UY5FTROTNMAWdNuYJ/mE4Uz3E/g+MZIylXDHCKyCmJpUqZOp0sYtKjIrU/GfsOm9IiMyTm",
-	"aUzglf4QNicYB78XTC2CcvftPGGgkxmbU5wQPg3GAdWJxQJRzIPxJ/eXBSc4CQOHMtooLs4CC/2UsyzV",
-	"qyAfkr8fvX1DqFJ0QQSdc3EGILKMWeTTxEiimCmUCIkukhmhOhLxpyjgaRSEkTunKAg/R/WNi4LxpwjQ",
-	"KwpOrk/iMaEEobGTME0oMTIfZOyCZX6ukFARCTn5F0uMf0sQqrVMOAxK7BZa4DKujd1LbnQLoENiz4EK",
-	"fclUJGYySzVhVzQx2YKYmdS1xfXsaLi5DzRR7PeCK5bi+KlkmghpCM3zbNEfkjcAkpmxSFh0LVTCqpdm",
-	"9IIRqhjhZ0IqloaEapJkHKZhV7ldk5yS57LI6QGhBJgVMTNqLJ8W0kQCt7d+Hly7ZbCUXHIzI49HoyGJ",
-	"8SxjcsmFJvKCKRLjyk9x855lfM4NS+NI2B2L9YxmmbyMh5FYg2UOO+qINufiVybOzCwY77chlCWaNvxX",
-	"wJQfaFwq4WmJ2Tk1s2pKnoIYwx0PxkYVrD79VKo5EDoX5qfHQWjh4XOL63slNIBvQJ9hAEtehQhFhCY5",
-	"UySnZ2xc0t6TUQj4RElG1RlT7kS4JgnNc5YS6t7xK7FHvX4Hcf6lDdwEsJxONdsAsZFEn/M8JKPBhGqW",
-	"kl6Mnzx7MorJGb9g2u21Jk/27Ot7o9FaNuJma4Vv1A6f41ztp1wRr05oRpUnKQsHfFnR6WRBerNFPmMW",
-	"WRUpRMqUTqRiuh8SLiKRZzRhwC15Gg+J3wCL8LIwdW5EEjlnZMqVNqSXUW2QKuKUq2cWxrh/YGmz+p6w",
-	"3wua4dFqoo2lKctSEiZSy4sqBkwuZ9QwoKWUq5houtBDcigiUa4MkLuN7kO7Lika5Gz5HexMuELFkbBk",
-	"vBaTyo1fQ417bdSI9P8WyP8/YbyVY/tFXpK5ZTFyShhNZg576nwz9oxjDKvF3RHZYljxkLFngI7K5aUo",
-	"2Wno9pyCmKjYdi+uSYY4JHGlRcVhJOJKaNuHpa4c94liaZEwgNHyekSQjw4xuAkBzMuZzDzfGZLDSLhV",
-	"2FNxYLsDIBmjlm7s15XcKEUAmVN1XomBMeGGgPiIRCU/atKDaqdbrz/MBl9unKgX3A5Y+wxhbZff9QP+",
-	"qLhhmw/YwpnMqDhj6co5j0kspGCx2xS3A3TOCApzPEUri9k8NwsykekirHCDNGSK5Y9SELtszvQNh3OH",
-	"bbIQB+F2u3WNgoVp87NMebsl/BxQ0FvATAAntpKeJ/DSw39pVJGdqriVrXzv9urN2vpmK7RmdH4JS7LF",
-	"SryuH95/V2wajIP/9rDyUDzEp/rh8oFU51YpBE2rD177ALxit3Mrz6CENUf+H9TAV8woztLbL8BBduMy",
-	"GsbrvaFhw5L9JvDQvomoeN1izt1mmxs7t+NG3wZvSqCnlGe3RI02INohx1deoZG2PZDcfvBpL9wPH51s",
-	"DWA1Vxss1w3e8Tn4mabvkZ/uBhpwBBihjhrIJ8afWvB4TKLAeH4aBaUqJQjwepaiJnfQ/FOPScmEQ1IR",
-	"Qkh+lmYWnFxvvS0vEGDYkzbLBvaAXFKrI1hJZXWEOc2srcJSMNxCQsmca22Vy9KcrOxbZ2SggI7EpZLW",
-	"3F7kLCRGSpJJcYbKZGE0TxlI0OZa4TElE5qCzF2Q0i0xjMQbaWZ2ZguhRTsGIvc6DF5KNeFpysRtD5AW",
-	"ZiYV/9+OB3wKjDxngmQ0OddEJzJnxKr0w7rv5BLUlHvbfgqMg+DEXNv94CmZFMZBgXqchcT+T+YMwSCC",
-	"sVQfwI9OxDnnAjfDoEXCbL9FutyjdSvzLz5sd8Rf31Farm5Sbf8JQLa8xCYP3W2pqvxo27W2OGqv74nz",
-	"b177DD/wiufSJrx3ZtwW698Z1HLsm6FcAav4spAVuwBHVIEAvpHmpSxEeq+8X8hVVCUzqglPydOnT++H",
-	"a7yR3vaxI6NxjrhwLOWvVJ3d3zZvJzmsJWVZl/M4mRkVyLaYumAKOFxuNOntjchr/nPfg/qaioUTwPor",
-	"QPyeGkacoTV2zi8QQprsP/FrQZeaZokUzjdJyaRQ6JfdH4XwGP2fw0h8pNyQ+D0zajE4nBqmYvep86jN",
-	"QA2FxdVeWjVxj/Aja8te2iEnbCoVMnzBrowHbri9I84u/4Pw4o2l9yYguUABVRdbY8KuclC07gu/E8VS",
-	"JgynGWoGtb8R4alioEMBMONKOwkrxSW0Rt0Z+Esi4QBsgO10joyd0WRB4v8aPH/74d3h4PDdq8F/vPgt",
-	"Jj3FpoVmKdFcJIy8f/Skv3KsHz9+HBwWZmaBS2ib+yL+mVHFFFGMZvNnUZBYxIuC2HmVYtjrZ5Hf2FMA",
-	"LQpicjljAuIJVjEA1cciXQMFVjwEcOq6yDGE9pqlnB7DO38IPxCMmxlTJF6eMCZCLv18Nc/iYU2Kwu4+",
-	"R1X60GrSfh3NaT/OeDIjTuXW3kVU58EWU0AVt1Qflxp1HJK40qljiwqx1avjSPQSqtlAM6G54RfMHbr3",
-	"2NQdIw3rFLXyMJjTqzLC8OTJihsnDP7mQ2nrlnNJF8vLeKBJSg0lU8uvhjVwjDwFjArCYKrk3P1x0jat",
-	"M5XbNxK834uclbE897bzD4O44ZrQiSzMkLy4ookJSXOjiDWgnUoaj8dxJOAHjCEJSXROE6YxjPVSMZHM",
-	"IHZBjKJCZ9RYSpNzNwzpPZfz3LCQvJSFElxrVqgwEi9pYgrFQjIcDvtjF/jyI3ApdMkaUOywtHl8L5xD",
-	"4K1KmSrdBM2/XokLJqyedWzHpXhW4Ypv4cVVzoRm7xkEj62l+3vB7VZIUb5zmCSyEPbpUWGxHX78oPFZ",
-	"mioMAb9nc26OZfWDRXxFwWf44godnlZ8VUA0pwvC4B1d2OOyw+a5khc0ez6j3D75VcrzIkctNQxeGTav",
-	"QfNKYEQKBznUYjxehv0fli05TStjDjguzpgwH6U6b27dO7qgk4zp8dhv9HjsfrNfzkA7qb9Wraf+KWws",
-	"TFXk9B1dwCBufdVvR4YaMEG3IrsXlVBLU45k+05Zg8qAM9VF6JtkAZM90Bi9RHUON2wMkZFztgCNoAyg",
-	"uJAQIjMXZwWESqoI84rWGPdDjCyANKhHgZ1V51SJvAZpQ0C3ruVzwA2b6xYZARHHV/iwUhwgLuse1sep",
-	"3nA+7KZb5ZMH5GTlvTBwxs3NbKdiNYucAQ+v7dIpzkDyrNBW1UoYz43TGsFnH4m4pFf3O2KjlbDATqVw",
-	"EY6m9YTMx+627ljEj88iwBNZQ576ITbwZitm8qrpOt6Boyzbo9Sj44RlUpxZ3XRI3grCRQ7xJpC6RLEp",
-	"syKTjX1wl8RWTlp1hRqSMWqZhmB9Sz5UNGYAhZldWUQ/sM8KcS7kpQAGxiufX5WKEYm3gsjCOAD0zNpI",
-	"qwqJBSR0YGD0TNA5c+kYq4ykycHQ2f558+Y80KQQ/PcCdQKr9tx4MOvyN5qj1pM4dkrJ8KG9m6ew75Ge",
-	"20XLgvpt8CtG07ciW/hMkdUI6QpfraGe0493xMAjOWcY1l/CRKsl6zHBMPYp/GmNDjRMIfTq9exLq3ZF",
-	"Il71dcdkTk0yw4yiKmumR/3HzuwBXZucMaMJu2BqgbP30dtLuCBe8ubFJON6VvmbvdNTJufknLEcZpoT",
-	"LZ1lCKsALVBONFMXlmO0ydC2eNNm62fFHLkOfS5eGz64CR5owgb2LUKRebfhQS0R4lELVq9HumoS+84W",
-	"JLIswAH+1jzSk83IV3qVd0C9Q+8TU5Rby3qyWGZWvfghzfnDVQ0g7g/JoWWFiJ4Yvl+DgryW9OaT6yyl",
-	"DUAVqBIdqry2A0I1oZABBwGi0GHlylfgma9nejys53kAs84u6UKTXDGNXqIvhHn1vN5lzMD4a0poYaQV",
-	"3QnNsoXdbWR8vd9+++23wevXg7/97fiXX8avX4+Pjv4H/Kff4Ih2XQPD5yy4kVMt5xDTLHs7hQj9pnWB",
-	"mnN90iYjCw3ZS9Kdd1rjJ8MVcPz0Vq2eMzOTaXseSc2YvaS6HLrnPz7Fj/tbiZpGOLqNNr2UWbGpEykS",
-	"poSd2f92ytN+qzRalUDlvIpdcN3qR0BvDD7F2amppq8m9e/sPLWPIbdN7NJtNkyLb+y4y9vQScPYuF4K",
-	"/7fK7PJwvI8DXdf+Q6IX2rA56dVG6t9aEfmAyozHCyYMn3KmhuSIQUJh5TRvPY81JFg7n6WMhi0jKOsT",
-	"39u2zD4t8+C82gh7BoG5FfeOj0qSKBByTlI7QjLjTEUifcCF+X//t0yuRsl+yRV+ZblpzZ7O+DlzbFmC",
-	"X9GxZKdw3nggq3kc2zGpZqxpDbtaCjGRHurvVnQcgAYtrISJV5OarFyrbZmx6oqVQzTVJCpFNaSUBiFI",
-	"H68Z2THr054VPGWeqRFnN8PpWCiWnA9u8hD1JqdOudlKz+0BOqEn0sxAWGrnEFyQeaFNJOiZYk63gqh4",
-	"gyG35W+14ZPT8CtKXInW7ayjV9cuViZUBSOW+xIz49opI6Au4BdD8tylF4LQnyz8E9AjCuH+Gq6nxomU",
-	"GaMiWM42WU6Hdo/8opcYjmUJmMvLDVEMcol16R6CdGjv4Nk6gGv5m583uF71/WzL052/FZ0eW/HC+hWX",
-	"1diXuYWacuDSQCFLE3kC/hCJBj8H/K4hlCYJFSSXWYaUwR33uJ3K07yWc38qD+SAu8E36z1L2jzcPqgp",
-	"ho2tb1Xya8Syjb5f5Zvt6PIole5V/wQSIRpv5N2HYyIVeXd4/PwXMqf+WIfkBRyyGyYSXBOZ4/woNaRg",
-	"GCLz5ILSFNKFXJJRp4t3unini3e6eKeLd7p4p4t3unini3e6+P3q4pv055UU5V385l4kWu25kuLsyl+G",
-	"W3GkR6LFk+4C4KfuLmmrS520edTDSMQ1FcuF+xrqQAxcaUu3eySc371NJW/WuVjPNWrvgYiqHw/pCQwj",
-	"oRhn6QON7Ly/Hbuow9BKKh8tM15SYesfbQbgllp9Z6t0tkqbrUJK/lCqD3N6znQkppDiirdVpxk1qDEq",
-	"ljB+YQXrBVPk6OXxO0glH40hTY+Ls6yadIknd6bQLUyhtlSo63qpm/VMbk7V+al/0aVCl9H5UyrS0+Yb",
-	"9q8m0pcR9WVONK6wBVM8uEENVGrLXKtsyuU4+s3s8/5tvdPO1rOUC6YYKAGTIjsnfG6P3aIFIkBINK4I",
-	"l+pSyOFLrkmuZMK0ZmkkmokpYPT8neZUMM0QOYjOWZYBTtRtlVMPY7xkH4JH7tYG4o1C4hs2GD/WzbJI",
-	"NO0y8q2aZVatHXiusbWGA8qwYzEly/kCms7WRmOVmd5Zjd+e1bjWMmwy/+GfOwBT1weXFYvtwzNrygLc",
-	"JUyznDC9U4iGcB2JewnRdPZgZw929mBnD3b2YGcPdvZgZw929mBnD3b2YGcPfo9BwKUz2z0KiB+uwTEo",
-	"64ugAb4vgbqU+bZB798sB3c6kjYedl9idqn4YxuaL+0QlMN2e7j1ncLVWpI7zuQLdPUMuzKhVaozmBDL",
-	"0QBf3JnC7uV4bsTWqmzTbre8Nl/p0nG/BR+3vBFq3xs3A80oD2+4V7e33oLW283rLj/2NGNk9RZm//45",
-	"vL/f2cLavxL1fg1jvFE6rMUibwyzqpVQs6ICQU3zNqJK66VXNiYvli9a60WkAyTq0rpbXdo5x0YIzlBx",
-	"zNfpuiIlvaPDdyF5q2iSueol926+3NlW2cp4reGnN1x3uRN9X6S7E39cq3h8B6rGZvLY1f+cMl+e+mQ7",
-	"3v8lMv7RkSzcMms+ZCiBWib2dzKikxGdjOhkRCcj7iwjNnL6QtzCEHX1aHxpkGWXWc1RVC9s86p0pI1r",
-	"r0SiqjFjP17jXGsLDq7t11Pcqc7Lqlg9uXETn8vC9SrcUVJCDSWo8mPXjl22QCZSpRarQtBl7w5K9+2a",
-	"nhlULKDVBxVpxm7YglEb1RtpaDZw022YxLem8cd3ybPMTbvzrDfj6m2NUgBtVRdpSZNWBVio5K1wMihs",
-	"oGMMoe0GhwLXLpRYOih3QRuqjCaxa8rQir0/kIR2bucVyWwFI8C5waFcCCv+WEp6ro8CkYpMKc/69+t3",
-	"+mJCcccgz84UrO9AxYCH2xwBNqBSVNx+0yuH83ZI9r4QR/jJKqatFdCVJx/6CGBgshX3bsvAcLP1LTb7",
-	"T6NxtJP7btZonYBK3DnZWgDcU5ITaiu3NUg7Bt4x8I6Bdwz8x2Hgm7hvexFfnxHXKOpx5beGG6xdXq9a",
-	"Ps2ogdSRIAxozsEzqXKpqGGniWIpN6cJVal/BYrUh8HVPGutbN5oMbVrKdZUN4PP2J0XjTAoUM/Acm0x",
-	"PJt1lnfMt5jTK1eF+cloU03mMEDvh3vcLmXbpWZFmxssZCT4YXmRXWO3G8hyIbHj5tMic1c+sWWYS/aZ",
-	"FlkGCUa+1W9ZqxOu+iYzlpxrV4edWDJ1rZJnTLHygijkmxUavaCakSm/YM16zFVXO1UIgf/LaaGxX2IJ",
-	"oSU5bGjWhiNAI7tajChnLA1BZJ3NJyy1Uo6LRglI3JpaGchVbNlQJtQOv1WN0JU1Ab9v96u9BFGwZUnQ",
-	"9VVzHWwb3SjtuUTtYP1Kd4HKdS7fABi8sXvRU9BLcfSTtgrnmiWF4mZxZBksHiB2CTnM+X+wlia0nnpc",
-	"L5HDd6/IOVtA+qxgl/b/uuwi8jgkRdWjo2ouMiTvXb8R3013j2i6sASjpf0mg84ltb462LyGG+heKbO0",
-	"ebm+56nrgY5EPBjA6wOa88E5W8T9A+Rz2CMBCtmfKSrKcrzQcqzW2XTmy3e71qZL3VIqPKC4RddhIGlh",
-	"Zvurm/X2sDAzsj8cuUY69e4uQxK/e3t0TB7ixw+h+0nsO/FY3INb6pHoxQDuqZ31GY5zWhsHClPjr65K",
-	"Nf6hWaKYiUNsRjHQLKdW6KSRiGHFcR+6wkCxY/jigW40n6Ga/HJ8/I78TDVPwrLVbIx9ZU4duD1K/v7x",
-	"uB9GIoZfTvGCfDyBVjAWHOxHo0+5ffvff3r09KnvHGQ1DNfMu+960gJgGDki3ESCahIf1hvzjIlrMhMV",
-	"o9GjBFvI2P8yaDxNIeDU4yJlVyFw9j62j4PyuUvt7axCEB80UjWdNIzbW+HFQ/JGVh11IgEONuwShImo",
-	"4CaTgkHP6MejvYOqrU2tGTY2uYM3HvmW/WVJCIvpYG/BoTyvTgR718jcxwdbVgPMKWVXsJsg19qyJp1R",
-	"qVEXaWv5Nw68N9CZiXY8V7wad2jjuKDOnjPxQWXBOGggeMPtiVQDLXa4mMobYybVFH5+ZNfPpWKWE42b",
-	"CbuumrJrnbCpOgTIPJ/Xjvlkns9ZBpdTq931tEUkMhqNYDtGo70QK+YQM1OyOJuR9y9evnj/4s3zF8N5",
-	"WksSRjliz/uFOLNag91KQS5BObBv4fiXTLFIzGky44INqlYx/WEkIvFcQgl/4Hdgw88sG7Ts0OFv2S7R",
-	"DjuOxIC8cNeTsBSSC8EBRFSxesZyr7UQRiX4qYktEAPyxqpBrhc7NJ+BfuuaCTO2PNbfh/K4TquW/Bmb",
-	"GujaXWqgmDAGw/6NGmatBhz01dFb8u8/jfZ8F2uCre9DH39xLct68f5o76fB3mgw+svx6Kfxk6fjxz8N",
-	"Rn8Zj0YO2l+5dqWvKZnYf6C1CSib2DIeq4lgcX97Bq6qFDbKjknPMSf0e9Mrq+NGgpAnI0vWrgVcucKE",
-	"5jlLHSNDkKGxljPXJNHnPA/JaDChmuHNFShUlVtFAZqJEoiMck3i/dGIfDqJa6sw9JyVOIl9QzMqzgo7",
-	"glXfrcrZ6OMfEsE0XGiq+rhrwkWSFSlLxzDbFU0MFrEnvfivqB8/w14tIYn/6vOKn4HOaOVo1ZdTWlHw",
-	"CdCGC30Sh3bA+BNGAk7tNp7YMT4xkfo/SQ91FN23D84MvpC5f8/MqVSn7Hf/a/kXDiykKR9yceIUUfgZ",
-	"/uwlcj6nlZTDbicw0ySj4vzkmbUn/g+u5MDtDWyC95A1etx/SmTKTp4dHb6LmxERfGBBeHYY/uygqxTk",
-	"T6BqnTz7VypZ3B8ukSCgotdDANWQCMGHVIiUKW0ZsraD9uLKPveb5X45db/0h9tRjsVW+6EdlmauF8ac",
-	"p4KfzQz5cPwcNpMSO1BFu/5r+/KH4+eupFGiYEE0g2pG0KoWVDhCluB9hgIajHHNSiFtRwO8G5JDQegE",
-	"7gx4vuH7KYDPpHFwlhQIOSRTnhmmEOPLzxw/wbZEqWTYc3hGL1jYaALiEBd74ZXN8+zAJRGjllPrEBI6",
-	"HkeJ5hnACh31IYXFUmcMjOQUquOnXMXIWCx7gAhZ3OiL7y1LzrJUxySZSakZuYSmJTSZlSFi4m4lQWoN",
-	"XkoqmwRr5G0vQaboMfK0S+8bc2omtrKIDwHXxmSlKd0B+a/Xv4LQA5YCiIH6XYiK0CXXbIzDckOoPtcg",
-	"alb62IVgVcOOk7yKlPeEhPNCexgVatA24397+G9O8SwHpdiNzYJvhW3jAIcWUHAqUqKkrFCl2YpqtdkU",
-	"0BBozBG6F6IgJlTJwh7Aamuqkg30w7pgZHXyRVp3YzobELob+t9SR4yNH92VCpjezr0CkzGKTwrjxsfm",
-	"Mjx7FgUW7+0blYxfI1+t4lu2I+RMg1N/wmDrjJTITZ5jU8TBMXTpXj1H2N2WnXHJOeSVcDiDXbs81Qtp",
-	"j6HIjEZ99jGJkfDdKQDV137BH95UX6H4WcjC6hFUJTOSWBVUcTrEzx7Wvqv/4saOYXmWCsal3OyHqLBi",
-	"LULLGbcBajjccka8NOZcknb6CcvkJUHVdYKYbAECKoPUBu4y3zSdVzEZoONaR02wbjZZjJ4fMBKj6gw9",
-	"WMF8R2hY/wBE2pJCmKEGURkeBm2iIakaxXrWRx7vP3VaUL3ZK8JK0Ovki6hZoeXNAzQOH49G7uPPkWuY",
-	"FgVj8jkKcB89xbq9Dcbkk3/kLg74JyfX13CyzjoyVSyL9KjAjqdVN3bXbN3KBFHMw5au6/0Dy1OgtzqH",
-	"M3Pd1a0U8gKCp7WFPC7vddkzQxUeduEIXBKDORWgMdb1h3RJaQ7rQrH+bLKoP7N/AW/xClcclj5DZ25N",
-	"M3qm+4jK3o8dj70qDkJ0isb8vKFleJbiatCBEC/bcIHtAsf1v14cQ4XCiSu2OaHJOT559+GYFMIFM4Y1",
-	"q0JvELuuPt5ysy3vXDOaZVOSKplrv/cNTQwlbbaodT/iGjyqiRP+eaFyqVlYtUKCrrg5y+BGaGU71cZ1",
-	"bariN3QOxg2ouybuo+5eWFXInjjTBpBEaGO3R05JJrX9BRz7YKJnPGHuSpNzER3mNJmxwf5wBLYvNxnz",
-	"rrLSOCW9Vku2H4TBBVN4azzYG45wDJkzQXMejINHw9HwEfiBzQws/zVdg+yjM2barutZFUSvxi2QPQID",
-	"9jQGlkW4bB0NyUvQu5CXgvpmDVWvrBEj80HGLli2ZIPokFwqbgyDPDe0WipFplbCF19/oCPhDqlhjFie",
-	"sP/TsjWCZ1FyuVdpMA6srbRcx13D3vlJ10aYqlceAkMMrsMbX0QFeas3nZa4zbspV9u8hprlW1As/9Nu",
-	"7TYfoeoJEbTGBc/90Winzsm7pm5jB62VxO325solRrZgay+XWvNJtiBCCoYN1h8j8G2glIt8+DNNfTtE",
-	"+GTv5k8aXcXho0c3f/RSqglPUwbB88f7T2/+Yrk/fN0tD+jqvcuf1jj9TuzBN732n07sEetiPqdqEYwD",
-	"QJDW/QR/oWVChp5pbHu+wllOrsMglxrwoklwWDVl5aB3pbg6Ln8ED+SuuAx797NMF+v327/C2Spq4jpW",
-	"7j3vb4MmbWj+DaPk3qOtUPJXaE4KHzzZBq6WVuxfgwDQX70FBeAJtzfkwGI27EYquA7XCd+H9dokdsWe",
-	"XNqKDK0RxShYswUpy+yAVgXarG9Z2exNib7USJSGdyMuhq0r8UM0sVv7Vbb5fiOxpoulK5+z1MkS7SHw",
-	"joP8rimupakaCeiVL1Xp+q2pd4aeMw2KqqopK6B5l5vRJu/b2Q/UfOp4UMeDviceBC5YJNUNd+3qbOYu",
-	"7OozT69rBkOTqo5m8vJeRfp9qac/FA2MHt/8xRtpXspCpN+ULmnRY40chYD7FrrkTpjEU0CI3AqvlkxF",
-	"JyTefTg+cA4GY4lEu8JEmlBrcxpOM+etGq6IkXd26O9fiXVZ4tcd8awSz59U4nzw/tk2akVyCLG86TZk",
-	"W7SptC731dRvG4AT0Uq0jNEL9xDiSpBWBCXCqGohRAS3o8SOEv+klPjh+K5a3UPnJwUj9FZytmi/D6Br",
-	"8QlIxVEFg3w4sOu4hpgSSw9c0TnwKF/yBNupUTXPXK5vk+Lf45DfAMl3dPp11c2tKed9WcSwjXQcTt6Z",
-	"bMryiF+ccCB+0UI5LeLQw9SRR0ce68jjNVXn7bRRonRKeuX/b0UoS/myW4UamxX1v2ycsRYxdLdkoI/b",
-	"X9tKDD97JS4kT5g+3R/t/7S3t//odG+092Q0+ucw0RdbxRUbDQi6+OI3EF9sdhzcNc64jKpdkPGegowr",
-	"G7sx2rjMZXYIOzbP/3uyFxuQ31MIYIUaulDA9xEKWOpCc0NccpVetpDdD2utWtYHKg+rl3ysz8GE7Wa4",
-	"sAJbx6QX11u/xGAVhiReaiITR0Izd8mrFuGb+xw7TJo+4xdMDMlhlhGpfLpeiPX0G60e2kR0DeL7k9Rf",
-	"nTFU97uvvwcJWi9G4AK+LlUwbB6tmTGu4Ab6JVPMnXTn2fohWFmN8lYFfo0R3C8b2z3hwjGwW2ZZVHUA",
-	"00hslWXRllhBeq2JFJFwmRTb5Dg0KPX7y3XoFJ4/tcKzrOPcX97D3fnIalOp9Zzlb5JpvLpVHwHz4PG+",
-	"qDpHRiLYZcV7fOOY2P/XqUyRiJf70sTE6kwgSKVgRBuW35I/HIr0NVXnL/yiOnbRsYvvk12EyCvCksQI",
-	"NzWq2kzM98s4tuQTr4EPbDKh1jMFsoYnRGIrQ6rKyoQrezUl3dUCSGSWYV1vklMzi0R1sXAi08VKgma9",
-	"aV2q/Zz21WWrzd0dteZtCv3R3D0fdzULr5q5C4NlAQw4VLhQCFO4qlptPM9u6lor7/thc52111l73xtj",
-	"hnDTsplXsbAvyHB3yVm9P3/wV89d/Z6Ukx8qh3XZ+bopmbU1VPGNZ7X+IDGSe8qt+6HJrMux20DXW6W9",
-	"thL4189/7Wi2o9mOZrdKkL29UvnVU2aXe0Y7YwpaR4dkUpiy0lsN9EicFTxlZbvnFSUcukJf0kVVPMRX",
-	"vqhBwet1DttM69WE3D+aB3UM4/tM0G3i5/1T7VfO2MUqw9DAiimrexM59bTY3y53t6OkjpJ2zuVdEoVV",
-	"Uu+dKEoVYveKQfajrfJ4b0qgfW9n79Jm//C02XqPuV2TZrtk2XtOlgXq2pwhC1RbT4ttz3ahtQaA0Kpv",
-	"qZgSuOsxX365ad8NseX3hfijrdCtieE2NNBsn+Ba89wp1rxEYl2k+fvIxLUEdEP6rSPGddJ1p3jFXenq",
-	"q0cpvh+0/qFiFICWmwITlYS4N4PIezjjRosyV854pT2ca5jkpEvVNCxblG0Sllqh3eAC/bFFjveMbiN4",
-	"OgrtXKVrJBX6R+8iqR5OXduu+/akICcAP4rvqYasw3fbdPW04TJ02Qsc45zYLnwYicNa79LMMtDFUhfO",
-	"aZH5Rpws7ZOECiGNYz9jqD7cot6+pDz74TmN69V+7VhMx1E6jlJylBfQ9wN68Wtf3L0HzWzvwkmgY+GX",
-	"ZiXYFjEmUyXnJHbtEmPoMVFatGQt22jwB9J7PBr12xIoCv3HayIdwX7TLltAEkdEPUDKu9GO6wD6panH",
-	"kUgr+SBl3Zl6mEg74umIZyPxQK65xTLoOGEkcYhJeu4/dyImVYgvTUgl5SAhlXRVI6TQ9bYse5vH2FIY",
-	"+tbav4eRaFGAl8ztL6YEvy9EpwN3XOFPqwMfWbokPSxMXsxZ3wtzVYg7cR9HlF+aA600Li/t6oM29xyZ",
-	"sETOmYaGvQ1/nu/2dkmxk49m5g+zzI/styztGFPHmDrjnFSUlC1KutqdN+2c8HE/yR5dpse3kOnRpXl8",
-	"G2keN6R4bJXe0QgADEmcyJQ54S+otS+w/x5Gk+D3QvDfCzYuOyZSAdcRmpVMZlS39sDdKjPkhxPOXzIn",
-	"pEsI+e4SQjYng6yTuDslgXxnGSCdc+yrp39sSv34UmkfKxfbDloEjjZ04YTMFikdP6qs+ILJHJ1p9+Nn",
-	"cmzO4gARA8CoC082hcqCcTAzJtfjhw8/c6ENFQm7HiayyOlMajNM5DwIgwuqOJ1kiHz+NaT5KS0yE4wD",
-	"dkXnecaCZWvgN1ko37nZfQgVbIYWz09KUD+3GBENtRdcRN6agGJ6xEjSA795y3U3grfdoG23uy4XCahm",
-	"0x+S98vDSMG8PQqud2BQB8sbDCCUnaohMxq6gftW1ajoup7Oja23R7pkMhdCuxTrxhnusB7il3Momop4",
-	"qqA0IBj/Y1+lsIyIkAE2SQfXQPl/tyO1vvewWruYSEDhntrbzoXg/XItG+qiMnZLazXUVSHs/kZi+dcB",
-	"T+12V77AlV0u+4GjT/Ho5fE7gqhM5tj9MRL266lUrlrSlGfQq977LvW640GXx+oRYftnoijX6K5ommF2",
-	"98nIxS5bRnUV8VfHdXeh8P6XL4DiKuGsnWZv3TTL93WuT67/fwAAAP//",
+	"7H3rdts40uCr4HD3nEjfUorsXGYin5xZdzrZznydy8TO5OsJfUyIhCyMKYANgLa1WT/QPse+2B5UAbxI",
+	"lCw5TjpJ81dikQQKQN2rUPUpSOQ8l4IJo4Pxp4Bd0XmeMfj/S2HYmaKGS/FcKan+SbOC2QcX/j+JFIYm",
+	"ZkAzpszALHIWjINjlswET2gWhEGiGDUsHVATjIP90f7jwd7eYH90PHoy3ns0Hu3/q/bOZAEAzCnPgnHA",
+	"q8mHhWbqfzrIhomcB2HA02C8FwaZPOOi5e3gOgxSmRRzJszAvvvwL3t7tZ8cqC/FheQJ+4XRlKkgDNiV",
+	"YUrQDD4Jjg7fDl6+/ufAfltNWZsKtyBl+O7py9f/fPPy2fOj6l1B5+4h4TgVYVe5VMbCVxtooAoBc+7t",
+	"h4FiWmYXLA3GU5ppBj/kUmh7KB8/bbWlbnr/4cAB+Xwwergf1H6fM63pmX30TGpDEiYMU+Th3mhEuCaT",
+	"TCbnLCVTqUguteHibBiEQZGnNwBwfRIG2lBT6GAcMIs6W31WvXO3qHB9HdZx+ReujVSLdyyRKl3FaZqc",
+	"C3mZsfSsdgStiP6iEIkd8PvEdIuGtRX+Yag/5RlzLzsg9andv729/dHp6Mneo9HoX8NEXwQ7UEyJfLpI",
+	"Eqb1H4x+12GQU0XnzDAFnDXlCv5hOlE8x/0MjmeMpFwxwCkipySWKmXqdLKISY+K1P5k7DtsSovMkJin",
+	"MYFX+kPYnGAc/F4wtQjK3bfzhIFOZmxOcUL4NBgHVCcWC0QxD8Yf3V8WnOAkDBzKaKO4OAss9FPOslSv",
+	"gnxI/n705jWhStEFEXTOxRmAyDJmkU8TI4liplAiJLpIZoTqSMQfo4CnURBG7pyiIPwU1TcuCsYfI0Cv",
+	"KDi5PonHhBKExk7CNKHEyHyQsQuW+blCQkUk5OTfLDH+LUGo1jLhMCixW2iBy7g2di+50S2ADok9Byr0",
+	"JVORmMks1YRd0cRkC2JmUtcW17Oj4ebe00Sx3wuuWIrjp5JpIqQhNM+zRX9IXgNIZsYiYdG1UAmrXprR",
+	"C0aoYoSfCalYGhKqSZJxmIZd5XZNckqeySKnB4QSYFbEzKixfFpIEwnc3vp5cO2WwVJyyc2MPByNhiTG",
+	"s4zJJReayAumSIwrP8XNe5rxOTcsjSNhdyzWM5pl8jIekkND5lZM/DXce7JPkhlVNLEYTXoAGPE8x0JE",
+	"YJT+mCgp53Z37ZFEgl0wtfA7aJdESbkbcyoWxHC7TRasEA6MkvfvfsWV5kpecaaJNjzLSE61HkZiDeI7",
+	"hK3j/pxe/crEmZkF47/uPdkPgzkX/of9NqS3hN1GowoExz2Nx0F4WlJfTs2sgoGnIGoRK4KxUQWrwzOV",
+	"ag7MiAvz+GEA8PC5pce9EhqgCeAhYQAbugoRijFNcqZITs/YuOQPj0Z+CzOqzphyWMM1SWies5RQ945f",
+	"iUXH9VuK8zd2dDPAcjrVbAPERhJ9zvOQjAYTqllKejF+8vTRKCZn/IJpt9eaPNqzr++NRmtZnZutFb5R",
+	"O3yOu7afcsVgdEIzqkqkNRKZbsVLJgvSmy3yGbMEpUghUqZ0IhXT/ZBwEYk8owkDjs7TeEj8BliilIWp",
+	"c0ySyDkjU660Ib2MaoOUG6dcPbUwxv0Dyz+q7wn7vaAZHq0lDUv3lu0lTKSWX1ZCglzOqGFA7ylXMdF0",
+	"oYfkUESiXBkgdxtvCu26pGiwHMuTYWfCFU4TCWA1nl/sP3rU4BZClsu1h2c/z6Q4s3JsLfaVh7WGpPcf",
+	"PWpQ9F4bRSOfewNs7h8w/srR/yIvydyyUjkljCYzh4F1+RB7BjmGHcMdFtliWPHKsWf0jlPIS1GKjdCd",
+	"GwVxWImnXlyTgHFI4kpbjMNIxJVyYh+WNkHcJ4qlRcIARivTEMk+OOTiJgQwL2cy87xrSA4j4VZhT9aB",
+	"7Q6RZIxa2rNfV/KxFHVkTtV5Je7GhBsCYjISlZysSUmqnQ2x/nAb8qdxwl5BccDaZwhru55SP+APihu2",
+	"+YAtnMmMijOWrpzzmMRCCha7TXE7YNEVlRY8RatzsHluFmQi00VY4QZpyE7LY6Ugdtmc6RsO5zO2yUIc",
+	"hNvt1jUKJ6bNTzLl7Rb/M0BBb+kzAdzcajQ8gZfu/1ujKeBU4q18Andul99slWy2tmvG9ZewmFus4ev6",
+	"4f13xabBOPhv9ytPzH18qu8vH0h1bpVS0bRu4bX3wCt2O7fyDEpYc5QhQQ18xYziLL39AhxkNy6jYaTf",
+	"GRo2LPZvAg/tm4iK1y1m6222ubFzO270bfCmBHpKeXZL1GgDoh1yfOUlGqPbA8ntBx/3wv3wwcnWAFZz",
+	"tcFy3eAdn4KfaPoO+eluoAFHgBHqqIF8YvyxBY/HJAqM56dRUKpjggCvZylqgwfNP/WYlEw4JBUhhOQn",
+	"aWbByfXW2/IcAYY9abOOYA/IJbU6gpVUVkeY08zaOywFAzUklMy51lZBLc3myo53hgoK6EhcKinOiF15",
+	"SIyUoCuiQloYzVMGErS5VnhMyYSmIHMXpHS/DCPxWpqZndlCaNGOgci9DoMXUk14mjJx2wOkhZlJxf+3",
+	"4wEfAyPPmSAZTc410YnMGbFmwbDuI7oENeXOtp8C4yA4Mdd2P3hKJoVxUKAeZyGx/5M5QzCIYCzVB/Cj",
+	"E3HOicLNMGiRMNtvkS73aN3K/Iv32wMO158pLVc3qbb/BCBbXmKTh+62VFV+tO1aWxzS13fE+TevfYYf",
+	"eMVzaRPeOVNwi/XvDGo59s1QroBVfFnIil2AI6pAAF9L80IWIr1T3i/kKqqSGdWEp+TJkyd3wzVeS2/7",
+	"2JHRwEdcOJbyV6rO7m6bt5Mc1pICnwB6rcyMCmRbTF0wBRwuN5r09kbkFf+p70F9RcXCCWD9FSB+Rw0j",
+	"ztAaOwcaCCFN9h/5taBbTrNECueDpWRSKPQ/749CeIx+3mEkPlBuSPyOGbUYHE4NU7H71HnlZqCGwuJq",
+	"L62auEf4kbVlL+2QEzaVChm+YFfGAzfc3plnl/9eePHG0jsTkFyggKqLrTFhVzkoWneF34liKROG0ww1",
+	"g9rfiPBUMdChAJhxpZ2EleISWqPuDPwlkXAANsB2OkfGzmiyIPF/DZ69ef/2cHD49uXgP5//FpOeYtNC",
+	"s5RoLhJG3j141F851g8fPgwOCzOzwCW0zX0R/8SoYoooRrP50yhILOJFQey8SjHs9dPIb+wpgBYFMbmc",
+	"MQFxE6sYgOpjka6BAiseAjh1XeQYKnzFUk6P4Z0/hB8Ixs2MKRIvTxgTIZd+vppn8bAmRWF3n6EqfWg1",
+	"ab+O5rQfZjyZEadya+8iqvNgiymgiluqj0uNOg5JXOnUsUWF2OrVcSR6CdVsoJnQ3PAL5g7de2zqjpGG",
+	"dYpaebji41w6pDD42YcM1y3nki6Wl3FPk5QaSqaWXw1r4Bh5ChgVhMFUybn746RtWmcqt28keNAXOStj",
+	"lu5t52MGccM1oRNZmCF5fkUTE5LmRhFrQDuVNB6P40jADxgrE5LonCZMY7juhWIimUH8gxhFhc6osZQm",
+	"524Y0nsm57lhIXkhCyW41qxQYSRe0MQUioVkOBz2xy7A50fgUuiSNaDYYWnz+J47h8AblTJVugmaf70U",
+	"F0xYPevYjkvxrMIV38Lzq5wJzd4xCJJbS/f3gtutkKJ85zBJZCHs06PCYjv8+F7jszRVGOp+x+bcHMvq",
+	"B4v4ioLP8PkVOjyt+KqAaE4XhMFburDHZYfNcyUvaPZsRrl98quU50WOWmoYvDRsXoPmpcCoFg5yqMV4",
+	"vAz7Py1bcppWxhxwXJwxYT5Idd7curd0QScZ0+Ox3+jx2P1mv5yBdlJ/rVpP/VPYWJiqyOlbuoBB3Pqq",
+	"344MNWCCbkV2zyuhlqYcyfatsgaVAWeqy0RokgVMdk9jlBbVOdywMURXztkCNIIyCOPCSojMXJwVEG6p",
+	"IukrWmPcDzGyANKgHu12Vp1TJfIapA0B3bqWTwE3bK5bZATEXF7iw0pxgPize1gfp3rD+bCbbpWPHpCT",
+	"lffCwBk3N7OditUscgY8vLZLpzgDybNCW1UrYTw3TmsEn30k4pJe3e+IjVbCAjuVwkU4mtYTMh+727pj",
+	"ET8+iwBPZA156ofYwJutmMnLput4B46ybI9Sj44TlklxZnXTIXkjCBc5xJtA6hLFpsyKTDb2AWISWzlp",
+	"1RVqSMaoZRqC9SFFQzRmAIWZXVlEP7DPCnEu5KUABsYrn1+VchKJN4LIwjgA9MzaSKsKiQUkdGBg9EzQ",
+	"OYuRmFYZSZODobP90+bNuadJIfjvBeoEVu258WDW5YA0R60nguyU1uFDezdPAYHynttFy4L6bfArRtM3",
+	"Ilv4bJPVCOkKX62hntOPd8TAIzlnmBqwhIlWS9ZjgmHsU/jTGh1omELo1evZl1btikS86uuOyZyaZIaZ",
+	"U1XmTY/6j53ZA7o2OWNGE0wxgiH66O0lXBAvefNiknE9q/zN3ukpk3NyzlgOM82Jls4yhFWAFignmqkL",
+	"yzHaZGhbvGmz9bNijlyHPuewDR/cBPc0YQP7FqHIvNvwoJYI8aAFq9cjXTWJfWcLElkW4AB/a77syWbk",
+	"K73KO6DeofeJKcqtZT1ZLDOrXnyf5vz+qgYQ94fk0LJCRE8M369BQV5L7vNJhJbSBqAKVIkOVf7eAaGa",
+	"UMj0gwBR6LBy5SvwzNczPe7X8zyAWWeXdKFJrphGL9EXwrx6/vIyZmD8NSW0MNKK7oRm2cLuNjK+3m+/",
+	"/fbb4NWrwc8/H//yy/jVq/HR0f+A//QbHNGua2D4nAU3cqrlXGmaZW+mEKHftC5Qc65P2mRkoSEDSrrz",
+	"Tmv8ZLgCjp/eqtVzZmYybc8jqRmzl1SXQ/f8x6f4cX8rUdMIR7fRppcyKzZ1IkXClLAz+99OedpvlUar",
+	"EqicV7ELrlv9COiNwac4OzXV9NWk/p2dp/Yx5LaJXbrNhmnxjR13eRs6aRgb10vh/1aZXR6O93Gg69p/",
+	"SPRCGzYnvdpI/VsrIu9RmfF4wYThU87UkBwxSEqsnOat57GGBGvns5TRsGUEZX2Cf9uW2adlHpxXG2HP",
+	"IDC34t7xUUkSBULOSWpHSGacqUik97gw/+//lknkKNkvuWJlnmHNns74OXNsWYJf0bFkp3DeeCCreRzb",
+	"MalmrGkNu1oKMZEe6u9WdByABi2shIlXk5qsXKttmbHqipVDNNUkKkU1pKUGIUgfrxnZMevTnhU8ZZ6p",
+	"EWc3w+lYKJacD27yEPUmp0652UrP7QE6oSfSzEBYaucQXJB5oU0k6JliTreCqHiDIbflb7Xhk9PwK0pc",
+	"idbtrKNX10tWJlQFI5b7EjPj2ikjoC7gF0PyzKUXgtCfLPwT0CMK4f4arqfGiZQZoyJYzjZZTql2j/yi",
+	"lxiOZQmYD8wNUQzykXXpHoKUau/g2TqAa/mbnze4XvX9bMvTnb8VnR5b8cL6VZ7V2Je5hZpy4NJAIUsT",
+	"eQL+EIkGPwf8riGUJgkVJJdZhpTBHfe4ncrTvH50dyoP5JG7wTfrPUvaPNxgqCmGja1vVfJrxLKNvl/l",
+	"m+3o8iiV7lX/BBIhGm/k7ftjIhV5e3j87Bcyp/5Yh+R5/SJKJLgmMsf5UWpIwTBE5skFpSmkC7kko04X",
+	"73TxThfvdPFOF+908U4X73TxThfvdPG71cU36c8rKcq7+M29SIQL2KUUZ1f+MtyKIz0SLZ50FwA/dfdR",
+	"W13qpM2jHkYirqlYLtzXUAdi4Epbut0j4fzubSp5s57Heq5Rew9EVP14SE9gGAnFOEvvaWTn/e3YRR2G",
+	"VlL5YJnxkgpb/2gzALfU6jtbpbNV2mwVUvKHUn2Y03OmIzGFFFe8rTrNqEGNUbGE8QsrWC+YIkcvjt9C",
+	"KvloDGl6XJxl1aRLPLkzhW5hCrWlQl3XS/qsZ3Jzqs5P/YsuFbqMzp9SkZ4237B/NZG+jKgvc6JxhS2Y",
+	"4sENaqBSW+ZaZVMux9FvZp93b+uddraepVwwxUAJmBTZOeFze+wWLRABQqJxRbhUl0IOX3JNciUTpjVL",
+	"I9FMTAGj5+80p4JphshBdM6yDHCibqucehjjJfsQPHK3NhBvFBLfsMH4oW6WRaJpl5Fv1Syzau3Ac42t",
+	"NRxQhh2LKVnOF9B0tjYaq8z0zmr89qzGtZZhk/kP/9wBmLo+uKxYbB+eWVMW4HPCNMsJ0zuFaAjXkbiT",
+	"EE1nD3b2YGcPdvZgZw929mBnD3b2YGcPdvZgZw929uD3GARcOrPdo4D44Rocg9LACBrg+xKoS5lvG/T+",
+	"zXJwpyNp42F3JWaXij+2ofnSDkHZb7eHW98pXK0lueNM7ruqwO7jR+GjB/Uau74gDVxoiwQHBkrJO8oz",
+	"TQy7srp+VsxF6D+dLAzT9qVXi6N//Ep6tKwCJqdkXmSGD+wrkajV8bW2uoLL5j5tBcrhYPXi/ookfvzo",
+	"0YPb0P6dIM6NdFQVlNrt/tnmy2Y67rdQypZ3Ve1742YIHCX1DTf+9tbb9nq7ed21zJ5mjKzeD+3fvezx",
+	"N09bhM5X4itfw03QKGrW4itoDLOqL1GzopxBxfYt2QBpcIFIbMMGKsqvF/BGogczFyg+EjuSfFovWbMx",
+	"6bN80Vp9Ih0gMyyt4tWNP+fYKMMZeE5oORtBpKR3dPg2JG8UTTJX9eXOzb7PtvG2Mvpr1OMN/l3ukt8V",
+	"Y9mJe69V2L4DFW0z8e7qt0+ZL+t9sp1k+hI3JdABL9wya753KB1bXojoJFgnwToJ1kmwToL94BJsoxwq",
+	"xC3cC67KkC/4suwIrbn/6uWKXpbu0XHtlUhUlYPsx2tcpm0h37WdnIrPqt6zKvRPbtzEZ7JwnTZ3lONQ",
+	"GQtqN9m1Y484kNhUqcWqiHY52YPSKb+mEwoVC2jgQkWasRu2YNRG9UYamg3cdBsm8U2L/PFd8ixz0+48",
+	"6824eluDHkBb1ZRakt9VAdY9eSOchAwb6BhDwkKDQ4HDHgpnHZS7oA1VRpPYtdpoxd4fSH9wwYQVvcEK",
+	"RoBzQ5igEFb8sZT0XHcMIhWZUp7179ab+MWE4o6hu50pWH8GFQMebnME2JpMUXH7Ta/CCNsh2btCHOEn",
+	"q5i2VkBX8RnoDoHh5lbcuy0Dw83Wt9jsP43G0U7uu9nKdQIqcedkawFwR6lrqK3c1lzuGHjHwDsG3jHw",
+	"H4eBb+K+7aWZfZ5jo1TLld8abrAifb0W/TSjBhKCgjCgOQe/qcqlooadJoql3JwmVKX+FWg9EAZX86y1",
+	"Xn2jcdiuBXZT3UwpwN7SaIRB2wEGlmuL4dmsnr1jFs2cXrna2o9GmypthwF6P9zjdinbLjUr2txgISPB",
+	"D8s4r8YeRpC7RGLHzadF5i7yYiM4l8I1LbIM0sZ8o+qyAitc4E5mLDnXrro+sWTqGn3PmGLltV/IIiw0",
+	"+mg1I1N+wZpVtqtehaoQAv+X00JjF8wSQkty2KauDUeARna1GFHOWBqCfAk2n7DUSjkuGoU9cWtqxT1X",
+	"sWVD8Vc7/FaVX1fWBPy+3a/2AkTBloVe19dCdrBtdKO0Z4i1g/Ur3QUq13d/A2Dwxu6lbEEvxdFP2urW",
+	"a5YUipvFkWWweIDY++Uw5//JWloLl1kS2CHm8O1Lcs4WkBQt2KX9vy57wzwMSVF1XqlaxgzJO9dFxvdZ",
+	"3iOaLizBaGm/yaAfTa1bErYk4gZ6ksosbZZM6HnquqcjEQ8G8PqA5nxwzhZx/wD5HHa+gPYEZ4qKssgy",
+	"NJKr9aud+aLsrmHtUg+cCg8obtF1GEhamNn+6ma9OSzMjOwPR649Ur1nz5DEb98cHZP7+PF96GkT+/5K",
+	"Fveg9kAkejGAe2pnfYrjnNbGgXLj+KurPY5/aJYoZuIQW4wMNMupFTppJGJYcdyHXj9Qwhq+uKcbLYWo",
+	"Jr8cH78lP1HNk7BsIBxjt6BTB26Pkr9/OO6HkYjhl1MsexBPoMGPBQe7DOlTbt/+6+MHT574flBWw3Bt",
+	"3vuu0zAAhnEtwk0kqCbxYb3d0pi41kFRMRo9SLAxkP0vg5bkFMJhPS5SdhUCZ+9jU0AoirzUtNAqBPFB",
+	"IwHXScO4vcFhPCSvZdUnKRLgYMPeT5heDG4yKRh0E3842juomhXV2qRj60J444HlERjCc5cILKaDvQWH",
+	"8qw6EexIJHMfvWxZDTCnlF3BboJca8uFdUalRl2krZHjOPDeQGcm2vFcSXLcoY3jgjp7zsR7lQXjoIHg",
+	"DbcnUg00TuJiKm+MmVRT+PmRXT+TillONG6mYbsa2a4hxqaaHyDz/G0FzBL0fM4yuJxa7a6nLSKR0WgE",
+	"2zEa7YVYB4mYmZLF2Yy8e/7i+bvnr589H87TWuo3yhF73s/FmdUa7FYKcgnKgX0Lx79kikViTpMZF2xQ",
+	"NQDqDyMRiWcSGjMAvwMbfmbZoGWHDn/LJph22HEkBuR5rT299iE4gIgqVs9D77WWN6kEPzWxBWJAXls1",
+	"yHXph5ZC0IlfM2HGlsf6W24e130PVG7FxdRAL/ZSA8U0QBj2Z2qYtRpw0JdHb8hfH4/2fG9yIqdTzUzo",
+	"4y+uEV0v3h/tPR7sjQajvxyPHo8fPRk/fDwY/WU8Gjlof+XaFTSnZGL/gYY1oGwS6MSPNWKwZYM9A1cr",
+	"DNufx6TnmBP6vemV1XEjQcijkSVr19ivXGFC85yljpEhyNAuzZlrkuhznodkNJhQzfA+EpQfy62iAC1i",
+	"CURGuSbx/mhEPp7EtVUYes5KnMRusBkVZwUkNwpUOROaUVV1oBVMwzW1qju/JlwkWZGydAyzXdHEYGsC",
+	"0ov/hvrxU+zAE5L4bz5b/CnojFaOVt1WpRUFHwFtuNAncWgHjD9iJODUbuOJHeMjE6n/k/RQR9F9++DM",
+	"4AuZ+/fMnEp1yn73v5Z/4cBCmvIhFydOEYWf4c9eIudzWkk57GEDM00yKs5Pnlp74v/gSg7c3sAmeA9Z",
+	"r84hPiYyZSdPjw7fxs2ICD6wIDw9DH9y0FUK8kdQtU6e/juVLO4Pl0gQUNHrIYBqSITgQypEypS2DFnb",
+	"QXtxZZ/7zXK/nLpf+sPtKMdiq/3QDksz1+FkzlPBz2aGvD9+BptJiR2ool3/tX35/fEzV6gqUbAgmkGN",
+	"KmhADCocIUvwPkUBDca4ZqWQtqMB3g3JoSB0AjdBPN/wXTLAZ9I4OEsKhBySKc8MU4jx5WeOn2CzqVQy",
+	"7CQ9oxcsbLR2cYiLHQ7Lloh24JKIUcup9X0JHY+jRPMMYJ3nZoEJNpY6Y2Akp9DzIOUqRsZi2QNEyGLF",
+	"TKHEKWrc3rLkLEt1TJKZlJqRS2hFQ5NZGSIm7q4ZJP7gVbOy9bNG3vYCZIoeI0+79L4xp2Zig5L4EHBt",
+	"TFZaDR6Q/3r1Kwg9YCmAGKjfhagIXXLNxjgsN4Tqcw2iZqU7YQhWNew4yatIeU9IOC+0h1GhBm0z/o/7",
+	"/+EUz3JQij32LPhW2DYOcGgBBaciJUrKClWaDcZWW4gBDYHGHKF7IQpiQpUs7AGsNhwr2UA/rAtGVidf",
+	"pHU3prMBoWel/y11xNj40V2Ugent3CswGaP4pDBufGwZxLOnUWDx3r5Ryfg18tUqvmWTSc4wp33CYOuM",
+	"lMhNnmGry8Ex9F5fPUfY3Zadcck55KVwOIO92DzVC2mPociMRn32IYmR8N0pANXXfsEfXldfofhZyMLq",
+	"EVQlM5JYFVRxOsTP7te+q//ixo5heZYKxqXc7IeosGKFScsZtwFqONxyRrwK6FySdvoJy+QlQdV1gphs",
+	"AQIqg9QG7vLyNJ1XMRmg41qfVLBuNlmMnh8wEqPqDJ11wXxHaFj/AETakkKYoQZRGR4GbaIhqdr/etZH",
+	"Hu4/cVpQvYUvwkrQ6+RL41mh5c0DNA4fjkbu40+Ra4MXBWPyKQpwHz3Fur0NxuSjf+RuavgnJ9fXcLLO",
+	"OjJVLIv0qMA+tlWPfddC38oEUczDll76/QPLU6BjPoczcz3zrRTyAoKntYU8LG/r2TNDFR524QhcEoM5",
+	"FaAx1vWHdElpDutCsf5ssqg/s38Bb/EKVxyWPkNnbk0zeqb7iMrejx2PvSoOQnSKxvy8oWV4luIqC4IQ",
+	"L5urge0Cx/W/nh9D3cmJK6E6ock5Pnn7/pgUwgUzhjWrQm8Qu67q4XILNe9cM5plU5IqmWu/9w1NDCVt",
+	"tqj1tOIaPKqJE/55oXKpWVg1uIJexznL4J5vZTvVxnXNx+LXdA7GDai7Ju6j7l5YVcieONMGkERoY7dH",
+	"Tkkmtf0FHPtgomc8Ye6imnMRHeY0mbHB/nAEti83GfOustI4Jb1WS7YfhMEFU1gLINgbjnAMmTNBcx6M",
+	"gwfD0fAB+IHNDCz/Nb2g7KMzZtouYVoVRK/GLZA9AgP2NAaWRbhsHQ3JC9C7kJeC+mYNVa+sESPzQcYu",
+	"WLZkg+iQXCpuDIM8N7RaKkWmVpgZX7+nI+EOqWGMWJ6w/3jZGsGzKLncyzQYB9ZWWq7Or2Hv/KRrI0zV",
+	"K/eBIQbX4Y0vooK81ZtOS9zm3ZSrbV5DzfINKJb/sFu7zUeoekIErXFtd3802qkf9q6J5dgXbSWtvL1l",
+	"domRLdjay6XWfJItiJCCYdv8hwh8GyjlIu//RFPf5BI+2bv5k0avePjowc0fvZBqwtOUQfD84f6Tm79Y",
+	"7vpfd8sDunrv8sc1Tr8Te/BNr/3HE3vEupjPqVoE4wAQpHU/wV9omZChZxqb2a9wlpPrMMilBrxoEhzW",
+	"wlk56F0pro7LH8ADuSsuw979JNPF+v32r3C2ipq4jpXb7PvboEkbmn/DKLn3YCuU/BVazsIHj7aBq6XB",
+	"/tcgAPRXb0EBeMLtbVawRBG7kQquw3XC93694oxdsSeXttJRa0QxCtZsQcriSaBVgTbrG5E2O46iLzUS",
+	"peHdiIthQ1L8EE3s1i6kbb7fSKzpTeqKIi31J0V7CLzjIL9rimtpqkZiItOF1c78wdfUO0PPmQZFVdWU",
+	"FdC8y81ok/ft7AcqeXU8qONB3xMPAhcskuqGm4B1NvM57OoTT69rBkOTqo5m8vJORfpdqac/FA2MHt78",
+	"xWtpXshCpN+ULmnRY40chYD7FrrkTpjEU0CI3AqvlkxFJyTevj8+cA4GY4lEu3JTmlBrcxpOM+etGq6I",
+	"kbd26O9fiXVZ4tcd8awSz59U4rz3/tk2akVyCLFo7TZkW7SptC731dRvG4AT0Uq0jNEL9xDiSpBWBIXf",
+	"qGohRAS3o8SOEv+klPj++HO1uvvOTwpG6K3kbNF+H0DX4hOQiqMKBvlwYNdxDTEllh64UoLgUb7kCTbJ",
+	"o2qeuVzfJsW/wyG/AZLv6PTrqptbU867sjRlG+k4nPxssimLXn5xwoH4RQvltIhDD1NHHh15rCOPV1Sd",
+	"t9NGidIp6ZX/vxWhLOXLbhVqbPZJ+LJxxlrE0N2Sge58f2srHP30pbiQPGH6dH+0/3hvb//B6d5o79Fo",
+	"9K9hoi+2iis22kp08cVvIL7Y7CO5a5xxGVW7IOMdBRlXNnZjtHGZy+wQdmye//dkLzYgv6MQwAo1dKGA",
+	"7yMUsNRb6Ia45Cq9bCG779ca8KwPVB5WL/lYn4MJmwhxYQW2jkkvrjf0icEqDEm81BoojoRm7pJXLcI3",
+	"9zl2mDR9xi+YGJLDLCNS+XS9ELskNBp4tInoGsR3J6m/OmOo7ndffw8StF6MwAV8Xapg2DxaM2NcwQ30",
+	"S6aYO+nOs/VDsLIa5a0K/BojuFs2tnvChWNgt8yyqOoAppHYKsuiLbGC9FoTKSLhMim2yXFoUOr3l+vQ",
+	"KTx/aoVnWce5u7yHz+cjq63C1nOWnyXTeHWrPgLmweN9UXWOjESwy4r3+HZAsf+vU5kiES93G4qJ1ZlA",
+	"kErBiDYsvyV/OBTpK6rOn/tFdeyiYxffJ7sIkVeEJYkRbmpUtZmY75ZxbMknXgEf2GRCrWcKZA1PiMRW",
+	"hlSVlQlX9mpKuqsFkMgsw7reJKdmFonqYuFEpouVBM16K8JU+zntq8tWm7s7as3bFLreuXs+7moWXjVz",
+	"FwbLAhhwqHChEKZwVbXaeJ7d1LVW3vfD5jprr7P2vjfGDOGmZTOvYmFfkOHukrN6d/7gr567+j0pJz9U",
+	"Duuy83VTMmtrqOIbz2r9QWIkd5Rb90OTWZdjt4Gut0p7bSXwr5//2tFsR7MdzW6VIHt7pfKrp8wudwJ3",
+	"xhQ0BA/JpDBlpbca6JE4K3jKyibeK0o49Pq+pIuqeIivfFGDgtfrHLaZ1qsJuX80D+oYxveZoNvEz7un",
+	"2q+csYtVhqGBFVNW9yZy6mmxv13ubkdJHSXtnMu7JAqrpN7PoihViN0rBtmPtsrjvSmB9p2dvUub/cPT",
+	"Zus95nZNmu2SZe84WRaoa3OGLFBtPS22PduF1hoAQqu+pWJK4K7HfPnlpn03xJbfFeKPtkK3Jobb0ECz",
+	"fYJrzfNZseYlEusizd9HJq4loBvSbx0xrpOuO8UrPpeuvnqU4vtB6x8qRgFouSkwUUmIOzOIvIczbrQo",
+	"c+WMV9rDuYZJTrpUTcOyRdkmYakV2g0u0B9b5HjP6DaCp6PQzlW6RlKhf/RzJNX9qWvbddeeFOQE4Efx",
+	"PdWQdfhum66eNlyGLnuBY5wT24UPI3FY612aWQa6WOrCOS0y34iTpX2SUCGkcexnDNWHW9TbF5RnPzyn",
+	"cb3arx2L6ThKx1FKjvIc+n5AL37ti7v3oJnt53AS6Fj4pVkJtkWMyVTJOYldu8QYekyUFi1ZyzYa/IH0",
+	"Ho5G/bYEikL/8ZpIR7DftMsWkMQRUQ+Q8vNox3UA/dLU40iklXyQsj6bephIO+LpiGcj8UCuucUy6Dhh",
+	"JHGISXruP59FTKoQX5qQSspBQirpqkZIoettWfY2j7GlMPSttX8PI9GiAC+Z219MCX5XiE4H7rjCn1YH",
+	"PrJ0SXpYmLyYs74X5qoQn8V9HFF+aQ600ri8tKsP2txzZMISOWcaGvY2/Hm+29slxU4+mpk/zDI/st+y",
+	"tGNMHWPqjHNSUVK2KOlqd960c8LH3SR7dJke30KmR5fm8W2kedyQ4rFVekcjADAkcSJT5oS/oNa+wP57",
+	"GE2C3wvBfy/YuOyYSAVcR2hWMplR3doDd6vMkB9OOH/JnJAuIeS7SwjZnAyyTuLulATynWWAdM6xr57+",
+	"sSn140ulfaxcbDtoETja0IUTMlukdPyosuILJnN0pt2Pn8mxOYsDRAwAoy482RQqC8bBzJhcj+/f/8SF",
+	"NlQk7HqYyCKnM6nNMJHzIAwuqOJ0kiHy+deQ5qe0yEwwDtgVnecZC5atgd9koXznZvchVLAZWjw/KUH9",
+	"1GJENNRecBF5awKK6REjSQ/85i3X3QjedoO23e66XCSgmk1/SN4tDyMF8/YouN6BQR0sbzCAUHaqhsxo",
+	"6AbuW1Wjout6Oje23h7pkslcCO1SrBtnuMN6iF/OoWgq4qmC0oBg/I99lcIyIkIG2CQdXAPl/92O1Pre",
+	"w2rtYiIBhXtqbzsXgvfLtWyoi8rYLa3VUFeFsPsbieVfBzy12135Ald2uewHjj7FoxfHbwmiMplj98dI",
+	"2K+nUrlqSVOeQa9677vU644HXR6rR4Ttn4miXKO7ommG2d0nIxe7bBnVVcRfHdfdhcL7X74AiquEs3aa",
+	"vXXTLN/XuT65/v8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -52,7 +52,8 @@ type Errors struct {
 // `Setup`; in a response, `id`, `market-id`, `event-number` and `state` are always
 // present and null values are left out.
 type Event struct {
-	// Description A short description of the event.
+	// Description A short description of the event. At most 65,535 characters: a Rails text
+	// column, 65,535 bytes in MySQL (multi-byte characters reach that limit first).
 	Description *string `json:"description,omitempty"`
 
 	// EventNumber A unique number of the event, incremental, assigned by the server.
@@ -62,13 +63,15 @@ type Event struct {
 	Id *EventId `json:"id,omitempty"`
 
 	// MarketId The id of the market the event belongs to (a digit string in every example).
-	// Required on create; cannot be changed once set.
+	// Required on create; cannot be changed once set. At most 255 characters, a Rails
+	// string column.
 	MarketId string `json:"market-id"`
 
-	// Name The event's name.
+	// Name The event's name, at most 255 characters (a Rails string column).
 	Name *string `json:"name,omitempty"`
 
-	// ReferenceNumber A reference number identifying the event.
+	// ReferenceNumber A reference number identifying the event, at most 255 characters (a Rails
+	// string column).
 	ReferenceNumber *string `json:"reference-number,omitempty"`
 
 	// Settings The event's settings, such as `{"currency": "USD"}`. The table says string; every
@@ -81,13 +84,15 @@ type Event struct {
 	// translations (Einrichtung, Aktiv, Abgebrochen); the element is `state`.
 	State *EventState `json:"state,omitempty"`
 
-	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`.
+	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`; at most 255
+	// characters (a Rails string column; IANA names are far shorter).
 	TimeZone *string `json:"time-zone,omitempty"`
 }
 
 // EventBulkUpdateItem One item of a bulk update; `id` is required to find the event.
 type EventBulkUpdateItem struct {
-	// Description A short description of the event.
+	// Description A short description of the event. At most 65,535 characters: a Rails text
+	// column, 65,535 bytes in MySQL (multi-byte characters reach that limit first).
 	Description *string `json:"description,omitempty"`
 
 	// EventNumber A unique number of the event, incremental, assigned by the server.
@@ -97,13 +102,15 @@ type EventBulkUpdateItem struct {
 	Id EventId `json:"id"`
 
 	// MarketId The id of the market the event belongs to (a digit string in every example).
-	// Required on create; cannot be changed once set.
+	// Required on create; cannot be changed once set. At most 255 characters, a Rails
+	// string column.
 	MarketId *string `json:"market-id,omitempty"`
 
-	// Name The event's name.
+	// Name The event's name, at most 255 characters (a Rails string column).
 	Name *string `json:"name,omitempty"`
 
-	// ReferenceNumber A reference number identifying the event.
+	// ReferenceNumber A reference number identifying the event, at most 255 characters (a Rails
+	// string column).
 	ReferenceNumber *string `json:"reference-number,omitempty"`
 
 	// Settings The event's settings, such as `{"currency": "USD"}`. The table says string; every
@@ -116,7 +123,8 @@ type EventBulkUpdateItem struct {
 	// translations (Einrichtung, Aktiv, Abgebrochen); the element is `state`.
 	State *EventState `json:"state,omitempty"`
 
-	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`.
+	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`; at most 255
+	// characters (a Rails string column; IANA names are far shorter).
 	TimeZone *string `json:"time-zone,omitempty"`
 }
 
@@ -157,7 +165,8 @@ type EventState string
 // `id` and `event-number` are read-only here; `market-id` may be sent only with the
 // value it already has.
 type EventUpdate struct {
-	// Description A short description of the event.
+	// Description A short description of the event. At most 65,535 characters: a Rails text
+	// column, 65,535 bytes in MySQL (multi-byte characters reach that limit first).
 	Description *string `json:"description,omitempty"`
 
 	// EventNumber A unique number of the event, incremental, assigned by the server.
@@ -167,13 +176,15 @@ type EventUpdate struct {
 	Id *EventId `json:"id,omitempty"`
 
 	// MarketId The id of the market the event belongs to (a digit string in every example).
-	// Required on create; cannot be changed once set.
+	// Required on create; cannot be changed once set. At most 255 characters, a Rails
+	// string column.
 	MarketId *string `json:"market-id,omitempty"`
 
-	// Name The event's name.
+	// Name The event's name, at most 255 characters (a Rails string column).
 	Name *string `json:"name,omitempty"`
 
-	// ReferenceNumber A reference number identifying the event.
+	// ReferenceNumber A reference number identifying the event, at most 255 characters (a Rails
+	// string column).
 	ReferenceNumber *string `json:"reference-number,omitempty"`
 
 	// Settings The event's settings, such as `{"currency": "USD"}`. The table says string; every
@@ -186,7 +197,8 @@ type EventUpdate struct {
 	// translations (Einrichtung, Aktiv, Abgebrochen); the element is `state`.
 	State *EventState `json:"state,omitempty"`
 
-	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`.
+	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`; at most 255
+	// characters (a Rails string column; IANA names are far shorter).
 	TimeZone *string `json:"time-zone,omitempty"`
 }
 
@@ -1611,84 +1623,87 @@ func (sh *strictHandler) UpdateEvent(w http.ResponseWriter, r *http.Request, id 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fz9cts4kn+VLt5Wxd6iZH3YTizX1JWTeHa8m8Q5O7nbOcs3hElIxJgEOABojyblt7nHuP/2xa66AVKk",
-	"Rfkj8WTqbvOXJQof3Y3Grz/pT0Gs8kJJLq0JJp8CzU2hpOH05SVLTvgvJTcWv8VKWi7pIyuKTMTMCiW3",
-	"fjZK4jP+K8uLjNNHrZWmFfgVzThzH8zZ4HwCxjLLJzANDoXUIk5tKefTAIQBqSwwCSzL1DVP4IplJd9v",
-	"fzUTOOW2LEI4iK244iF84DoXklmeBOc3N2Fg4pTnDDf/k+azYBL8y9aSxS33q9k6dCTe4IyEm1iLArkJ",
-	"JsGHlIN2XMM1M6D5zzy2PJlAzrKZ0jlP4K+nx+9CkAoix1cETGu2CIHBBUvgl5LrBRRMs5xbrsOpVBr4",
-	"FT4UluegZjiwzC7rjWZMZDzpwztlUyHntLGxSvOkP5XBTRi8U/Z7Vcrkiw9CKqDPkDIDIoG90WiwM37x",
-	"fGc82hm9eD4c7mw/jRzfNTeyKbMgkj6y8kGpN0zP+QNYecqzvFDJApUsw701UiTBphwM11dcA4tjXlgD",
-	"G8MBvBUvNytS3zK58JfAfAWKT5jlkIlcWJ7AxminIt9AwTUYHiuZhHBRamNhNAjpaZwJLu3mPlwzYSE6",
-	"4VYvegczy3XkZ5h+EAYpZwl32tAYgl/bJJy6KWCVW/CCz5TmJCvJf7UVRbjkkttcSJGXeTAZhoFdFDyY",
-	"BEJaPucaubwJg4+SlTZVWvzGP1uJqxWYo/QsEPKKZSKBv/denR73Dt4f9f52+OPTwUBrWXDyQxXKhTF4",
-	"S5UGyXKOwAWXfEEq81GasiiUtjx5yxPBPpAw/hBNRziNbm8W9YOleEiqh0v5JonAgSx7r1XBtRVoB2Ys",
-	"M/z2fm4SXCxAc6NKHXPYcGAYbYbAWZwCg0wYi2CXc2PYnJMWFo2VW2fbufenAAGTPnitMlYLOUdJ50Ie",
-	"uR+XOkcw7H9srrMcoS4QzkkGKC+hUR3PKkLOV8aFweFVdW4PF88BkFBQSUgofTgwwCDWHO838hRClDN9",
-	"yW1PJBGeVkUNMJlAREYygoTPWJlZvIxTGZHli/ZBSGBQWeoQIpFEreVCb5d6sswvEAWaSzLNgWXXbGGm",
-	"stDcIETj77LMMm9jaUzGZxZUadEA3T62FrOfVnlPlbbQeIpKgPjhZBGEq4fZpLdryVKKX0oObkBruRCE",
-	"jDXPubQsC4EZI+aSJ6iaS3jHPdF2M+uAaXc7wPNnybHMFsHE6pKv4lYYCIIqlmXHs2Byds/dRGKOkuDm",
-	"vOtuEqnP0OLeRWKbIlTj6kxXZYKriqQShRu4lApc8EzJOaH4BoNEzIUFJ25UH+eMeJDd7E/lSaV9Snot",
-	"3YeYSYSQCw5xyuScfoyRXK8TuZBvuJzbtHm/lkeK0NhNdiUMHNGpDZrPuOYy5ndoRD2mUgqRcGnFbIEs",
-	"3q1shlsr5NzcC7e4wmk1GCfiFXrYLBp5EwZW5Lz3m5L3iAKHAQ4L0QM+Onh3QNIBUyKSGogOS7yBW6dW",
-	"xZepyvKog7NbmCaSoKlBty7ZWqh7WWaXH4uEWY7w+kjgO5b8to9b0lr7BFMtoLMKZkIm7cP6BjRfBjRL",
-	"SHA4YJU/APJOvuHJNzz5EjxZCxpHHRp1IL3uiGQCrNIWNYOyQDUa7jk1Mn1Ayi27yDgYtjDgLwbGObat",
-	"WlMZM60FNyAsssEoFPdLh+THDPd6TjsbvswFXyiZwCxTzO5uQ6F5LIxQ0vs2zFqukeL/Ohv09s4/DcPh",
-	"3s2fuk6aeH0jjP0MWCzYnCP3LmVAtFJMVSON/yFnNk4rpaNUQofffFUlbGr/+F4VIu255SZbZVnWrUkP",
-	"oCvE2+3OB5nrxL46MBx0BIZt/XLEhBVza3XtBBn9UquU8IxbHmIMxyQCHznV3kFn0lw7LG+L3eHmg8D5",
-	"EXfntAEf68Kg2zdL2ZTyATQzJL7kAnB9ujTozBPgr0eICrTCJSZ8mgZxqREEF9NgAtPg4+nraXATrVxQ",
-	"dyH23dlPpb+caI6vUbHBMRjCdSriFG3+dcqcMclVfAmWXXJ3ATS3pZamD8dNfsxUXvKFu7qXvKCbjnHK",
-	"PmTikleIkJEpDkEqifZqgYaF+O4IWCq27gbNapTDzNNj2B4Nn0OsEg4bSPxfuM6ZrLDomYHoP/7x36ku",
-	"5Tza7N8CkoPef55/GnehyM1aPaiswX0UWihSZvgEKYlttgAfGYYQuaxohGodLTOjUYjAaXjPcGkEjnBH",
-	"6hlyJxuzLDPO0jnRwpQMVGmmAR2WsAZaRz2VVjNpMsouGNhoJHRDOLi04iqEg4s5v9AqTrnc3G+tLkwV",
-	"k7oT4xJh4iwgXoIwcKwEYdDM8K7DZOewPhIWPiypMe4KVU4TqiuT3nMi5XIui1d5QJUTBlThdupPJXm3",
-	"FGffCr01B/T/ekpmC0i5Rk+4Efl7xaUwnIZcC5uinKaSDBgZugxXWEDKzLdo/Fs0/s17/r/iPXfjvHlF",
-	"R9oorT0Ws5xDZpVXjqfzD9fnVMPg195c9fyzs/OfjZL9E3b91uV2VxOq9zhxXgjJZ7DvvDNkn60VAEsS",
-	"3nFNf1DXkKOn5EV4zTX3ayT9e7zVsCHVrstvqtvv1/N7ICLWqXmlE4ctDz8W9HY7PHfNTZnZB5/wiRu+",
-	"stCtU/Orhl5+9/vi5jX50U+hy84jfxpd9kL7iurs5PCl6rxOBsly9QcotB99v0L/zkpUUb1eas5tewrt",
-	"qZJcT6E9tzKgX1eR3MZfqEhyrTye6MjDoFzS+QCV9KP7j8sI1JpUbdYltpOao0dmBFRpY5VzlxRwoB1W",
-	"Lr/S1V2E0zKOuTEUXLuYFEG+YHP+zEymMmKF6BfK2D5hZgQb02DkI2BT25ZpsBmCG1ravmfn1thKRjh2",
-	"Kl0c0a/ucqbmb82cZtSKD9NyMBjH6JrQJ059I9WMabDZhwNqLSE/s8p/TGXGpSCvtNmCQpl5V7gmF6dm",
-	"y/WmRA3y/RNQ2rPvRVWPpBgGw8VIyIT/GqEJtI0KdRVNUtB0nXIJl1Jdy0cHNyiJ6hSFhGulXavDio/5",
-	"NKHD90oD8706voi7dPEFPiI3MQlBUD6GMjAkgVXSO9ZCiQx6F8zwBAplSJVvSe6ZqVuO7kd361sP1srs",
-	"mVNqynDcn/6lX9siOe8qqxsel1rYxSnK06dfjDooxN/4mvzLaVUrP3h/9MzAJV+4fEvzedXQUDBNPQWv",
-	"VFmwZwaOD0qbQi7mmrIQqPJT2WjQKCWpFi0qDGwPhk7LBG7uWjqCKjoK2n0kS8xztFPbhZAz1c1F3QtW",
-	"d0R4f5BIbTGDUSckKi4xTnZhXsUPsorYMpUbhvPEwGAwCn2ixiW4B4NxCH9lBZPc8DpdAIdyngmTUkJ8",
-	"n1IOYFOtynkKJ4ffH54cvnt12M8TDC+R2muhObggHOXiZ0+gO8/VyOwgELxjOY8Qo05c2PebLPOca/yp",
-	"zoiFEKVC/lbO+ewf/zO3UZ3wphwewWgjeRSCxCiYVNH0p3IqXymJ8qTMEuVjUpUlSHGVgim4O3JKqkym",
-	"sudqAUpmi5ASjrQgOeTUIIXCpSavqpPHsIXpw6FPR7lOHqQrXRQpp3zTVAJs3NFYgcLsAWogUuq6bJwI",
-	"o5YqRdWWG9uDIR2ZKi0wcN1Ll3yBamshV8bCaGeA23rjSf1djJKaPTj0QOPIdNfUdBRUJlXBgwxVVexw",
-	"ds7XQEIwCrdxojGQl8bCJecFzskp4eqWp43frekN8dUBvai7UaBgi0yxhKa9attUVABnKRCpL1HrlSRT",
-	"mytd+3Ib0aep95KmwQTO+v3++U20SbOZ5ki0t18T12dEhk0YJ0wKvGhoUWTCXS3EVXUtkWXasGURE0X9",
-	"WxbXNVYR/0DZdV+X8l6VMDAaDGHDGfRNpHo0GMCG4y30jG06a8YsZJxhvCeJYNoJbbOnyndItQipja+Q",
-	"EDnHJ1oaUrIi+2hhCMQGIS5b333XvRS6zSkffs3cyf27EwoevxtU8bM9GLj5JG76CcVdyZ5EPw2cg+H7",
-	"t5yPMQ1CoDPxdQEkhEpbVBlYgW0HMaZWq7+/fbO/rASgxnVMwouM61JCFE+zNNx4LNXcmwkiGkzKCu4g",
-	"PRMxl4ZMnsfzg4LFKe+N+gOX/LEZPr2FxxuvTo83adsNp3abQRhccW0ctA/7AzddFVyyQgSTYNwf9Mcu",
-	"35+SfdtihdhqZgdQF1athIsRjTt87zXI2m6EMFOlpDxk7RttVAaY6gs15B0l9WouaAicqebGvlTJ4pH9",
-	"lZ7uM1ffCro6gm/OH95S2ZEWuGn7Ej6d2uo1Hw0GjyO7DomHyzj2bG1SD44+wA9MJ9fU/iYTOOX6SsQc",
-	"b/Vo2Dt4+arlOy9tf5cX/rniSLo6Nw8aWOFpbVFyEwbbTjZd29Qy3Go069OU4f1TWj25OGk4vn9S3b5N",
-	"E3YesktHRyxOHu09aLdWB3bTwaTzbriWZ+fospsyz5le1Bek08Z4tMZjZnPTjMtvwmDO7erdPXGVSoio",
-	"Sh2FD63dO59NNer/iIT0SkDCtSs74FXvw/cis1wbxLrbUOdeKMiYnJe0iO9cj1nGdF3BmlAhNraOCNiI",
-	"/pUS5N/5kuCmI9lhCBqC6AwvGxPSnKNjc2Ys09b8hEbhnJy7My6T+jtEZ3Pr/ma2+v6T0j/xX6qnzW9S",
-	"2fqzkH49fEhfIDq7yJi8PI+QTATrJS3fVdcUhzkWcIXv3GsfS2aYTKZSckOZ1qqIh0z7CsFZVc09/+7j",
-	"6etosw8fZcK1iZX2Xoxr+efOqXROHxrNA5jRSaCY0Qv2/qE/4URRGJKyK1ccqOKLSq7UUNB4VYS8pqkU",
-	"leHliTO724NBH44SA6j2RI0By3/1xZw20r8RxtY4X79WYjrw7nDpNaK67VcNxOhVOk1k1QsQvrpoIGZF",
-	"gU4TDepXoRGp3DIyolcSHt7xH64hzCowl6IIqzh33XZqNjN8zX5daaPzL7UmDSO4Gqe/FIm53T45GQ7C",
-	"yl4O93b2dsbPd3afj0d748F42Oq7rEeMhts7LwY7493t8XjJ6sH7V/BBMyERNt5rRXF0uyq27F4IPp6+",
-	"bpS+fK18Vdw/sFwq+MANrrFK+rBB+u5guLe9/WI42tsbPR/sdpK+++L53uDF7u5oNH6x3ST9CHrwmllG",
-	"LyuxOV9P+OHHk1XCWwW54HZRjTIwvkNp9DiDSy1aa16TqDHanfnXtbC/t837N7IUlZmjqGGNlSuU6TBz",
-	"LmRb56L21720sH/PGwt3dUd0F+Bhw8eb1BmBCI12cypxhphLRT7x7eWEqVoTKMMoMVgzQs67QNVx+qTu",
-	"c1uUidA8trWjuXKxai97NNjZ3RmP9pYX605nNeiqyAevD98e9zSfDe/BjlWsMCyvOxbINNFJhlQEx5vp",
-	"3g5RqyX+x3BUc3D87s2PT40Sj3TG2+X3B8Umw8fphK8+j8KHBVfhuh93B4E3bd3hzWqdoZW0bJQlPldK",
-	"jwlZahq+hSyfC99O6J0hi088rQHzsgPLXSXxM9MNcCyzRbNfzyHxVLruoxXoXW1P2qhg2gEIF9TiGTPZ",
-	"NCITYFOZiBlBi22ZlxkTWfXmsOV5F4Y7Dr8ehkMPDl6+CsL1d/lhEN5zq9wB4+55sIRC3w15J1asoi2e",
-	"hZxXsPtoDGiX53+PLM4DoK1ROm5C27KMShhZl6NHn8XjY3CuJugbzn0uzn30VfYOnHPS7cS5m7CZad36",
-	"JJKbh6RblzVanzAXBkTSyu67/1HAm68GPDM+t3xX4jX4ylnMlhv1R2Usl+T8YYnKwfb9k+p/mfGVc41O",
-	"NA9KMbb16jRV10+lVc3zOpKroUg7IbA7HLeSGaMXoxcY6g8H6zICo/He7nh7tLszfjF+vjQ8f/7zHXZv",
-	"uN1t896+6h296w13tgaj9ZHBX16+b0YGtTl8jFLfqcz/5AqMytdUX5Oq63XO5l0ZyJX2+jve+6uSfwWz",
-	"6VKH6FXltpvxqFOmt6/O7/GJ19mEbq+3fvujymNU7VmtRIb3d32atduppZzJrDR8xf5MZW2AnAmsDdDd",
-	"ju+X+L2P8FW/6OL5t3O+qgM5/FwHcvh0DmTbUv4hfuOjgeb/raPpge0u/5IW1lcVspU6CyZBam1hJltb",
-	"n4Q0lsmY3/Rjo/qxKguWKmP7scqDMLhiWrCLzL8o6oc6AKKMKHpmXm1vq8mPqtS3u8SqFfxrOTcEaZ7i",
-	"lf/Y1PpfMwaWnWNVwxi1D/jb7tm9Ob/53wAAAP//",
+	"7Fz9cts4kn+VLt5Wxd6iZH1YTizX1JXjeHa9m8RZO7nbPcs3hElIwpgEOABoR5Py29xj3H/7YlfdACnS",
+	"ovyReDJVe/7LEgUC3Y3Grz/hL0GsslxJLq0Jxl8CzU2upOH05TVLTvgvBTcWv8VKWi7pI8vzVMTMCiW3",
+	"fjZK4jP+mWV5yumj1krTDPyK3jhzH8xZ73wMxjLLxzAJDoXUIp7bQs4mAQgDUllgEliaqmuewBVLC77X",
+	"/GrGcMptkYewH1txxUP4yHUmJLM8Cc5vbsLAxHOeMVz8D5pPg3Hwb1tLFrfcr2br0JF4g28k3MRa5MhN",
+	"MA4+zjloxzVcMwOa/8xjy5MxZCydKp3xBP5yevw+BKkgcnxFwLRmixAYXLAEfim4XkDONMu45TqcSKWB",
+	"X+FDYXkGaooDi/SyWmjKRMqTLrxXdi7kjBY2VmmedCcyuAmD98r+qAqZfPNGSAX0GebMgEhgdzDojYav",
+	"Xo6Gg9Hg1ct+f7T9NHJ8X1/IzpkFkXSRlY9KvWV6xh/AylPu5YVKFqhkKa6tkSIJds7BcH3FNbA45rk1",
+	"sNHvwTvxerMk9R2TC38IzHeg+IRZDqnIhOUJbAxGJfkGcq7B8FjJJISLQhsLg15IT+NUcGk39+CaCQvR",
+	"Cbd60dmfWq4j/4bpBmEw5yzhThtqQ/Brk4RT9wpY5Sa84FOlOclK8s+2pAinXHKbCSmyIgvG/TCwi5wH",
+	"40BIy2dcI5c3YfBJssLOlRa/8q9W4nIG5ig9C4S8YqlI4O+dg9Pjzv6Ho85fD//xdDDQmBac/FCFMmEM",
+	"nlKlQbKMI3DBJV+QynySpshzpS1P3vFEsI8kjN9F0xFOo9uLRd1gKR6S6uFSvkkicCBLP2iVc20F2oEp",
+	"Sw2/vZ57CS4WoLlRhY45bDgwjDZD4CyeA4NUGItgl3Fj2IyTFua1mRt727r2lwABkz54rTJWCzlDSWdC",
+	"HrkflzpHMOx/rM+zHKEuEM5JBigvoVEdz0pCzlfGhcHhVblvDxfPPpBQUElIKF3YN8Ag1hzPN/IUQpQx",
+	"fcltRyQR7lZJDTCZQERGMoKET1mRWjyMExmR5Yv2QEhgUFrqECKRRI3pQm+XOrLILhAF6lMyzYGl12xh",
+	"JjLX3CBE4++ySFNvY2lMyqcWVGHRAN3etgazX1Z5nyttofYUlQDxo5SFhUwZCzujcDQcQTxnmsWWazMG",
+	"BidMpAYs/2wnMlZpkcmwHHixsNwg9+8Wp397CxtZkVrRwae1OUCT9pHFISCFqdDGbjo+Mvb5LZczOw/G",
+	"O6PRcBSu6lVddG3cFVL8UnBwAxqchSBkrHnGpWVpCMwYMZM8wVOytDR4CNCNYNZh5M52gKrIkmOZLoKx",
+	"1QVfhdAwEISaLE2Pp8H47B6YQGKOkuDmvA0miNQXaPzvIrFJEZ6oUr1WZYKziqQUhRu4lApc8FTJGRmU",
+	"DQaJmAkLTty4l84v8niPu3RSHgQl/YHZg5hJRLML2mg5ox9jJLemTYNRXZXCUpUm0q/llGlFDQajEcFF",
+	"+b3fohKI8u1sl8LEESGwVlKQa6fVDUo2uy2ErCyt+ZRrLmN+h0ZWY0qlFAmXVkwXuFhNO+8h75akNttF",
+	"tUKh4dYKOTP3Gi8k4rQcjC8iID3sLRp5EwZWZLzzq5L37AYOAxwWYjxxtP9+nzYITIF2yUB0WCCebZ1a",
+	"FV/OVZpFe3XhTOS9m7e3nNXB5ZRph3tcP0xwtwyQSIL6GbsFQ2vt0usivfyUJ8xytIWPtFLHkt8OSAqa",
+	"a49sSsMqWQVTIZMajD9bhX8lq7DEbwfaVnldIK/2Gfyfwf8Z/H9L8F+L8EctZ25f+tMlEgRHT5yaQpHj",
+	"QevvuoNmuoCCsewi5WDYAlGSoCOEi8I2D99ExkxrgUhqUUqMklx+6pAihP5ux53fWpRwwRdKJjBNFbM7",
+	"25BrHgsjlD9pObOWa6T4v896nd3zL/2wv3vzh6BFkYjXt8LYr7BhOZtx5N4l44hWylZUWOx/yJiN5+Wx",
+	"oCRdS0R6VaZCq8jzXg0l5bwVgFplWdquqA+gK0T8c/uDzLVahyrl0mtJuTT1yxETlsyt1bUTZPRbXYiE",
+	"p9zyEJTG8ycSF6760JdJc+2sXVPszrI8yHw94uyc1tBpXYLh9slSdk6ZNnozJL7kAnB+OjQYJpNJXA9A",
+	"JSaGS8j5MgniQiNMLybBGCbBp9M3k+AmWjmg7kDsub2fSH84EVyuUbHBMRjC9VzEc3TQrtGjIcur4kuw",
+	"7JK7A6C5LbQ0XTiu82Mm8pIv3NG95DmddMOl3YNUXPISEVJyVkKQSqJFX6DpJb5bUgElW3djcjnKQfLp",
+	"MWwP+i8hVgmHDST+T1xnTJZY9MJA9J///J+5LuQsIktZB5L9zn+dfxm2ocjNWj0ojc19FFrI58zwMVIS",
+	"23QBPucSQuTqDRGqdbSsOUQhAqfhHcOlETjCbalnyO1szFJ0XnE1J1qYkP0rzCSgzRLWQGOrJ9JqJk1K",
+	"eTsDG7VSSQj7l1ZchbB/MeMXWsVzLjf3GrMLU2Z73I5xiTBxFhAvQRg4VoIwqNdO1mGyiy4eCQsfl9QY",
+	"d4RKtxLVlUnvW5JyOafOqzygygkDKncrdSeSQhHKYN1KammOXn3SUTJdwJxrDFtqOTWvuJTgoiHXwmIE",
+	"wCeSDBgZuhRnWMCcmec813Oe6znP9RzqPIc6Tx7qtBtlc0BKX+sweKyBcd6zVf74PJ0zv760FAafOzPV",
+	"8c/Ozn82SnZP2PU7V+JarSvd43F7ISRfwb5zpZF9tlYALEl4C5D9WV1Dhm6tF+E119zPkXTvCS3CmlTb",
+	"4NGU+Ojn82ugzagqlEonDn0fvi0YmrSEWZqbIrUP3uETN3xlolu75mcNvfzuD5zMGwp6nkKXXfj0NLrs",
+	"hfYd1dnJ4VvVeZ0MkuXsD1BoP/p+hf6Nlaiker3UnI/9FNpT5myfQntu1Ra+ryK5hb9RkeRaeTzRlodB",
+	"saTzASrpR3cfl76pNKlcrE1sJxVHj0zfqMLGKuMug+NAOyzjM6XLswinRRxzYygT4lwBBPmczfgLM57I",
+	"iOWimytju4SZEWxMgoFPV5jKtkyCzRDc0MJ2PTu3xpYywrET6YK+bnmWUzV7Z2b0RqX4MCl6vWGMPgp9",
+	"4tQ+V74xCTa7sE8dduSJl8mqiUy5FOS31zvxqObl+nfIg6rYci16UY18/wSU9ux7UVUjKeDE2D4SMuGf",
+	"IzSBttaoU4b+FOFez7mES6mu5aMjUZREuYtCwrXSruNrxYV9muDqR6WB+ZZF38uyDIIEPiJ/MQlBUPKM",
+	"0mUkgVXSW+ZCifQ6F8zwBHJlSJVvSe6FqTov70d36zuw1srshVNqSkd1g/ty9fRrUyTnbd1FhseFFnZx",
+	"ivL0uTKj9nPxV74mWXZatgztfzh6YeCSL1xyrP687OvKmabWqgNV5OyFgeP9ws4hEzNNKSNU+Yms9akV",
+	"klSLJhUGtnt9p2UCF3edbUEZ/wXNdrol5jnaqftMyKlq56Jqia0aw7w/SKQ2mMG4HBIVFxmX1gXCJT/I",
+	"KmLLRG4YzhMDvd4g9Fk1V43o9YYh/IXlTHLDq9wOHMpZKsycqhd7lB8CO9eqmM3h5PDHw5PD9weH3SzB",
+	"2AWpvRYY01CaAuXi3x5De1KyloZDIHjPMh4hRp24wPRXWWQZ1/hTlb4MIZoL+Wsx49N//u/MRlV1ghKu",
+	"BKO1TF8Ikl9xTapouhM5kQdKojwpDUi5nrlKE6S4zJfl3G05ZcDGE9lxhRsl00VI2WGakBxy6hNF4VKv",
+	"a9nQaNjCdOHQ5w6Xkd58kc85JQcnEmDjjv4yFGYHUAORUtds6EQYNVQpKpfc2O71actUYYGBa+K85IvN",
+	"epajh8t640ltrowy0B049EDjyHTH1LRUv8ZldYoMVVmZcnbOF6xCMAqXcaIxkBXGwiXnOb6TUXbcTU8L",
+	"v1/TIudLOXpRNeVBzhapYgm9dtC0qagAzlIgUl+i1itJpjZTuvLlNqIvE+8lTYIxnHW73fObaJPeZpoj",
+	"0d5+jV27JRk2YZwwKfCioXmeCne0EFfVtUSWacGGRUwUtbFanNdYRfwDlUJ8EdF7VcLAoNeHDWfQN5Hq",
+	"Qa8HG4630DO26awZs5ByhvGeJIJpJbTNnirfKNogpDK+QkLkHJ9oaUjJiuyhhSEQ64U4bXX2XRNn6Ban",
+	"4sU1czv3H04ouP1uUMnPdq/n3idx008o7lL2JPpJ4BwM38bqfIxJEALtiS/iICFUh6QyzgpsO4gxlVr9",
+	"/d3bvWXZBjWu5SU8yDgvZa9xNwvDjcdSzb2ZIKLBzFnOHaSnIubSkMnzeL6fs3jOO4Nuz+WWbIpPb+Hx",
+	"xsHp8SYtu+HUbjMIgyuujYP2frfnXlc5lywXwTgYdnvdoSvOzMm+bbFcbNWzA6gLq1bCxYjGbb73GmRl",
+	"N0KYqkJSprbyjTZKA0y5xAryjpJqNhc0BM5Uc2Nfq2TxyDZzT/eZK0YGbRcjbs4f3lnekha4afoSPuHc",
+	"uHIz6PUeR3YVEveXcezZ2pwhHH2EPzOdXFMXsEzglOsrEXM81YN+Z//1QcN3Xtr+Ni/8a8WRtDWw79ew",
+	"wtPaoOQmDLadbNqWqWS4VbuzRK/073+lcTUBX+oP73+pusVCL4weskrLxQB8ebD7oNUaF1HqDibtd821",
+	"PDtHl90UWcb0ojogrTbGozVuM5uZelx+EwYzblfP7okrK0NELQVR+NBGC+ezqVqzBiIh3YxKuHaFGTzq",
+	"XfhRpJSPLgy/DXXuXlXK5KygSfwFnpilTFflxjFVzWPriICN6N8p//6Dr99uOpIdhqAhiM7wsDEhzTk6",
+	"NmfGMm3NT2gUzsm5O+Myqb5DdDaz7m9qy+8/Kf0T/6V8Wv8mla0+C+nnw4f0BaKzi5TJy/MIyUSwXtLy",
+	"Q3lMcZhjAWf4wd1+WzLDZDKRkhvKtJYVV2TaFyDOytL7+Q+fTt9Em134JBOuTay092LczSfunErn9KHR",
+	"3Icp7QSKGb1g7x/6HU4UhSFzduVqD2V8UcqVuj9qN+bIa5pIURpenjizu93rdeEoMYBqT9S4mqgzZU2k",
+	"fyuMrXC+ul1nWvDucOk1orrtlfco0Kt0msjKe2C+FGwgZnmOThMN6pahEancMjKiQuvDLz6FawizCsyl",
+	"yMMyzl23nJpODV+zXlva6PxbrUnNCK7G6a9FYm43Jo/7vbC0l/3d0e5o+HK083I42B32hv1GR3M1YtDf",
+	"Hr3qjYY728PhktX9DwfwUTMhETY+aEVxdLPotmw1CT6dvqlV1nxjw6q4/8wyqeAjNzjHKun9Guk7vf7u",
+	"9var/mB3d/Cyt9NK+s6rl7u9Vzs7g8Hw1Xad9CPowBtmGd3ZZDO+nvDDTyerhDfqfcHtmh1lYHw72eBx",
+	"Bpf66dbcFqsw2u3597Wwv7XN+xtZitLMUdSwxsrlyrSYOReyrXNRu+vubu3dc3HrrlaW9hYF2PDxJrWx",
+	"IEKj3ZxIfEPMpCKf+PZ0wpTNG5RhlBisGSFnbaDqOH1S97kpykRoHtvK0Vw5WJWXPeiNdkbDwe7yYN3p",
+	"rAZtPQPBm8N3xx3Np/17sGMVKwzLqp4OMk20kyHV2PFkuktyarUJ4TEcVRwcv3/7j6dGiUc6483y+4Ni",
+	"k/7jdMJXnwfhw4KrcN2PO73Am7b28Ga1ztBIWtbKEl8rpceELBUNzyHL18K3E3pryOITT2vAvGjBcldJ",
+	"/Mp0AxzLdFFvrnRITJ0zcsZXoHe1gWujhGkHIFxQP27MZN2IjIFNZCKmBC22YV6mrk+Q/oGC5VkbhjsO",
+	"vx+GQwf2Xx8E4fqz/DAI77hZ7oBx9zxYQqFvXb0TK1bRFvdCzkrYfTQGNMvzv0UW5wHQVisd16FtWUYl",
+	"jKzK0YOv4vExOFcR9IxzX4tzn3yVvQXnnHRbce4mrGdat76I5OYh6dZljdYnzIUBkTSy++5ftfD6PY4X",
+	"xueW70q8Bt85i9lwo36vjOWSnN8tUdnbvv+l6j8HfedcoxPNg1KMTb06navrp9Kq+n4dydVQpJkQ2OkP",
+	"G8mMwavBKwz1+711GYHBcHdnuD3YGQ1fDV8uDc8f/3iH3etvt9u8dwedo/ed/mirN1gfGfzp9Yd6ZFCZ",
+	"w8co9Z3K/P9cgVH56upr5up6nbN5VwZy5QLCHZc0y+Rfzux8qUP0TwCabsajdpmuyp3f4xOvswntXm91",
+	"VafMY5TtWY1Ehvd3fZq13amlnMm0MHzF/kxkZYCcCawM0N2O77f4vY/wVb/p4PmrVN/Vgex/rQPZfzoH",
+	"smkpfxe/8dFA8y/raHpgu8u/pIn1VYlshU6DcTC3Njfjra0vQhrLZMxvurFR3VgVOZsrY7uxyoIwuGJa",
+	"sIvU3+r1Qx0AUUYUPTOvtrfV5B+q0Le7xMoZqC+pi8p1XlG88o/rGv9yy8Cyc6xsGKP2AX/aPbs35zf/",
+	"FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
