@@ -1,7 +1,7 @@
 # coupakit: contract testing and mocking for the Coupa APIs.
 GO ?= go
 
-.PHONY: run test generate check-generated bench lint build
+.PHONY: run test generate check-generated bench fuzz lint build
 
 ## run: serve the mock Core API, Sourcing API and SFTP server with their defaults
 run:
@@ -30,6 +30,17 @@ check-generated:
 ## bench: the Go benchmarks, with allocations
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 20s); a failing input is saved under
+## <package>/testdata/fuzz/<target>/, which make test replays from then on
+FUZZTIME ?= 20s
+FUZZ_TARGETS = ./query:FuzzParseValues ./coupaxml:FuzzDecode ./sftpd:FuzzCheckFile ./sftpd:FuzzPaths ./auth:FuzzBearerToken
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 ## lint: gofmt and go vet
 lint:
