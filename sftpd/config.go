@@ -130,6 +130,9 @@ type Config struct {
 	// sleep replaces the wait before a slowed login is checked (tests); it
 	// reports false when ctx ended the wait.
 	sleep func(ctx context.Context, d time.Duration) bool
+	// loginNow replaces time.Now as the clock of the wrong-password
+	// throttle (tests).
+	loginNow func() time.Time
 }
 
 // User is one SFTP account.

@@ -117,7 +117,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.loginPolicy != nil {
 		policy = *cfg.loginPolicy
 	}
-	s.guard = throttle.New(policy, nil)
+	s.guard = throttle.New(policy, cfg.loginNow)
 	s.sleep = cfg.sleep
 	if s.sleep == nil {
 		s.sleep = sleepCtx

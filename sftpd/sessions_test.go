@@ -105,7 +105,7 @@ func TestSessionLimitCountsSessions(t *testing.T) {
 func TestIdleSessionIsClosed(t *testing.T) {
 	ts := startServer(t, func(c *Config) {
 		c.Users = []User{{Name: "erp", Password: "pw"}}
-		c.IdleTimeout = 300 * time.Millisecond
+		c.IdleTimeout = 2 * time.Second
 	})
 	conn := dialSSH(t, ts.addr)
 	c, err := openSession(t, conn)
@@ -113,8 +113,8 @@ func TestIdleSessionIsClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Activity keeps it open past the timeout.
-	for range 4 {
-		time.Sleep(100 * time.Millisecond)
+	for range 5 {
+		time.Sleep(600 * time.Millisecond)
 		if _, err := c.Stat("/Incoming"); err != nil {
 			t.Fatalf("active session: %v", err)
 		}
@@ -126,7 +126,7 @@ func TestIdleSessionIsClosed(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatalf("idle connection still open after %s", waitTimeout)
 	}
-	ts.logs.wait(t, "sftp: connection closed: idle", map[string]string{"user": "erp", "idle_timeout": "300ms"})
+	ts.logs.wait(t, "sftp: connection closed: idle", map[string]string{"user": "erp", "idle_timeout": "2s"})
 }
 
 // TestPendingLoginsAreBounded: connections that do not log in are bounded
@@ -134,7 +134,7 @@ func TestIdleSessionIsClosed(t *testing.T) {
 func TestPendingLoginsAreBounded(t *testing.T) {
 	ts := startServer(t, func(c *Config) {
 		c.MaxPendingLogins = 3
-		c.LoginTimeout = time.Second
+		c.LoginTimeout = 3 * time.Second
 	})
 	var pending []net.Conn
 	for range 3 {
