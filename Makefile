@@ -1,7 +1,7 @@
 # coupakit: contract testing and mocking for the Coupa APIs.
 GO ?= go
 
-.PHONY: run test generate check-generated bench lint build
+.PHONY: run test generate check-generated bench bench-load lint build
 
 ## run: serve the mock Core API, Sourcing API and SFTP server with their defaults
 run:
@@ -30,6 +30,12 @@ check-generated:
 ## bench: the Go benchmarks, with allocations
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-load: load coupakit serve and a bare net/http server serving the same bytes with
+## wrk -t2 -c32, in one run, and print each ratio (installs nothing: apt-get install wrk)
+bench-load: build
+	@command -v wrk >/dev/null || { echo "bench-load needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(GO) run ./internal/benchload -coupakit bin/coupakit
 
 ## lint: gofmt and go vet
 lint:
