@@ -22,6 +22,7 @@ type jsonOrder struct {
 	order    map[string][]string // schema name -> property names
 	plans    sync.Map            // reflect.Type -> *plan
 	encoders sync.Map            // reflect.Type -> encFunc
+	statuses sync.Map            // reflect.Type -> int, see statusOf
 }
 
 // newJSONOrder reads the property order of a spec in YAML.
@@ -171,17 +172,30 @@ func (o *jsonOrder) respond(w http.ResponseWriter, resp any) bool {
 	if t == nil {
 		return false
 	}
+	status, ok := o.statuses.Load(t)
+	if !ok {
+		status, _ = o.statuses.LoadOrStore(t, statusOf(t))
+	}
+	if status.(int) == 0 {
+		return false
+	}
+	return o.write(w, status.(int), resp)
+}
+
+// statusOf is the status a response type names, 0 for a type respond
+// leaves to the generated code.
+func statusOf(t reflect.Type) int {
 	m := statusInName.FindStringSubmatch(t.Name())
 	if m == nil {
-		return false
+		return 0
 	}
 	if t.Kind() == reflect.Struct {
 		if _, hasHeaders := t.FieldByName("Headers"); hasHeaders {
-			return false
+			return 0
 		}
 	}
 	status, _ := strconv.Atoi(m[1])
-	return o.write(w, status, resp)
+	return status
 }
 
 // encFunc appends a value of one type, reporting false when it cannot.
