@@ -4,7 +4,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION))
 
-.PHONY: run test generate check-generated bench fuzz lint lint-spec build image test-image
+.PHONY: run test generate check-generated bench bench-load fuzz lint lint-spec build image test-image
 
 ## run: serve the mock Core API, Sourcing API and SFTP server with their defaults (ARGS: more serve flags)
 # It runs the built binary rather than `go run`, which exits 1 after Ctrl-C:
@@ -46,6 +46,12 @@ fuzz:
 		echo "== $$name in $$pkg for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
+
+## bench-load: load coupakit serve and a bare net/http server serving the same bytes with
+## wrk -t2 -c32, in one run, and print each ratio (installs nothing: apt-get install wrk)
+bench-load: build
+	@command -v wrk >/dev/null || { echo "bench-load needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(GO) run ./internal/benchload -coupakit bin/coupakit
 
 ## lint: gofmt and go vet
 lint:

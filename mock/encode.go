@@ -19,8 +19,10 @@ import (
 // otherwise, byte for byte: the same escaping (HTML characters included),
 // omitempty, time.Time as RFC 3339, a trailing newline.
 type jsonOrder struct {
-	order map[string][]string // schema name -> property names
-	plans sync.Map            // reflect.Type -> *plan
+	order    map[string][]string // schema name -> property names
+	plans    sync.Map            // reflect.Type -> *plan
+	encoders sync.Map            // reflect.Type -> encFunc
+	statuses sync.Map            // reflect.Type -> int, see statusOf
 }
 
 // newJSONOrder reads the property order of a spec in YAML.
@@ -38,6 +40,7 @@ type plan struct {
 }
 
 type planField struct {
+	enc       encFunc
 	index     []int  // reflect field index path (embedded structs inlined)
 	key       []byte // `"name":`
 	omitEmpty bool
@@ -136,7 +139,7 @@ func (o *jsonOrder) collect(t reflect.Type, index []int, p *plan) {
 			name = f.Name
 		}
 		key := appendString(nil, name)
-		p.fields = append(p.fields, planField{index: idx, key: append(key, ':'), omitEmpty: strings.Contains(","+opts+",", ",omitempty,")})
+		p.fields = append(p.fields, planField{enc: o.encoderOf(f.Type), index: idx, key: append(key, ':'), omitEmpty: strings.Contains(","+opts+",", ",omitempty,")})
 	}
 }
 
@@ -169,97 +172,166 @@ func (o *jsonOrder) respond(w http.ResponseWriter, resp any) bool {
 	if t == nil {
 		return false
 	}
+	status, ok := o.statuses.Load(t)
+	if !ok {
+		status, _ = o.statuses.LoadOrStore(t, statusOf(t))
+	}
+	if status.(int) == 0 {
+		return false
+	}
+	return o.write(w, status.(int), resp)
+}
+
+// statusOf is the status a response type names, 0 for a type respond
+// leaves to the generated code.
+func statusOf(t reflect.Type) int {
 	m := statusInName.FindStringSubmatch(t.Name())
 	if m == nil {
-		return false
+		return 0
 	}
 	if t.Kind() == reflect.Struct {
 		if _, hasHeaders := t.FieldByName("Headers"); hasHeaders {
-			return false
+			return 0
 		}
 	}
 	status, _ := strconv.Atoi(m[1])
-	return o.write(w, status, resp)
+	return status
 }
+
+// encFunc appends a value of one type, reporting false when it cannot.
+type encFunc func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool)
 
 // append encodes v onto b.
 func (o *jsonOrder) append(b []byte, v reflect.Value) ([]byte, bool) {
 	if !v.IsValid() {
 		return append(b, "null"...), true
 	}
-	t := v.Type()
+	return o.encoderOf(v.Type())(o, b, v)
+}
+
+// encoderOf returns the encoder of a type, made once.
+func (o *jsonOrder) encoderOf(t reflect.Type) encFunc {
+	if f, ok := o.encoders.Load(t); ok {
+		return f.(encFunc)
+	}
+	// Recursive types: a stand-in until the real one is made.
+	var real encFunc
+	var wg sync.WaitGroup
+	wg.Add(1)
+	f, loaded := o.encoders.LoadOrStore(t, encFunc(func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+		wg.Wait()
+		return real(o, b, v)
+	}))
+	if loaded {
+		return f.(encFunc)
+	}
+	real = o.newEncoder(t)
+	wg.Done()
+	o.encoders.Store(t, real)
+	return real
+}
+
+func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 	if t == timeType {
-		tm := v.Interface().(time.Time)
-		if y := tm.Year(); y < 0 || y > 9999 {
-			return b, false
+		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+			var tm time.Time
+			if v.CanAddr() {
+				tm = *v.Addr().Interface().(*time.Time) // no copy on the heap
+			} else {
+				tm = v.Interface().(time.Time)
+			}
+			if y := tm.Year(); y < 0 || y > 9999 {
+				return b, false
+			}
+			b = append(b, '"')
+			b = tm.AppendFormat(b, time.RFC3339Nano)
+			return append(b, '"'), true
 		}
-		b = append(b, '"')
-		b = tm.AppendFormat(b, time.RFC3339Nano)
-		return append(b, '"'), true
 	}
 	if t.Kind() != reflect.Pointer && t.Implements(marshalerType) {
-		return o.marshal(b, v)
+		return (*jsonOrder).marshal
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		if v.IsNil() {
-			return append(b, "null"...), true
-		}
 		if t.Implements(marshalerType) && !t.Elem().Implements(marshalerType) {
-			return o.marshal(b, v)
+			return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+				if v.IsNil() {
+					return append(b, "null"...), true
+				}
+				return o.marshal(b, v)
+			}
 		}
-		return o.append(b, v.Elem())
+		enc := o.encoderOf(t.Elem())
+		return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+			if v.IsNil() {
+				return append(b, "null"...), true
+			}
+			return enc(o, b, v.Elem())
+		}
 	case reflect.String:
-		return appendString(b, v.String()), true
+		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) { return appendString(b, v.String()), true }
 	case reflect.Bool:
-		return strconv.AppendBool(b, v.Bool()), true
+		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+			return strconv.AppendBool(b, v.Bool()), true
+		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.AppendInt(b, v.Int(), 10), true
+		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+			return strconv.AppendInt(b, v.Int(), 10), true
+		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return strconv.AppendUint(b, v.Uint(), 10), true
+		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+			return strconv.AppendUint(b, v.Uint(), 10), true
+		}
 	case reflect.Slice:
-		if v.IsNil() {
-			return append(b, "null"...), true
-		}
 		if t.Elem().Kind() == reflect.Uint8 {
-			return o.marshal(b, v)
+			return (*jsonOrder).marshal
 		}
-		b = append(b, '[')
-		for i := 0; i < v.Len(); i++ {
-			if i > 0 {
-				b = append(b, ',')
+		enc := o.encoderOf(t.Elem())
+		return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+			if v.IsNil() {
+				return append(b, "null"...), true
 			}
-			var ok bool
-			if b, ok = o.append(b, v.Index(i)); !ok {
-				return b, false
+			b = append(b, '[')
+			for i := 0; i < v.Len(); i++ {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				var ok bool
+				if b, ok = enc(o, b, v.Index(i)); !ok {
+					return b, false
+				}
 			}
+			return append(b, ']'), true
 		}
-		return append(b, ']'), true
-	case reflect.Array:
-		return o.marshal(b, v)
 	case reflect.Struct:
 		p := o.planOf(t)
-		b = append(b, '{')
-		first := true
-		for _, f := range p.fields {
-			fv := v.FieldByIndex(f.index)
-			if f.omitEmpty && isEmpty(fv) {
-				continue
+		return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+			b = append(b, '{')
+			first := true
+			for i := range p.fields {
+				f := &p.fields[i]
+				fv := v.Field(f.index[0])
+				for _, j := range f.index[1:] {
+					fv = fv.Field(j)
+				}
+				if f.omitEmpty && isEmpty(fv) {
+					continue
+				}
+				if !first {
+					b = append(b, ',')
+				}
+				first = false
+				b = append(b, f.key...)
+				var ok bool
+				if b, ok = f.enc(o, b, fv); !ok {
+					return b, false
+				}
 			}
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = append(b, f.key...)
-			var ok bool
-			if b, ok = o.append(b, fv); !ok {
-				return b, false
-			}
+			return append(b, '}'), true
 		}
-		return append(b, '}'), true
 	}
-	// Maps, interfaces, floats: encoding/json's own encoding.
-	return o.marshal(b, v)
+	// Maps, interfaces, floats, arrays: encoding/json's own encoding.
+	return (*jsonOrder).marshal
 }
 
 func (o *jsonOrder) marshal(b []byte, v reflect.Value) ([]byte, bool) {

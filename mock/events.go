@@ -76,19 +76,19 @@ func newEventsRuntime(m *Mock, doc *openapi3.T) (any, error) {
 func seedEvent(sd *seeding, i int) {
 	f := sd.f
 	ev := sourcing.Event{
-		Id:          ptr(formatID(firstEventID + int64(i-1)*7)),
+		Id:          seedPtr(sd, formatID(firstEventID+int64(i-1)*7)),
 		MarketId:    formatID(9220538753220565000 + int64(f.Number(1, 40))*101),
-		State:       ptr(sourcing.EventState([]string{"Setup", "Active", "Terminated"}[f.Number(0, 2)])),
-		Name:        ptr(fmt.Sprintf("%s %d", eventWords[f.Number(0, len(eventWords)-1)], f.Number(2024, 2027))),
-		Description: ptr(f.Sentence(f.Number(3, 8))),
-		EventNumber: ptr(int64(i * 10)),
-		Settings:    &sourcing.EventSettings{Currency: ptr(f.RandomString([]string{"USD", "EUR", "GBP", "SEK", "CHF", "JPY"}))},
+		State:       seedPtr(sd, sourcing.EventState([]string{"Setup", "Active", "Terminated"}[f.Number(0, 2)])),
+		Name:        seedPtr(sd, fmt.Sprintf("%s %d", eventWords[f.Number(0, len(eventWords)-1)], f.Number(2024, 2027))),
+		Description: seedPtr(sd, f.Sentence(f.Number(3, 8))),
+		EventNumber: seedPtr(sd, int64(i*10)),
+		Settings:    &sourcing.EventSettings{Currency: seedPtr(sd, f.RandomString([]string{"USD", "EUR", "GBP", "SEK", "CHF", "JPY"}))},
 	}
 	if f.Bool() {
-		ev.ReferenceNumber = ptr(fmt.Sprintf("MC-%s-%02d", strings.ToUpper(f.LetterN(2)), f.Number(1, 99)))
+		ev.ReferenceNumber = seedPtr(sd, fmt.Sprintf("MC-%s-%02d", strings.ToUpper(f.LetterN(2)), f.Number(1, 99)))
 	}
 	if f.Bool() {
-		ev.TimeZone = ptr(f.RandomString([]string{"Europe/Stockholm", "Europe/London", "America/New_York", "America/Chicago", "Asia/Tokyo", "Australia/Sydney"}))
+		ev.TimeZone = seedPtr(sd, f.RandomString([]string{"Europe/Stockholm", "Europe/London", "America/New_York", "America/Chicago", "Asia/Tokyo", "Australia/Sydney"}))
 	}
 	sd.st.events().seedRow(eventRow{id: firstEventID + int64(i-1)*7, ev: ev})
 }

@@ -52,26 +52,26 @@ func seedHistoryRecord(sd *seeding, i int) {
 	at := wire.SeedEpoch.Add(-time.Duration(f.Number(60, 60*24*60)) * time.Minute)
 	exported := f.Number(0, 2) == 0
 	h := core.IntegrationHistoryRecord{
-		Id:                  ptr(int64(i)),
-		CreatedAt:           ptr(at),
-		UpdatedAt:           ptr(at),
-		CreatedBy:           ptr(creator),
-		UpdatedBy:           ptr(creator),
+		Id:                  seedPtr(sd, int64(i)),
+		CreatedAt:           seedPtr(sd, at),
+		UpdatedAt:           seedPtr(sd, at),
+		CreatedBy:           seedPtr(sd, creator),
+		UpdatedBy:           seedPtr(sd, creator),
 		ContactAlertType:    core.ContactAlertType(alertTypes[f.Number(0, 2)]),
-		CreationMethod:      ptr(creationMethod[f.Number(0, len(creationMethod)-1)]),
+		CreationMethod:      seedPtr(sd, creationMethod[f.Number(0, len(creationMethod)-1)]),
 		DocumentId:          int64(f.Number(1000, 99999)),
 		DocumentType:        core.HistoryDocumentType(obj.doc),
-		ExternalId:          ptr(fmt.Sprintf("%s-%d", strings.SplitN(*in.Code, "_", 2)[0], f.Number(100000, 999999))),
-		Integration:         ptr(in),
-		IntegrationFilename: ptr(exportName(obj.folder, at)),
-		IntegrationRunId:    ptr(runID),
-		Resolved:            ptr(false),
-		Exported:            ptr(exported),
-		Acknowledged:        ptr(false),
-		Status:              ptr(recordStatuses[f.Number(0, len(recordStatuses)-1)]),
+		ExternalId:          seedPtr(sd, fmt.Sprintf("%s-%d", strings.SplitN(*in.Code, "_", 2)[0], f.Number(100000, 999999))),
+		Integration:         seedPtr(sd, in),
+		IntegrationFilename: seedPtr(sd, exportName(obj.folder, at)),
+		IntegrationRunId:    seedPtr(sd, runID),
+		Resolved:            seedPtr(sd, false),
+		Exported:            seedPtr(sd, exported),
+		Acknowledged:        seedPtr(sd, false),
+		Status:              seedPtr(sd, recordStatuses[f.Number(0, len(recordStatuses)-1)]),
 	}
 	if exported {
-		h.LastExportedAt = ptr(at.Add(5 * time.Minute))
+		h.LastExportedAt = seedPtr(sd, at.Add(5*time.Minute))
 	}
 	sd.st.history().seedRow(h)
 }

@@ -247,14 +247,15 @@ func claimAll(docs map[string]*openapi3.T) (map[string]*resourceDef, error) {
 	return out, nil
 }
 
-// queryOf returns the request's query parameters, which the validator puts
-// in the context for the list handlers' filters.
+// queryOf returns the request's query parameters, as validated (with the
+// spec's defaults), which the validation layer puts in the request's Route
+// for the list handlers' filters.
 func queryOf(ctx context.Context) url.Values {
-	v, _ := ctx.Value(queryKey{}).(url.Values)
-	return v
+	if rt := RouteOf(ctx); rt != nil {
+		return rt.query
+	}
+	return nil
 }
-
-type queryKey struct{}
 
 // Authority returns the mock's authentication, or nil when it has none.
 func (m *Mock) Authority() *auth.Authority { return m.auth }

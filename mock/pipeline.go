@@ -3,6 +3,7 @@ package mock
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -41,7 +42,7 @@ func (m *Mock) layers(a *api) []layer {
 		// Authentication, scopes and the rate limit (package auth).
 		m.authenticate(a),
 		// XML bodies become JSON, after authentication so that an
-		// unauthenticated body is never read.
+		// unauthenticated body is never parsed.
 		a.readXML,
 		// Leniency and warnings layers go here, before validation.
 		//
@@ -49,6 +50,8 @@ func (m *Mock) layers(a *api) []layer {
 		a.validate,
 		// Projection: return_object and fields reshape the answer.
 		a.project,
+		// Then the generated handler, whose JSON answers list elements in
+		// the spec's order (encode.go).
 	}
 }
 
@@ -96,7 +99,8 @@ type Route struct {
 	// name, "integration-error"; "" when Match is nil.
 	Resource string
 
-	def *resourceDef
+	def   *resourceDef
+	query url.Values // the validated query, set by the validation layer
 }
 
 // OperationID is the matched operation's id, "" when none matched.

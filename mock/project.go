@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -191,11 +192,103 @@ func (sh shape) apply(body []byte) ([]byte, bool) {
 	default:
 		return nil, false
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
+	out, ok := appendOrdered(nil, v, keyRanks(body))
+	if !ok {
 		return nil, false
 	}
 	return append(out, '\n'), true
+}
+
+// keyRanks ranks the keys of a JSON body by where each first appears, so
+// that a reshaped answer keeps the handler's order (the spec's, id first).
+func keyRanks(body []byte) map[string]int {
+	ranks := map[string]int{}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type frame struct{ obj, key bool }
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ranks
+		}
+		if k, isString := tok.(string); isString {
+			if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].key {
+				if _, seen := ranks[k]; !seen {
+					ranks[k] = len(ranks)
+				}
+				stack[n-1].key = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{obj: true, key: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		// A value ended: the object around it expects a key next.
+		if n := len(stack); n > 0 && stack[n-1].obj {
+			stack[n-1].key = true
+		}
+	}
+}
+
+// appendOrdered encodes a decoded JSON value with object keys in rank
+// order, unranked keys after them in alphabetical order.
+func appendOrdered(b []byte, v any, ranks map[string]int) ([]byte, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, c string) int {
+			ra, oka := ranks[a]
+			rc, okc := ranks[c]
+			switch {
+			case oka && okc:
+				return ra - rc
+			case oka:
+				return -1
+			case okc:
+				return 1
+			}
+			return strings.Compare(a, c)
+		})
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(appendString(b, k), ':')
+			var ok bool
+			if b, ok = appendOrdered(b, x[k], ranks); !ok {
+				return b, false
+			}
+		}
+		return append(b, '}'), true
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = appendOrdered(b, e, ranks); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return b, false
+	}
+	return append(b, data...), true
 }
 
 // record reshapes one record.

@@ -146,7 +146,7 @@ func TestAddingAResource(t *testing.T) {
 	require.NoError(t, err)
 	checkFields(t, doc, "Widget", r.fields)
 
-	ctx := context.WithValue(context.Background(), queryKey{}, url.Values{})
+	ctx := withRoute(context.Background(), &Route{query: url.Values{}})
 	seeded, err := r.list(ctx, nil, nil)
 	require.NoError(t, err)
 	require.Len(t, seeded, 3, "seedEach seeded each record")
@@ -161,7 +161,7 @@ func TestAddingAResource(t *testing.T) {
 	assert.Equal(t, "cog", changed.Name)
 	assert.Equal(t, int64(4), *changed.Size, "an update keeps what it does not send")
 
-	ctx = context.WithValue(context.Background(), queryKey{}, url.Values{"name": {"cog"}})
+	ctx = withRoute(context.Background(), &Route{query: url.Values{"name": {"cog"}}})
 	found, err := r.list(ctx, nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, []widget{changed}, found, "filters work on the new resource's elements")

@@ -2,7 +2,6 @@ package mock
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,8 +105,8 @@ func (a *api) validate(next http.Handler) http.Handler {
 				return
 			}
 		}
-		ctx = context.WithValue(ctx, queryKey{}, r.URL.Query())
-		next.ServeHTTP(w, r.WithContext(ctx))
+		rt.query = r.URL.Query() // the route is this request's alone
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -39,6 +39,9 @@ type pathRoute struct {
 	segments []string // "{id}" for a parameter
 	item     *openapi3.PathItem
 	ops      map[string]*routers.Route // by method
+	// checks are the routes ValidateRequest uses: copies of the
+	// operations without security requirements, which it does not check.
+	checks map[string]*routers.Route
 }
 
 // NewValidator builds the validator of a loaded, valid spec (Core and
@@ -46,9 +49,13 @@ type pathRoute struct {
 func NewValidator(doc *openapi3.T) (*Validator, error) {
 	v := &Validator{doc: doc}
 	for template, item := range doc.Paths.Map() {
-		pr := &pathRoute{template: template, segments: strings.Split(strings.TrimPrefix(template, "/"), "/"), item: item, ops: map[string]*routers.Route{}}
+		pr := &pathRoute{template: template, segments: strings.Split(strings.TrimPrefix(template, "/"), "/"), item: item,
+			ops: map[string]*routers.Route{}, checks: map[string]*routers.Route{}}
 		for method, op := range item.Operations() {
 			pr.ops[method] = &routers.Route{Spec: doc, Path: template, PathItem: item, Method: method, Operation: op}
+			unsecured := *op
+			unsecured.Security = &openapi3.SecurityRequirements{}
+			pr.checks[method] = &routers.Route{Spec: doc, Path: template, PathItem: item, Method: method, Operation: &unsecured}
 		}
 		for _, seg := range pr.segments {
 			if strings.Contains(seg, "{") && !(strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")) {
@@ -81,6 +88,8 @@ func (v *Validator) Doc() *openapi3.T { return v.doc }
 type Match struct {
 	Route      *routers.Route
 	PathParams map[string]string
+
+	check *routers.Route // Route without security requirements
 }
 
 // OperationID is the matched operation's id.
@@ -98,7 +107,7 @@ func (v *Validator) Route(r *http.Request) (*Match, error) {
 		}
 		pathMatched = true
 		if route := pr.ops[r.Method]; route != nil {
-			return &Match{Route: route, PathParams: params}, nil
+			return &Match{Route: route, PathParams: params, check: pr.checks[r.Method]}, nil
 		}
 	}
 	if pathMatched {
@@ -162,7 +171,11 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, m *Mat
 		ExcludeRequestBody:         o.SkipBody,
 		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
 	}
-	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: m.Route, Options: opts})
+	route := m.check
+	if route == nil { // a Match made by hand
+		route = m.Route
+	}
+	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: route, Options: opts})
 }
 
 // ValidateResponse checks an answer to a routed request against its

@@ -24,7 +24,7 @@ func TestValidatorRoutes(t *testing.T) {
 		err                error
 	}{
 		{"GET", "/api/integration_errors", "listIntegrationErrors", nil, nil},
-		{"GET", "https://acme.coupahost.com/api/integration_errors?limit=1", "listIntegrationErrors", nil, nil},
+		{"GET", "https://acme.example.com/api/integration_errors?limit=1", "listIntegrationErrors", nil, nil},
 		{"POST", "/api/integration_errors/create_alert", "createIntegrationErrorAlert", nil, nil},
 		{"GET", "/api/integration_errors/12", "showIntegrationError", map[string]string{"id": "12"}, nil},
 		{"GET", "/api/integration_errors/create_alert", "showIntegrationError", map[string]string{"id": "create_alert"}, nil},

@@ -35,6 +35,12 @@ func (f Format) String() string {
 // a format out. At equal quality the more specific range wins
 // (application/json over */*), then the range listed first.
 func Negotiate(accept string) Format {
+	switch accept { // the headers clients send most, without parsing
+	case "application/json":
+		return JSON
+	case "", "*/*", "application/xml", "text/xml":
+		return XML
+	}
 	jsonQ, jsonRank := quality(accept, "application/json")
 	xmlQ, xmlRank := quality(accept, "application/xml")
 	if q, r := quality(accept, "text/xml"); q > xmlQ || (q == xmlQ && r.better(xmlRank)) {

@@ -1,0 +1,406 @@
+// Command benchload loads coupakit serve and a bare net/http server that
+// serves the same response bytes with wrk, in one run, and prints each
+// ratio of the mock to the bare server: GET by id, the index with
+// limit=50, create (p99 over sustained creates), the RSS per stored
+// record, and a two-filter list that scans 100,000 records. make bench-load
+// runs it; it installs nothing (wrk: apt-get install wrk).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	bin := flag.String("coupakit", "bin/coupakit", "the coupakit binary")
+	duration := flag.Duration("d", 10*time.Second, "how long each wrk run lasts")
+	threads := flag.Int("t", 2, "wrk threads")
+	conns := flag.Int("c", 32, "wrk connections")
+	records := flag.Int("records", 100_000, "records the loaded mock seeds per resource")
+	flag.IntVar(&rounds, "rounds", 2, "runs of each read load, mock and bare in turn; the best of each counts (the machine may be shared)")
+	flag.Parse()
+	if err := run(*bin, *duration, *threads, *conns, *records); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-load:", err)
+		os.Exit(1)
+	}
+}
+
+// rounds is how often each read load runs.
+var rounds = 2
+
+// server is a started coupakit serve.
+type server struct {
+	cmd  *exec.Cmd
+	base string
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func startServe(bin string, records int) (*server, error) {
+	core, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cso, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "serve", "--addr", core, "--cso-addr", cso, "--sftp=false", "--seed", "1", "--records", strconv.Itoa(records))
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, base: "http://" + core}
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.base + "/_mock/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s, nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.stop()
+	return nil, errors.New("coupakit serve did not come up")
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// rssKiB reads a process's resident set size.
+func rssKiB(pid int) (int, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+		}
+	}
+	return 0, errors.New("no VmRSS")
+}
+
+func token(base string) (string, error) {
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"coupakit"}, "client_secret": {"coupakit-secret"},
+		"scope": {"core.integration.read core.integration.write"}}
+	resp, err := http.PostForm(base+"/oauth2/token", form)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		return "", fmt.Errorf("no token (status %d)", resp.StatusCode)
+	}
+	return tok.AccessToken, nil
+}
+
+// fetch sends one request and returns the status and body.
+func fetch(method, u, auth string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+auth)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, data, err
+}
+
+// result is what wrk measured.
+type result struct {
+	rps      float64
+	p99      time.Duration
+	requests int
+	non2xx   int
+}
+
+var (
+	reqSec   = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	p99Line  = regexp.MustCompile(`\n\s+99%\s+([0-9.]+)(us|ms|s)`)
+	total    = regexp.MustCompile(`(\d+) requests in`)
+	non2xxRe = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+// wrk loads target; script, when set, is a Lua script (for POST).
+func wrk(d time.Duration, threads, conns int, target, auth, script string) (result, error) {
+	args := []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency",
+		"-H", "Accept: application/json"}
+	if auth != "" {
+		args = append(args, "-H", "Authorization: Bearer "+auth)
+	}
+	if script != "" {
+		args = append(args, "-s", script)
+	}
+	out, err := exec.Command("wrk", append(args, target)...).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk %s: %v\n%s", target, err, out)
+	}
+	r := parseWrk(out)
+	if r.rps == 0 {
+		return r, fmt.Errorf("wrk %s: no Requests/sec in\n%s", target, out)
+	}
+	return r, nil
+}
+
+// parseWrk reads wrk --latency's report.
+func parseWrk(out []byte) result {
+	var r result
+	if m := reqSec.FindSubmatch(out); m != nil {
+		r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	if m := p99Line.FindSubmatch(out); m != nil {
+		v, _ := strconv.ParseFloat(string(m[1]), 64)
+		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[string(m[2])]
+		r.p99 = time.Duration(v * float64(unit))
+	}
+	if m := total.FindSubmatch(out); m != nil {
+		r.requests, _ = strconv.Atoi(string(m[1]))
+	}
+	if m := non2xxRe.FindSubmatch(out); m != nil {
+		r.non2xx, _ = strconv.Atoi(string(m[1]))
+	}
+	return r
+}
+
+// bare serves fixed bytes, as a floor for what any server pays.
+func bare(routes map[string]struct {
+	status int
+	body   []byte
+}) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	mux := http.NewServeMux()
+	for pattern, r := range routes {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, req *http.Request) {
+			_, _ = io.Copy(io.Discard, req.Body)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(r.status)
+			_, _ = w.Write(r.body)
+		})
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Shutdown(context.Background()) }, nil
+}
+
+func run(bin string, d time.Duration, threads, conns, records int) error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return errors.New("wrk is not installed: apt-get install wrk")
+	}
+	empty, err := startServe(bin, 0)
+	if err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	rss0, err := rssKiB(empty.cmd.Process.Pid)
+	empty.stop()
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("starting coupakit serve with %d records per resource...\n", records)
+	s, err := startServe(bin, records)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	time.Sleep(2 * time.Second)
+	rss, err := rssKiB(s.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	stored := 3*records + records/3 + 1 + 6 // errors, history records, events, runs, integrations
+	tok, err := token(s.base)
+	if err != nil {
+		return err
+	}
+
+	show := s.base + "/api/integration_errors/" + strconv.Itoa(max(1, records/2))
+	index := s.base + "/api/integration_errors?limit=50&offset=100"
+	scan := s.base + "/api/integration_errors?status=error&updated-at%5Bgt%5D=2030-01-01T00%3A00%3A00%2B00%3A00"
+	_, showBody, err := fetch("GET", show, tok, nil)
+	if err != nil {
+		return err
+	}
+	_, indexBody, err := fetch("GET", index, tok, nil)
+	if err != nil {
+		return err
+	}
+	_, ins, err := fetch("GET", s.base+"/api/integrations?limit=1", tok, nil)
+	if err != nil {
+		return err
+	}
+	var in []struct {
+		Code string `json:"code"`
+	}
+	if err := json.Unmarshal(ins, &in); err != nil || len(in) == 0 {
+		return fmt.Errorf("no integration: %s", ins)
+	}
+	createBody, _ := json.Marshal(map[string]any{
+		"contact-alert-type": "Technical", "document-type": "InvoiceHeader", "document-id": 4711,
+		"external-id": "LOAD-4711", "status": "error", "integration": map[string]any{"code": in[0].Code},
+		"responses": []any{map[string]any{"response-code": "E-042", "response-message": "Cost center 4100 is blocked."}},
+	})
+	status, createdBody, err := fetch("POST", s.base+"/api/integration_errors", tok, createBody)
+	if err != nil || status != 201 {
+		return fmt.Errorf("create: %d %v %s", status, err, createdBody)
+	}
+
+	// The two-filter list that scans every record, one request at a time.
+	var lat []time.Duration
+	for range 21 {
+		start := time.Now()
+		if st, body, err := fetch("GET", scan, tok, nil); err != nil || st != 200 {
+			return fmt.Errorf("scan: %d %v %s", st, err, body)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+
+	bareBase, stopBare, err := bare(map[string]struct {
+		status int
+		body   []byte
+	}{
+		"GET /show":    {200, showBody},
+		"GET /index":   {200, indexBody},
+		"POST /create": {201, createdBody},
+	})
+	if err != nil {
+		return err
+	}
+	defer stopBare()
+
+	dir, err := os.MkdirTemp("", "bench-load")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "create.lua")
+	lua := fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = %q\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", createBody)
+	if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
+		return err
+	}
+
+	fmt.Printf("wrk -t%d -c%d -d%s, every mock request authenticated and validated; reads: best of %d runs each\n\n", threads, conns, d, rounds)
+	type pair struct {
+		name       string
+		mock, bare string
+		script     string
+		auth       bool
+		target     float64
+		byLatency  bool
+		targetP99  time.Duration
+	}
+	pairs := []pair{
+		{name: "GET by id", mock: show, bare: bareBase + "/show", target: 0.75},
+		{name: "index limit=50", mock: index, bare: bareBase + "/index", target: 0.5},
+		{name: "create", mock: s.base + "/api/integration_errors", bare: bareBase + "/create", script: script, byLatency: true, targetP99: 10 * time.Millisecond},
+	}
+	ok := true
+	var created int
+	for _, p := range pairs {
+		n := rounds
+		if p.script != "" {
+			n = 1 // creates: one sustained run, the store growing
+		}
+		var m, b result
+		for range max(1, n) {
+			mr, err := wrk(d, threads, conns, p.mock, tok, p.script)
+			if err != nil {
+				return err
+			}
+			br, err := wrk(d, threads, conns, p.bare, "", p.script)
+			if err != nil {
+				return err
+			}
+			if mr.rps > m.rps {
+				m = mr
+			}
+			if br.rps > b.rps {
+				b = br
+			}
+		}
+		if p.script != "" {
+			created = m.requests - m.non2xx
+		}
+		verdict := func(met bool) string {
+			if met {
+				return "met"
+			}
+			ok = false
+			return "NOT met"
+		}
+		ratio := m.rps / b.rps
+		fmt.Printf("%-15s mock %9.0f req/s  bare %9.0f req/s  ratio %.2f", p.name, m.rps, b.rps, ratio)
+		if p.byLatency {
+			fmt.Printf("  p99 mock %v bare %v (target p99 <= %v: %s)\n", m.p99, b.p99, p.targetP99, verdict(m.p99 <= p.targetP99))
+		} else {
+			fmt.Printf("  (target >= %.2f: %s)\n", p.target, verdict(ratio >= p.target))
+		}
+		if m.non2xx > 0 {
+			fmt.Printf("%-15s %d of the mock's answers were not 2xx\n", "", m.non2xx)
+			ok = false
+		}
+	}
+	perRecord := float64(rss-rss0) * 1024 / float64(stored)
+	fmt.Printf("%-15s %.0f bytes of RSS per stored record (%d records, RSS %d KiB, empty %d KiB; target <= 1024: %s)\n", "memory",
+		perRecord, stored, rss, rss0, map[bool]string{true: "met", false: "NOT met"}[perRecord <= 1024])
+	if after, err := rssKiB(s.cmd.Process.Pid); err == nil && created > 0 {
+		fmt.Printf("%-15s %d records created under load; RSS now %d KiB (%.0f bytes per created record)\n", "", created, after, float64(after-rss)*1024/float64(created))
+	}
+	median := lat[len(lat)/2]
+	fmt.Printf("%-15s median %v over %d requests scanning %d records (target <= 2ms: %s)\n", "two-filter scan", median.Round(10*time.Microsecond), len(lat), records,
+		map[bool]string{true: "met", false: "NOT met"}[median <= 2*time.Millisecond])
+	if !ok {
+		fmt.Println("\nsome targets are not met (the machine may be shared: compare ratios, not absolute numbers)")
+	}
+	return nil
+}
