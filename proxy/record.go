@@ -1,0 +1,222 @@
+package proxy
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// FixtureResources are the resources of the shared fixtures format, in the
+// order the file lists them.
+var FixtureResources = []string{"integrations", "integration_runs", "integration_errors", "integration_history_records", "events"}
+
+// recorder keeps the newest version of every record seen in an answer.
+type recorder struct {
+	mu      sync.Mutex
+	records map[string]map[string]json.RawMessage // resource, id
+}
+
+func newRecorder() *recorder {
+	return &recorder{records: map[string]map[string]json.RawMessage{}}
+}
+
+// secretName matches the names of elements that may hold credentials: they
+// are never recorded.
+var secretName = regexp.MustCompile(`(?i)(secret|token|password|api[-_]?key)`)
+
+// note keeps the records of an answer that kept the contract: the whole
+// records a JSON answer holds (not the partial ones of return_object or
+// fields), and forgets the events a delete removed.
+func (rc *recorder) note(s *spec, rt *route, req *http.Request, a answer) {
+	if a.status < 200 || a.status >= 300 || mediaType(a.header.Get("Content-Type")) != "application/json" {
+		return
+	}
+	q := req.URL.Query()
+	if q.Has("return_object") || q.Has("fields") {
+		return
+	}
+	resource := resourceOf(req.URL.Path)
+	record := s.records[resource]
+	if record == nil {
+		return
+	}
+	op := rt.operation()
+	if op.OperationID == "deleteEvent" {
+		rc.forget(resource, rt.params["id"])
+		return
+	}
+	schema := successSchema(op)
+	if schema == nil {
+		return
+	}
+	var items []json.RawMessage
+	switch {
+	case schema == record:
+		items = []json.RawMessage{a.body}
+	case schema.Items != nil && schema.Items.Value == record:
+		if json.Unmarshal(a.body, &items) != nil {
+			return
+		}
+	case schema.Properties[resource] != nil && schema.Properties[resource].Value.Items != nil && schema.Properties[resource].Value.Items.Value == record:
+		var page map[string]json.RawMessage
+		if json.Unmarshal(a.body, &page) != nil || json.Unmarshal(page[resource], &items) != nil {
+			return
+		}
+	default:
+		return
+	}
+	for _, item := range items {
+		rc.keep(resource, item)
+	}
+}
+
+// keep stores one record by its id, without the elements that may hold
+// credentials.
+func (rc *recorder) keep(resource string, raw json.RawMessage) {
+	var head struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(raw, &head) != nil || len(head.ID) == 0 {
+		return
+	}
+	id := strings.Trim(string(head.ID), `"`)
+	if secretName.Match(raw) {
+		raw = scrub(raw)
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, raw) != nil {
+		return
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.records[resource] == nil {
+		rc.records[resource] = map[string]json.RawMessage{}
+	}
+	rc.records[resource][id] = compact.Bytes()
+}
+
+func (rc *recorder) forget(resource, id string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	delete(rc.records[resource], id)
+}
+
+// scrub removes, at any depth, the elements whose names say they hold
+// credentials.
+func scrub(raw json.RawMessage) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return raw
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if secretName.MatchString(k) {
+					delete(x, k)
+					continue
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+// WriteFixtures writes the records seen in the answers so far in the
+// fixtures format that `coupakit serve --data` loads: {"version": 1,
+// "<resource>": [records ordered by id], ...}, each record as the API's
+// JSON answer showed it. It fails when the proxy does not record.
+func (p *Proxy) WriteFixtures(w io.Writer) error {
+	if p.recorder == nil {
+		return fmt.Errorf("proxy: not recording (Options.Record is off)")
+	}
+	p.Flush()
+	rc := p.recorder
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var b bytes.Buffer
+	b.WriteString("{\n  \"version\": 1")
+	for _, res := range FixtureResources {
+		b.WriteString(",\n  \"" + res + "\": [")
+		ids := sortedKeys(rc.records[res])
+		slices.SortFunc(ids, compareIDs)
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("\n    ")
+			b.Write(rc.records[res][id])
+		}
+		if len(ids) > 0 {
+			b.WriteString("\n  ")
+		}
+		b.WriteString("]")
+	}
+	b.WriteString("\n}\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// compareIDs orders ids as numbers (19-digit event ids included).
+func compareIDs(a, b string) int {
+	x, okA := new(big.Int).SetString(a, 10)
+	y, okB := new(big.Int).SetString(b, 10)
+	if okA && okB {
+		return x.Cmp(y)
+	}
+	return cmp.Compare(a, b)
+}
+
+// WriteFixturesFile writes the fixtures to path atomically: a temporary
+// file beside it, synced, then renamed.
+func (p *Proxy) WriteFixturesFile(path string) error {
+	return writeFileAtomic(path, p.WriteFixtures)
+}
+
+// WriteReportFile writes the report to path atomically, in format.
+func (p *Proxy) WriteReportFile(path, format string) error {
+	return writeFileAtomic(path, func(w io.Writer) error { return p.WriteReport(w, format) })
+}
+
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
