@@ -14,23 +14,23 @@ import (
 	"github.com/coupakit/coupakit/proxy"
 )
 
-// breaker is a test-only upstream: the mock, with its answers to some
-// requests changed so that they break the contract.
+// breaker is a test-only upstream: the mock, with its answers to the
+// requests that carry an X-Break header changed so that they break the
+// contract, as the change of that name does.
 type breaker struct {
-	next  http.Handler
-	match func(*http.Request) bool
-	// change rewrites the mock's answer.
-	change func(status int, h http.Header, body []byte) (int, []byte)
+	next    http.Handler
+	changes map[string]func(status int, h http.Header, body []byte) (int, []byte)
 }
 
 func (b breaker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !b.match(r) {
+	change := b.changes[r.Header.Get("X-Break")]
+	if change == nil {
 		b.next.ServeHTTP(w, r)
 		return
 	}
 	rec := httptest.NewRecorder()
 	b.next.ServeHTTP(rec, r)
-	status, body := b.change(rec.Code, rec.Header(), rec.Body.Bytes())
+	status, body := change(rec.Code, rec.Header(), rec.Body.Bytes())
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
 	}
@@ -74,10 +74,6 @@ func setIn(key string, val any) func(any) any {
 	return func(v any) any { first(v)[key] = val; return v }
 }
 
-func path(p string) func(*http.Request) bool {
-	return func(r *http.Request) bool { return r.URL.Path == p }
-}
-
 // TestBrokenUpstreams puts upstreams that break the contract in distinct
 // ways behind the proxy: each is reported as a response violation by the
 // rule expected, and the client still gets the answer unchanged.
@@ -88,73 +84,72 @@ func TestBrokenUpstreams(t *testing.T) {
 		api    string // "core" or "sourcing"
 		path   string // requested, with its query
 		accept string
-		match  func(*http.Request) bool
 		change func(*testing.T) func(int, http.Header, []byte) (int, []byte)
 		rule   string
 	}{
-		{name: "undocumented status", path: "/api/integration_errors/1", match: path("/api/integration_errors/1"), rule: "response.status",
+		{name: "undocumented status", path: "/api/integration_errors/1", rule: "response.status",
 			change: func(*testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return func(_ int, _ http.Header, b []byte) (int, []byte) { return http.StatusTeapot, b }
 			}},
-		{name: "value outside the enum", path: "/api/integration_errors?limit=3", match: path("/api/integration_errors"), rule: "response.enum",
+		{name: "value outside the enum", path: "/api/integration_errors?limit=3", rule: "response.enum",
 			change: func(t *testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return editJSON(t, setIn("contact-alert-type", "technical"))
 			}},
-		{name: "required element missing", path: "/api/integration_errors/1", match: path("/api/integration_errors/1"), rule: "response.required",
+		{name: "required element missing", path: "/api/integration_errors/1", rule: "response.required",
 			change: func(t *testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return editJSON(t, func(v any) any { delete(v.(map[string]any), "id"); return v })
 			}},
-		{name: "wrong type", path: "/api/integration_history_records/2", match: path("/api/integration_history_records/2"), rule: "response.type",
+		{name: "wrong type", path: "/api/integration_history_records/2", rule: "response.type",
 			change: func(t *testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return editJSON(t, setIn("resolved", "no"))
 			}},
-		{name: "datetime without an offset", path: "/api/integrations/1", match: path("/api/integrations/1"), rule: "response.format",
+		{name: "datetime without an offset", path: "/api/integrations/1", rule: "response.format",
 			change: func(t *testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return editJSON(t, setIn("created-at", "2026-11-01 10:00"))
 			}},
-		{name: "unknown element", path: "/api/integration_runs/1", match: path("/api/integration_runs/1"), rule: "response.element",
+		{name: "unknown element", path: "/api/integration_runs/1", rule: "response.element",
 			change: func(t *testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return editJSON(t, setIn("statut", "réussi"))
 			}},
-		{name: "write-only element shown", path: "/api/integration_errors/3", match: path("/api/integration_errors/3"), rule: "response.write-only",
+		{name: "write-only element shown", path: "/api/integration_errors/3", rule: "response.write-only",
 			change: func(t *testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return editJSON(t, setIn("integration-run", map[string]any{"id": 1}))
 			}},
-		{name: "null value", api: "sourcing", path: "/api/events?limit=2", match: path("/api/events"), rule: "response.null",
+		{name: "null value", api: "sourcing", path: "/api/events?limit=2", rule: "response.null",
 			change: func(t *testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return editJSON(t, func(v any) any {
 					first(v)["settings"].(map[string]any)["currency"] = nil
 					return v
 				})
 			}},
-		{name: "page beyond the limit", path: "/api/integration_history_records?limit=2", match: path("/api/integration_history_records"), rule: "response.limit",
+		{name: "page beyond the limit", path: "/api/integration_history_records?limit=2", rule: "response.limit",
 			change: func(t *testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return editJSON(t, func(v any) any { l := v.([]any); return append(l, l[0]) })
 			}},
-		{name: "error not in Coupa's format", path: "/api/integration_errors/999999", match: path("/api/integration_errors/999999"), rule: "response.error-format",
+		{name: "error not in Coupa's format", path: "/api/integration_errors/999999", rule: "response.error-format",
 			change: func(*testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return func(s int, _ http.Header, _ []byte) (int, []byte) {
 					return s, []byte(`{"error":"Not Found","status":404}`)
 				}
 			}},
-		{name: "not JSON", path: "/api/integrations?limit=1", match: path("/api/integrations"), rule: "response.json",
+		{name: "not JSON", path: "/api/integrations?limit=1", rule: "response.json",
 			change: func(*testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return func(s int, _ http.Header, b []byte) (int, []byte) { return s, b[:len(b)/2] }
 			}},
-		{name: "HTML for JSON", path: "/api/integrations/2", match: path("/api/integrations/2"), rule: "response.content-type",
+		{name: "HTML for JSON", path: "/api/integrations/2", rule: "response.content-type",
 			change: func(*testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return func(s int, h http.Header, _ []byte) (int, []byte) {
 					h.Set("Content-Type", "text/html")
 					return s, []byte("<html><body>Maintenance</body></html>")
 				}
 			}},
-		{name: "XML list without type=array", path: "/api/integration_errors?limit=2", accept: "application/xml", match: path("/api/integration_errors"), rule: "response.xml",
+		{name: "XML list without type=array", path: "/api/integration_errors?limit=2", accept: "application/xml", rule: "response.xml",
 			change: func(*testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return func(s int, _ http.Header, b []byte) (int, []byte) {
 					return s, bytes.Replace(b, []byte(`<integration-errors type="array">`), []byte(`<integration-errors>`), 1)
 				}
 			}},
-		{name: "19-digit id as a number", api: "sourcing", path: "/api/events?limit=1", match: path("/api/events"), rule: "response.type",
+		{name: "19-digit id as a number", api: "sourcing", path: "/api/events?limit=1", rule: "response.type",
 			change: func(*testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return func(s int, _ http.Header, b []byte) (int, []byte) {
 					i := bytes.Index(b, []byte(`"id":"`))
@@ -162,29 +157,30 @@ func TestBrokenUpstreams(t *testing.T) {
 					return s, slices.Concat(b[:i+5], b[i+6:i+6+j], b[i+7+j:])
 				}
 			}},
-		{name: "too long", path: "/api/integration_errors/4", match: path("/api/integration_errors/4"), rule: "response.constraint",
+		{name: "too long", path: "/api/integration_errors/4", rule: "response.constraint",
 			change: func(t *testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return editJSON(t, setIn("external-id", long))
 			}},
 	}
+	m, err := mock.New(mock.Options{Seed: 1, Records: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := breaker{next: m.CoreHandler(), changes: map[string]func(int, http.Header, []byte) (int, []byte){}}
+	cso := breaker{next: m.SourcingHandler(), changes: map[string]func(int, http.Header, []byte) (int, []byte){}}
+	for _, tc := range cases {
+		if tc.api == "sourcing" {
+			cso.changes[tc.name] = tc.change(t)
+		} else {
+			core.changes[tc.name] = tc.change(t)
+		}
+	}
+	st := newStack(t, proxy.Options{}, core, cso)
 	rules := map[string]bool{}
 	for _, tc := range cases {
 		rules[tc.rule] = true
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := mock.New(mock.Options{Seed: 1, Records: 5})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var core, cso http.Handler = m.CoreHandler(), m.SourcingHandler()
-			b := breaker{match: tc.match, change: tc.change(t)}
-			if tc.api == "sourcing" {
-				b.next = cso
-				cso = b
-			} else {
-				b.next = core
-				core = b
-			}
-			st := newStack(t, proxy.Options{}, core, cso)
+			st.clearViolations(t)
 			base, upstream := st.coreURL, st.upCore
 			if tc.api == "sourcing" {
 				base, upstream = st.csoURL, st.upSrc
@@ -193,8 +189,9 @@ func TestBrokenUpstreams(t *testing.T) {
 			if accept == "" {
 				accept = "application/json"
 			}
-			got := get(t, base+tc.path, accept)
-			want := get(t, upstream+tc.path, accept)
+			header := http.Header{"Accept": {accept}, "X-Break": {tc.name}}
+			got := send(t, http.MethodGet, base+tc.path, header, nil)
+			want := send(t, http.MethodGet, upstream+tc.path, header, nil)
 			if got.status != want.status || !bytes.Equal(got.body, want.body) {
 				t.Errorf("the proxy changed the answer: got %d %q, want %d %q", got.status, got.body, want.status, want.body)
 			}
@@ -225,17 +222,24 @@ type got struct {
 	body   []byte
 }
 
-func get(t *testing.T, url, accept string) got {
+// send sends a request with header and body and reads the answer.
+func send(t testing.TB, method, url string, header http.Header, body []byte) got {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Accept", accept)
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	return do(t, req)
 }
 
-func do(t *testing.T, req *http.Request) got {
+func do(t testing.TB, req *http.Request) got {
 	t.Helper()
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {

@@ -71,3 +71,15 @@ func (st *stack) target() conformance.Target {
 		ClientID: auth.DefaultClientID, ClientSecret: auth.DefaultClientSecret, CSOAPIKey: auth.DefaultCSOAPIKey,
 	}
 }
+
+// clearViolations empties the proxy's violations through its admin route.
+func (st *stack) clearViolations(tb testing.TB) {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodDelete, st.coreURL+"/_proxy/violations", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if g := do(tb, req); g.status != http.StatusNoContent {
+		tb.Fatalf("DELETE /_proxy/violations: %d %s", g.status, g.body)
+	}
+}
