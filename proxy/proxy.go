@@ -492,7 +492,7 @@ func (p *Proxy) keep(ex *exchange, side string, findings []finding) []Violation 
 		if ex.route != nil {
 			v.Operation = ex.route.operation().OperationID
 		}
-		if side == SideResponse {
+		if ex.answered {
 			body, err := decodeBody(ex.header, ex.respBody.bytes(), p.opts.MaxBodyBytes)
 			if err != nil {
 				body = ex.respBody.bytes()
