@@ -9,11 +9,11 @@ package proxy
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -238,31 +238,59 @@ func (s *spec) validateRequest(ctx context.Context, rt *route, req *http.Request
 }
 
 // validateResponse judges a response's status, headers and JSON body
-// against the operation. partial says the answer holds only the elements
-// asked for (return_object, fields); noBody that it has no body to judge.
-func (s *spec) validateResponse(ctx context.Context, rt *route, req *http.Request, status int, header http.Header, body []byte, partial, noBody bool) []finding {
+// against the operation, and returns the body decoded (nil when it was not
+// judged) for the conventions' checks. partial says the answer holds only
+// the elements asked for (return_object, fields); noBody that it has no
+// body to judge. The body is decoded once, here.
+func (s *spec) validateResponse(ctx context.Context, rt *route, req *http.Request, status int, header http.Header, body []byte, partial, noBody bool) ([]finding, any) {
 	r, params := rt.r, rt.params
 	if partial {
 		if rel, relParams, err := s.relaxed.FindRoute(req); err == nil {
 			r, params = rel, relParams
 		}
 	}
-	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: noBody, SchemaValidationOptions: s.schemaOpts}
+	where := rt.pointer() + fmt.Sprintf("/responses/%d", status)
+	// kin-openapi judges the status and the headers; the body is decoded
+	// and visited below, once.
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: true, SchemaValidationOptions: s.schemaOpts}
 	reqIn := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: r, Options: opts}
 	in := &openapi3filter.ResponseValidationInput{RequestValidationInput: reqIn, Status: status, Header: header, Options: opts}
-	in.SetBodyBytes(body)
-	err := openapi3filter.ValidateResponse(ctx, in)
-	if err == nil {
-		return nil
-	}
-	out := s.findings(err, rt.pointer()+fmt.Sprintf("/responses/%d", status))
-	for i := range out {
-		if out[i].rule == "status" {
-			out[i].pointer = s.file + rt.pointer() + "/responses"
-			out[i].message = fmt.Sprintf("status %d is not documented for %s", status, rt.operation().OperationID)
+	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+		out := s.findings(err, where)
+		for i := range out {
+			if out[i].rule == "status" {
+				out[i].pointer = s.file + rt.pointer() + "/responses"
+				out[i].message = fmt.Sprintf("status %d is not documented for %s", status, rt.operation().OperationID)
+			}
 		}
+		return out, nil
 	}
-	return out
+	resp := r.Operation.Responses.Status(status)
+	if noBody || resp == nil || resp.Value == nil || len(resp.Value.Content) == 0 {
+		return nil, nil
+	}
+	ct := header.Get("Content-Type")
+	mt := resp.Value.Content.Get(ct)
+	if mt == nil {
+		return []finding{{rule: "content-type", pointer: s.file + where + "/content", message: fmt.Sprintf("Content-Type %q is not one the operation answers", ct)}}, nil
+	}
+	if mt.Schema == nil || mt.Schema.Value == nil {
+		return nil, nil
+	}
+	var value any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&value); err != nil {
+		return []finding{{rule: "json", pointer: s.file + where + "/content", message: "body is not valid JSON: " + err.Error()}}, nil
+	}
+	if dec.More() {
+		return []finding{{rule: "json", pointer: s.file + where + "/content", message: "body is not valid JSON: more than one value"}}, nil
+	}
+	vopts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}, s.schemaOpts...)
+	if err := mt.Schema.Value.VisitJSON(value, vopts...); err != nil {
+		return s.findings(err, where), value
+	}
+	return nil, value
 }
 
 // documented reports whether the operation documents status.
@@ -427,15 +455,46 @@ func withoutRequired(doc *openapi3.T) (*openapi3.T, error) {
 }
 
 // secondsDateTime validates the Core API's datetimes: ISO 8601 with an
-// offset, to the second, as the spec's conventions say.
+// offset, to the second (YYYY-MM-DDTHH:MM:SS followed by Z or ±HH:MM), as
+// the spec's conventions say.
 type secondsDateTime struct{}
 
-var secondsPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$`)
-
 func (secondsDateTime) Validate(v string) error {
-	if !secondsPattern.MatchString(v) {
+	if !secondsShape(v) {
 		return errors.New("not a datetime to the second with an offset (YYYY-MM-DDTHH:MM:SS+HH:MM)")
 	}
 	_, err := time.Parse(time.RFC3339, v)
 	return err
+}
+
+// secondsShape checks the layout of a datetime without a regular
+// expression: it runs for every datetime of every answer.
+func secondsShape(v string) bool {
+	const layout = "dddd-dd-ddTdd:dd:dd"
+	if len(v) != len(layout)+1 && len(v) != len(layout)+6 {
+		return false
+	}
+	for i := 0; i < len(layout); i++ {
+		if layout[i] == 'd' {
+			if v[i] < '0' || v[i] > '9' {
+				return false
+			}
+		} else if v[i] != layout[i] {
+			return false
+		}
+	}
+	zone := v[len(layout):]
+	if zone == "Z" {
+		return true
+	}
+	return len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && isDigits(zone[1:3]) && zone[3] == ':' && isDigits(zone[4:6])
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
