@@ -318,3 +318,33 @@ func TestEnforce(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeBodies: bodies beyond MaxBodyBytes are forwarded whole and not
+// judged; under Enforce a request body beyond it is refused with 413.
+func TestLargeBodies(t *testing.T) {
+	m, err := mock.New(mock.Options{Seed: 1, Records: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, enforce := range []bool{false, true} {
+		st := newStack(t, proxy.Options{MaxBodyBytes: 1000, Enforce: enforce}, m.CoreHandler(), nil)
+		h := http.Header{"Accept": {"application/json"}}
+		got := send(t, http.MethodGet, st.coreURL+"/api/integration_errors", h, nil)
+		want := send(t, http.MethodGet, st.upCore+"/api/integration_errors", h, nil)
+		if got.status != 200 || len(want.body) <= 1000 || !bytes.Equal(got.body, want.body) {
+			t.Errorf("enforce=%v: got %d, %d bytes; want %d bytes", enforce, got.status, len(got.body), len(want.body))
+		}
+		big := []byte(`{"contact-alert-type": "Technical", "external-id": "` + strings.Repeat("x", 2000) + `"}`)
+		h.Set("Content-Type", "application/json")
+		g := send(t, http.MethodPost, st.coreURL+"/api/integration_errors", h, big)
+		switch {
+		case enforce && (g.status != http.StatusRequestEntityTooLarge || !strings.Contains(string(g.body), "larger than 1000 bytes")):
+			t.Errorf("enforce: a large request: %d %s", g.status, g.body)
+		case !enforce && g.status != http.StatusBadRequest: // the mock's answer: external-id too long
+			t.Errorf("a large request: %d %s", g.status, g.body)
+		}
+		if vs := st.proxy.Violations(); len(vs) != 0 {
+			t.Errorf("enforce=%v: bodies beyond the bound were judged: %+v", enforce, vs)
+		}
+	}
+}

@@ -357,23 +357,30 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		return nil
 	}
 	ex.answered, ex.status, ex.header = true, resp.StatusCode, resp.Header.Clone()
+	if resp.ContentLength > 0 && resp.ContentLength <= p.opts.MaxBodyBytes {
+		ex.respBody.buf.Grow(int(resp.ContentLength))
+	}
 	if !p.opts.Enforce {
 		resp.Body = &teeBody{rc: resp.Body, c: &ex.respBody}
 		return nil
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, p.opts.MaxBodyBytes+1))
-	_ = resp.Body.Close()
+	_, err := ex.respBody.buf.ReadFrom(io.LimitReader(resp.Body, p.opts.MaxBodyBytes+1))
+	data := ex.respBody.buf.Bytes()
 	if err != nil {
+		_ = resp.Body.Close()
 		return err
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(data))
 	if int64(len(data)) > p.opts.MaxBodyBytes {
-		// Too large to judge: forwarded as it is, judged as truncated.
-		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(data), resp.Body))
+		// Too large to judge: forwarded as it is, not judged.
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(data), resp.Body), resp.Body}
 		ex.respBody.truncated = true
 		return nil
 	}
-	ex.respBody.buf.Write(data)
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
 	ex.judgedResp = true
 	findings := p.judgeAnswer(ex)
 	if len(findings) == 0 {
