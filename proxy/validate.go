@@ -309,20 +309,19 @@ func (s *spec) findings(err error, where string) []finding {
 		var se *openapi3.SchemaError
 		var reqErr *openapi3filter.RequestError
 		var respErr *openapi3filter.ResponseError
+		if re, ok := err.(*openapi3filter.RequestError); ok && re.Parameter != nil {
+			out = append(out, finding{rule: "parameter", pointer: s.file + where + "/parameters", message: parameterMessage(re)})
+			return
+		}
 		switch {
 		case errors.As(err, &multi):
 			for _, e := range multi {
 				walk(e)
 			}
-		case errors.As(err, &se):
-			out = append(out, s.schemaFinding(se, where, paramName(reqErr)))
 		case errors.As(err, &reqErr) && reqErr.Parameter != nil:
-			p := reqErr.Parameter
-			msg := p.Name + ": " + strings.TrimSpace(reqErr.Reason)
-			if reqErr.Err != nil {
-				msg = p.Name + ": " + reqErr.Err.Error()
-			}
-			out = append(out, finding{rule: "parameter", pointer: s.file + where + "/parameters", message: msg})
+			out = append(out, finding{rule: "parameter", pointer: s.file + where + "/parameters", message: parameterMessage(reqErr)})
+		case errors.As(err, &se):
+			out = append(out, s.schemaFinding(se, where))
 		case errors.As(err, &reqErr) && reqErr.Err != nil && !errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
 			out = append(out, finding{rule: "body", pointer: s.file + where + "/requestBody", message: "request body: " + reqErr.Err.Error()})
 		case errors.As(err, &reqErr):
@@ -348,20 +347,22 @@ func (s *spec) findings(err error, where string) []finding {
 	return out
 }
 
-func paramName(e *openapi3filter.RequestError) string {
-	if e != nil && e.Parameter != nil {
-		return e.Parameter.Name
+// parameterMessage words a bad parameter: its name, then what is wrong.
+func parameterMessage(e *openapi3filter.RequestError) string {
+	var se *openapi3.SchemaError
+	switch {
+	case errors.As(e.Err, &se):
+		return fmt.Sprintf("%s: %s %s", e.Parameter.Name, short(se.Value), strings.TrimSpace(se.Reason))
+	case e.Err != nil:
+		return e.Parameter.Name + ": " + e.Err.Error()
 	}
-	return ""
+	return e.Parameter.Name + ": " + strings.TrimSpace(e.Reason)
 }
 
 // schemaFinding words one schema violation and names its rule from the
 // schema keyword it broke.
-func (s *spec) schemaFinding(se *openapi3.SchemaError, where, param string) finding {
+func (s *spec) schemaFinding(se *openapi3.SchemaError, where string) finding {
 	at := "/" + strings.Join(se.JSONPointer(), "/")
-	if param != "" {
-		at = param
-	}
 	rule := "schema"
 	field := se.SchemaField
 	msg := strings.TrimSpace(se.Reason)
