@@ -149,6 +149,12 @@ func TestBrokenUpstreams(t *testing.T) {
 					return s, bytes.Replace(b, []byte(`<integration-errors type="array">`), []byte(`<integration-errors>`), 1)
 				}
 			}},
+		{name: "XML error not in Coupa's format", path: "/api/integration_errors/999999", accept: "application/xml", rule: "response.error-format",
+			change: func(*testing.T) func(int, http.Header, []byte) (int, []byte) {
+				return func(s int, _ http.Header, b []byte) (int, []byte) {
+					return s, bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("<error>"), []byte("<message>")), []byte("</error>"), []byte("</message>"))
+				}
+			}},
 		{name: "19-digit id as a number", api: "sourcing", path: "/api/events?limit=1", rule: "response.type",
 			change: func(*testing.T) func(int, http.Header, []byte) (int, []byte) {
 				return func(s int, _ http.Header, b []byte) (int, []byte) {
