@@ -31,9 +31,11 @@ func BenchmarkJudgeList50(b *testing.B) {
 	}
 	b.SetBytes(int64(len(a.body)))
 	b.ReportAllocs()
+	start := processCPU(b)
 	for b.Loop() {
 		if f := core.judgeResponse(b.Context(), rt, req, a); len(f) > 0 {
 			b.Fatal(f)
 		}
 	}
+	reportCPU(b, start)
 }

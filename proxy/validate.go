@@ -9,7 +9,6 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -277,14 +276,9 @@ func (s *spec) validateResponse(ctx context.Context, rt *route, req *http.Reques
 	if mt.Schema == nil || mt.Schema.Value == nil {
 		return nil, nil
 	}
-	var value any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&value); err != nil {
+	value, err := decodeJSON(body)
+	if err != nil {
 		return []finding{{rule: "json", pointer: s.file + where + "/content", message: "body is not valid JSON: " + err.Error()}}, nil
-	}
-	if dec.More() {
-		return []finding{{rule: "json", pointer: s.file + where + "/content", message: "body is not valid JSON: more than one value"}}, nil
 	}
 	vopts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}, s.schemaOpts...)
 	if err := mt.Schema.Value.VisitJSON(value, vopts...); err != nil {
