@@ -103,12 +103,15 @@ func benchAdded(b *testing.B, enforce bool) {
 			}
 		}
 	}
-	median := func(ds []time.Duration) float64 {
+	quantile := func(ds []time.Duration, q float64) float64 {
 		s := slices.Clone(ds)
 		slices.Sort(s)
-		return float64(s[len(s)/2]) / float64(time.Microsecond)
+		return float64(s[int(q*float64(len(s)-1))]) / float64(time.Microsecond)
 	}
+	median := func(ds []time.Duration) float64 { return quantile(ds, 0.5) }
 	b.ReportMetric(median(times["plain"]), "µs-plain-median")
 	b.ReportMetric(median(times["proxy"]), "µs-proxy-median")
 	b.ReportMetric(median(times["proxy"])-median(times["plain"]), "µs-added-median")
+	b.ReportMetric(quantile(times["plain"], 0.9), "µs-plain-p90")
+	b.ReportMetric(quantile(times["proxy"], 0.9), "µs-proxy-p90")
 }
