@@ -23,6 +23,7 @@
 //	                      the body breaks its schema (the keyword names the rule)
 //	response.status       a status the operation does not document
 //	response.content-type not the API's media type, or not the one the client asked for
+//	response.content-encoding an encoding the proxy cannot decode to judge (gzip is decoded)
 //	response.json         a JSON answer that does not parse
 //	response.xml          XML that is not Coupa's shape (root element, type="array")
 //	response.error-format an error answer not in Coupa's format {"errors": {"<resource>": [...]}}
@@ -34,10 +35,19 @@
 //
 // Read-only elements sent in a request are not violations: the specs say
 // they are accepted and ignored. Answers to return_object and fields are
-// judged without the required lists, as the specs say.
+// judged without the required lists, as the specs say. Where the specs call
+// the documents uncertain (the Sourcing API's error bodies, the answers of
+// the single-event PUT and DELETE), only the status is judged. A 429 is
+// passed through and not judged further.
+//
+// All spec loading and kin-openapi validation goes through one file,
+// validate.go, so that the proxy can share the mock's validator setup.
 //
 // Without [Options.Enforce], judging happens off the request's path, so it
-// adds no latency; the admin routes wait for it to catch up. With Enforce, a
+// adds little latency; under sustained traffic faster than the judges (one
+// per two CPUs), the queue of 256 exchanges fills and requests wait for a
+// judge, so that nothing goes unjudged. The admin routes wait for the
+// judges to catch up. With Enforce, a
 // request that breaks the contract is answered 400 in Coupa's format without
 // being forwarded, and an answer that breaks it is replaced by 502 naming
 // the violation.
