@@ -122,7 +122,10 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 		listeners = append(listeners, ln)
-		servers = append(servers, newHTTPServer(api.handler))
+		srv := newHTTPServer(api.handler)
+		// Leave the upstream its whole timeout, and the answer time to stream.
+		srv.WriteTimeout = max(srv.WriteTimeout, cfg.timeout+30*time.Second)
+		servers = append(servers, srv)
 		fmt.Fprintf(stdout, "%-13s http://%s -> %s\n", api.name+":", ln.Addr(), api.upstream)
 	}
 	mode := "reporting"

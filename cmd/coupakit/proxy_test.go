@@ -159,3 +159,18 @@ func TestProxyCommandArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyFlagsDefaults: the proxy listens on loopback unless told
+// otherwise.
+func TestProxyFlagsDefaults(t *testing.T) {
+	fs, cfg := proxyFlags(io.Discard)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.addr != "127.0.0.1:8090" || cfg.csoAddr != "127.0.0.1:8091" {
+		t.Errorf("defaults %q, %q; want loopback", cfg.addr, cfg.csoAddr)
+	}
+	if cfg.enforce || cfg.failOnViolation || cfg.timeout != 30*time.Second {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
