@@ -24,6 +24,12 @@ func TestConformanceThroughProxy(t *testing.T) {
 		switch v.Side {
 		case proxy.SideRequest:
 			requests++
+			// A deliberately bad request: the mock refused it, or, for the
+			// lenient bulk events, applied only the good items.
+			lenient := v.Operation == "createEvents" || v.Operation == "updateEvents" || v.Operation == "deleteEvents"
+			if v.Response == nil || (v.Response.Status < 400 && !lenient) {
+				t.Errorf("request violation %s on a request the mock accepted: %s %s?%s: %s", v.Rule, v.Request.Method, v.Request.Path, v.Request.Query, v.Message)
+			}
 		default:
 			t.Errorf("response violation %s %s %s?%s (%d): %s [%s]", v.Rule, v.Request.Method, v.Request.Path, v.Request.Query, v.Response.Status, v.Message, v.Spec)
 		}
