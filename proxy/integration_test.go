@@ -96,6 +96,7 @@ func TestIntegrationRecordsWithoutViolations(t *testing.T) {
 	ieID := ie["id"].(json.Number).String()
 	c.call("PUT", c.core+"/api/integration_errors/"+ieID+"/resolve", nil, "", 200)
 	c.call("GET", c.core+"/api/integration_history_records?limit=3", http.Header{"Accept": {"application/xml"}}, "", 200)
+	c.call("GET", c.core+"/api/integration_runs/1", http.Header{"Accept": {"application/xml"}}, "", 200)
 	c.call("GET", c.core+"/api/integration_history_records?fields=%5B%22id%22%5D&limit=3", nil, "", 200)
 	c.call("PUT", c.core+"/api/integration_runs/"+runID+"/success", nil, "", 200)
 
@@ -138,7 +139,8 @@ func TestIntegrationRecordsWithoutViolations(t *testing.T) {
 	}
 	for res, want := range map[string][]string{
 		"integrations":     {ins[0]["id"].(json.Number).String(), ins[1]["id"].(json.Number).String()},
-		"integration_runs": {runID}, "integration_errors": {ieID}, "events": {keep},
+		"integration_runs": {runID, "1"}, "integration_errors": {ieID}, "events": {keep},
+		"integration_history_records": {"1", "2", "3"}, // seen in XML only
 	} {
 		for _, id := range want {
 			if !slices.Contains(ids(res), id) {

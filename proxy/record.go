@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"math/big"
@@ -14,6 +15,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/coupakit/coupakit/coupaxml"
 )
 
 // FixtureResources are the resources of the shared fixtures format, in the
@@ -35,10 +40,12 @@ func newRecorder() *recorder {
 var secretName = regexp.MustCompile(`(?i)(secret|token|password|api[-_]?key)`)
 
 // note keeps the records of an answer that kept the contract: the whole
-// records a JSON answer holds (not the partial ones of return_object or
-// fields), and forgets the events a delete removed.
+// records a JSON or XML answer holds (not the partial ones of return_object
+// or fields), and forgets the events a delete removed.
 func (rc *recorder) note(s *spec, rt *route, req *http.Request, a answer) {
-	if a.status < 200 || a.status >= 300 || mediaType(a.header.Get("Content-Type")) != "application/json" {
+	mt := mediaType(a.header.Get("Content-Type"))
+	isXML := mt == "application/xml" || mt == "text/xml"
+	if a.status < 200 || a.status >= 300 || (mt != "application/json" && !isXML) {
 		return
 	}
 	q := req.URL.Query()
@@ -57,6 +64,12 @@ func (rc *recorder) note(s *spec, rt *route, req *http.Request, a answer) {
 	}
 	schema := successSchema(op)
 	if schema == nil {
+		return
+	}
+	if isXML {
+		for _, item := range xmlRecords(a.body, req.URL.Path, record) {
+			rc.keep(resource, item)
+		}
 		return
 	}
 	var items []json.RawMessage
@@ -148,7 +161,8 @@ func scrub(raw json.RawMessage) json.RawMessage {
 // WriteFixtures writes the records seen in the answers so far in the
 // fixtures format that `coupakit serve --data` loads: {"version": 1,
 // "<resource>": [records ordered by id], ...}, each record as the API's
-// JSON answer showed it. It fails when the proxy does not record.
+// JSON answer shows it (a record seen in XML is turned into that JSON). It
+// fails when the proxy does not record.
 func (p *Proxy) WriteFixtures(w io.Writer) error {
 	if p.recorder == nil {
 		return fmt.Errorf("proxy: not recording (Options.Record is off)")
@@ -219,4 +233,62 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// xmlRecords turns a Core API XML answer, one record or a list of them,
+// into the records' JSON, as the JSON answer would show them (Rails writes
+// nil="true" where JSON leaves the element out; so does the decoder).
+func xmlRecords(body []byte, path string, schema *openapi3.Schema) []json.RawMessage {
+	plural, singular := xmlRoots(path)
+	root, _, _, err := xmlRoot(body)
+	if err != nil {
+		return nil
+	}
+	var parts [][]byte
+	switch root {
+	case singular:
+		parts = [][]byte{body}
+	case plural:
+		parts = xmlChildren(body)
+	}
+	var out []json.RawMessage
+	for _, part := range parts {
+		_, value, err := coupaxml.Decode(bytes.NewReader(part), []string{singular}, schema)
+		if err != nil {
+			continue
+		}
+		data, err := json.Marshal(value)
+		if err != nil {
+			continue
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+// xmlChildren returns the bytes of each child element of a document's root.
+func xmlChildren(body []byte) [][]byte {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	var out [][]byte
+	depth := 0
+	var start int64
+	for {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth == 2 {
+				start = before
+			}
+		case xml.EndElement:
+			if depth == 2 {
+				out = append(out, body[start:dec.InputOffset()])
+			}
+			depth--
+		}
+	}
 }
