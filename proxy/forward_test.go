@@ -348,3 +348,21 @@ func TestLargeBodies(t *testing.T) {
 		}
 	}
 }
+
+// TestAfterClose: an exchange that arrives after Close is still forwarded
+// and judged.
+func TestAfterClose(t *testing.T) {
+	m, err := mock.New(mock.Options{Seed: 1, Records: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newStack(t, proxy.Options{}, m.CoreHandler(), nil)
+	st.proxy.Close()
+	g := send(t, http.MethodGet, st.coreURL+"/api/integration_errors?statut=x", http.Header{"Accept": {"application/json"}}, nil)
+	if g.status != http.StatusBadRequest {
+		t.Errorf("got %d %s", g.status, g.body)
+	}
+	if vs := st.proxy.Violations(); len(vs) != 1 || vs[0].Rule != "request.filter" {
+		t.Errorf("violations after Close: %+v", vs)
+	}
+}

@@ -135,6 +135,10 @@ type Proxy struct {
 	pending   inFlight
 	workers   sync.WaitGroup
 	closeOnce sync.Once
+	// closing guards the queue: once closed is set, exchanges are judged
+	// in their own handler, so that none is sent on a closed queue.
+	closing sync.RWMutex
+	closed  bool
 }
 
 // New builds a Proxy from opts and starts its judges; Close stops them.
@@ -225,10 +229,13 @@ func (p *Proxy) SourcingHandler() http.Handler { return p.csoH }
 // and judged.
 func (p *Proxy) Flush() { p.pending.wait(p.seq.Load()) }
 
-// Close judges what is left and stops the judges. The proxy's handlers must
-// not be used after it.
+// Close judges what is left and stops the judges. Exchanges that arrive
+// after it are judged in their own handlers.
 func (p *Proxy) Close() {
 	p.closeOnce.Do(func() {
+		p.closing.Lock()
+		p.closed = true
+		p.closing.Unlock()
 		p.Flush()
 		close(p.queue)
 		p.workers.Wait()
@@ -312,6 +319,12 @@ func (p *Proxy) handler(s *spec, target *url.URL) http.Handler {
 		rp.ServeHTTP(w, r)
 		if ex.enforced {
 			return // judged and kept already
+		}
+		p.closing.RLock()
+		defer p.closing.RUnlock()
+		if p.closed {
+			p.judge(ex)
+			return
 		}
 		queued = true
 		p.queue <- ex
