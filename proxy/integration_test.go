@@ -109,6 +109,19 @@ func TestIntegrationRecordsWithoutViolations(t *testing.T) {
 	c.call("PUT", c.sourcing+"/api/events/"+keep, nil, `{"name": "IT Hardware 2022"}`, 200)
 	c.call("GET", c.sourcing+"/api/events/"+keep, nil, "", 200)
 	c.call("DELETE", c.sourcing+"/api/events/"+gone, nil, "", 200)
+	// A bulk delete of a listed event and an unknown one: the first is
+	// deleted, the second reported as failed.
+	var page struct {
+		Events []map[string]any `json:"events"`
+	}
+	if err := json.Unmarshal(c.call("GET", c.sourcing+"/api/events?limit=3", nil, "", 200).body, &page); err != nil || len(page.Events) < 2 {
+		t.Fatalf("events page: %v", err)
+	}
+	bulkGone := page.Events[0]["id"].(string)
+	if bulkGone == keep {
+		bulkGone = page.Events[1]["id"].(string)
+	}
+	c.call("DELETE", c.sourcing+"/api/events", nil, `{"events": [{"id": "`+bulkGone+`"}, {"id": "9220538753252871999"}]}`, 200)
 
 	if vs := st.proxy.Violations(); len(vs) != 0 {
 		for _, v := range vs {
@@ -148,8 +161,13 @@ func TestIntegrationRecordsWithoutViolations(t *testing.T) {
 			}
 		}
 	}
-	if slices.Contains(ids("events"), gone) {
-		t.Errorf("the deleted event %s is recorded", gone)
+	for _, id := range []string{gone, bulkGone} {
+		if slices.Contains(ids("events"), id) {
+			t.Errorf("the deleted event %s is recorded", id)
+		}
+	}
+	if len(fixtures["events"]) < 2 {
+		t.Errorf("events recorded: %v", ids("events"))
 	}
 	if len(fixtures["integration_errors"]) < 25 {
 		t.Errorf("only %d integration errors recorded; the lists showed more", len(fixtures["integration_errors"]))

@@ -496,7 +496,11 @@ func (p *Proxy) judgeAnswer(ex *exchange) []finding {
 	a := answer{status: ex.status, header: ex.header, body: body}
 	findings := ex.spec.judgeResponse(context.Background(), ex.route, ex.req, a)
 	if p.recorder != nil && len(findings) == 0 {
-		p.recorder.note(ex.spec, ex.route, ex.req, a)
+		var reqBody []byte
+		if !ex.reqUnread {
+			reqBody = ex.reqBody.bytes()
+		}
+		p.recorder.note(ex.spec, ex.route, ex.req, reqBody, a)
 	}
 	return findings
 }

@@ -42,7 +42,7 @@ var secretName = regexp.MustCompile(`(?i)(secret|token|password|api[-_]?key)`)
 // note keeps the records of an answer that kept the contract: the whole
 // records a JSON or XML answer holds (not the partial ones of return_object
 // or fields), and forgets the events a delete removed.
-func (rc *recorder) note(s *spec, rt *route, req *http.Request, a answer) {
+func (rc *recorder) note(s *spec, rt *route, req *http.Request, reqBody []byte, a answer) {
 	mt := mediaType(a.header.Get("Content-Type"))
 	isXML := mt == "application/xml" || mt == "text/xml"
 	if a.status < 200 || a.status >= 300 || (mt != "application/json" && !isXML) {
@@ -58,8 +58,14 @@ func (rc *recorder) note(s *spec, rt *route, req *http.Request, a answer) {
 		return
 	}
 	op := rt.operation()
-	if op.OperationID == "deleteEvent" {
+	switch op.OperationID {
+	case "deleteEvent":
 		rc.forget(resource, rt.params["id"])
+		return
+	case "deleteEvents":
+		for _, id := range deletedEvents(reqBody, a.body) {
+			rc.forget(resource, id)
+		}
 		return
 	}
 	schema := successSchema(op)
@@ -291,4 +297,36 @@ func xmlChildren(body []byte) [][]byte {
 			depth--
 		}
 	}
+}
+
+// deletedEvents returns the ids a lenient bulk delete removed: those the
+// request named, but the items its answer reports as failed.
+func deletedEvents(reqBody, answer []byte) []string {
+	var req struct {
+		Events []struct {
+			ID json.RawMessage `json:"id"`
+		} `json:"events"`
+	}
+	var resp struct {
+		Result []struct {
+			Type  string `json:"type"`
+			Index *int   `json:"index"`
+		} `json:"result"`
+	}
+	if json.Unmarshal(reqBody, &req) != nil || json.Unmarshal(answer, &resp) != nil {
+		return nil
+	}
+	failed := map[int]bool{}
+	for _, r := range resp.Result {
+		if r.Index != nil && strings.HasSuffix(r.Type, ".failed") {
+			failed[*r.Index] = true
+		}
+	}
+	var out []string
+	for i, ev := range req.Events {
+		if !failed[i] && len(ev.ID) > 0 {
+			out = append(out, strings.Trim(string(ev.ID), `"`))
+		}
+	}
+	return out
 }
