@@ -174,7 +174,7 @@ func New(opts Options) (*Proxy, error) {
 	if opts.Transport == nil {
 		dialer := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
 		opts.Transport = &http.Transport{
-			Proxy:                 nil,
+			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           dialer.DialContext,
 			ForceAttemptHTTP2:     true,
 			MaxIdleConns:          100,
