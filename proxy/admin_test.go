@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/coupakit/coupakit/mock"
 	"github.com/coupakit/coupakit/proxy"
 )
 
@@ -147,5 +149,25 @@ func TestAdminRoutes(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodGet, st.coreURL+"/_proxy/nothing", nil)
 	if g := do(t, req); g.status != http.StatusNotFound || !bytes.Contains(g.body, []byte(`{"errors":{"proxy":[`)) {
 		t.Errorf("unknown admin route: %d %s", g.status, g.body)
+	}
+}
+
+// TestMaxViolations: beyond MaxViolations violations are counted, not kept,
+// and the report says so.
+func TestMaxViolations(t *testing.T) {
+	m, err := mock.New(mock.Options{Seed: 1, Records: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newStack(t, proxy.Options{MaxViolations: 2}, m.CoreHandler(), nil)
+	for i := range 3 {
+		send(t, http.MethodGet, st.coreURL+"/api/integration_errors?statut="+strconv.Itoa(i), http.Header{"Accept": {"application/json"}}, nil)
+	}
+	if n, vs := st.proxy.Count(), st.proxy.Violations(); n != 3 || len(vs) != 2 {
+		t.Errorf("count %d, kept %d; want 3 and 2", n, len(vs))
+	}
+	var buf bytes.Buffer
+	if err := st.proxy.WriteReport(&buf, "text"); err != nil || !strings.Contains(buf.String(), "(and 1 more problems)") {
+		t.Errorf("report (%v):\n%s", err, buf.String())
 	}
 }

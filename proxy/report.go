@@ -15,12 +15,13 @@ import (
 
 // store keeps the violations and what the exchanges exercised.
 type store struct {
-	mu      sync.Mutex
-	max     int
-	nextID  int64
-	kept    []stored
-	total   int
-	dropped int
+	mu     sync.Mutex
+	max    int
+	nextID int64
+	kept   []stored
+	total  int
+	// dropped counts, per check, the violations found beyond max.
+	dropped map[checkKey]int
 	// ops counts requests and statuses per API and operation ("" for the
 	// requests no operation matched).
 	ops map[opKey]*opStats
@@ -32,6 +33,9 @@ type stored struct {
 }
 
 type opKey struct{ api, op string }
+
+// checkKey names the report's check of one side of one operation.
+type checkKey struct{ api, op, side string }
 
 type opStats struct {
 	requests int
@@ -46,7 +50,10 @@ func (s *store) add(seq int64, v Violation) Violation {
 	v.ID = s.nextID
 	s.total++
 	if len(s.kept) >= s.max {
-		s.dropped++
+		if s.dropped == nil {
+			s.dropped = map[checkKey]int{}
+		}
+		s.dropped[checkKey{v.API, v.Operation, v.Side}]++
 		return v
 	}
 	s.kept = append(s.kept, stored{seq: seq, v: v})
@@ -99,7 +106,7 @@ func (s *store) count() int {
 func (s *store) clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kept, s.total, s.dropped, s.ops = nil, 0, 0, nil
+	s.kept, s.total, s.dropped, s.ops = nil, 0, nil, nil
 }
 
 // maxProblems bounds the problems listed per check in a report.
@@ -120,14 +127,13 @@ func (p *Proxy) Report() conformance.Report {
 	for k, v := range p.store.ops {
 		ops[k] = opStats{requests: v.requests, statuses: maps.Clone(v.statuses)}
 	}
-	omitted := p.store.dropped
+	dropped := maps.Clone(p.store.dropped)
 	p.store.mu.Unlock()
 
 	rep := conformance.Report{RunID: "proxy", BaseURL: p.coreURL.String()}
 	if p.csoURL != nil {
 		rep.CSOBaseURL = p.csoURL.String()
 	}
-	type checkKey struct{ api, op, side string }
 	byCheck := map[checkKey][]Violation{}
 	for _, v := range violations {
 		k := checkKey{v.API, v.Operation, v.Side}
@@ -140,7 +146,7 @@ func (p *Proxy) Report() conformance.Report {
 		if st, ok := ops[opKey{api: sp.api}]; ok && st.requests > 0 {
 			vs := byCheck[checkKey{sp.api, "", SideRequest}]
 			rep.Results = append(rep.Results, result(sp.api+".request.operation", sp.api, "", sp.file+"#/paths",
-				"every request names an operation of the spec", vs, st.requests))
+				"every request names an operation of the spec", vs, dropped[checkKey{sp.api, "", SideRequest}], st.requests))
 		}
 		for _, o := range operations(sp) {
 			st := ops[opKey{api: sp.api, op: o.id}]
@@ -163,21 +169,24 @@ func (p *Proxy) Report() conformance.Report {
 				if side == SideResponse {
 					title = "the answers of " + o.id + " keep the contract"
 				}
+				key := checkKey{sp.api, o.id, side}
 				rep.Results = append(rep.Results, result(o.resource+"."+side+"."+o.id, sp.api, o.id, sp.file+o.pointer,
-					title, byCheck[checkKey{sp.api, o.id, side}], st.requests))
+					title, byCheck[key], dropped[key], st.requests))
 			}
 		}
-	}
-	if omitted > 0 && len(rep.Results) > 0 {
-		last := &rep.Results[len(rep.Results)-1]
-		last.Message += fmt.Sprintf(" (%d violations beyond the %d kept are not listed)", omitted, p.opts.MaxViolations)
 	}
 	return rep
 }
 
-// result is the check of one side of one operation.
-func result(id, api, op, source, title string, vs []Violation, requests int) conformance.Result {
+// result is the check of one side of one operation; dropped counts its
+// violations beyond those kept.
+func result(id, api, op, source, title string, vs []Violation, dropped, requests int) conformance.Result {
 	r := conformance.Result{ID: id, Level: conformance.Must, Status: conformance.Pass, API: api, Operation: op, Source: source, Title: title}
+	if len(vs) == 0 && dropped > 0 {
+		r.Status, r.Omitted = conformance.Fail, dropped
+		r.Message = fmt.Sprintf("%d violations beyond those kept", dropped)
+		return r
+	}
 	if len(vs) == 0 {
 		r.Message = fmt.Sprintf("%d requests, no violation", requests)
 		return r
@@ -194,6 +203,7 @@ func result(id, api, op, source, title string, vs []Violation, requests int) con
 		}
 		r.Problems = append(r.Problems, conformance.Problem{Message: msg, Request: v.Request.curl()})
 	}
+	r.Omitted += dropped
 	r.Message, r.Request = r.Problems[0].Message, r.Problems[0].Request
 	return r
 }

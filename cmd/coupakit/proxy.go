@@ -28,6 +28,7 @@ type proxyConfig struct {
 	failOnViolation       bool
 	timeout, dialTimeout  time.Duration
 	maxBody               int64
+	maxViolations         int
 }
 
 func proxyFlags(stderr io.Writer) (*flag.FlagSet, *proxyConfig) {
@@ -46,6 +47,7 @@ func proxyFlags(stderr io.Writer) (*flag.FlagSet, *proxyConfig) {
 	fs.DurationVar(&cfg.timeout, "timeout", proxy.DefaultTimeout, "how long to wait for the upstream's answer (then 504)")
 	fs.DurationVar(&cfg.dialTimeout, "dial-timeout", proxy.DefaultDialTimeout, "how long to wait for a connection to the upstream (then 502)")
 	fs.Int64Var(&cfg.maxBody, "max-body-bytes", proxy.DefaultMaxBodyBytes, "largest body judged; larger ones are forwarded unjudged (with --enforce: refused with 413)")
+	fs.IntVar(&cfg.maxViolations, "max-violations", proxy.DefaultMaxViolations, "how many violations to keep for /_proxy/violations and the report (all are counted and logged)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: coupakit proxy --upstream URL [flags]
 
@@ -92,7 +94,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logger := log.New(stderr, "coupakit proxy: ", log.LstdFlags)
 	p, err := proxy.New(proxy.Options{
 		Upstream: cfg.upstream, CSOUpstream: cfg.csoUpstream, Enforce: cfg.enforce,
-		Timeout: cfg.timeout, DialTimeout: cfg.dialTimeout, MaxBodyBytes: cfg.maxBody,
+		Timeout: cfg.timeout, DialTimeout: cfg.dialTimeout, MaxBodyBytes: cfg.maxBody, MaxViolations: cfg.maxViolations,
 		Record:      cfg.record != "",
 		OnViolation: func(v proxy.Violation) { logger.Print(violationLine(v)) },
 	})
