@@ -5,6 +5,7 @@
 //
 //	coupakit serve [flags]   run the mock servers
 //	coupakit check [flags]   run the conformance suite against a base URL
+//	coupakit proxy [flags]   validate the traffic between an integration and a real Coupa
 //	coupakit version         print the version
 package main
 
@@ -33,6 +34,7 @@ const usage = `coupakit: contract testing and mocking for the Coupa APIs.
 Usage:
   coupakit serve [flags]   serve the mock Core API, Sourcing API and SFTP server
   coupakit check [flags]   check a Coupa endpoint (real or mock) against the specs
+  coupakit proxy [flags]   sit between an integration and a real Coupa; report what breaks the contract
   coupakit version         print the version of this build
 
 Run 'coupakit <command> --help' for the flags of a command.
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "coupakit %s\n", buildVersion())
 		return 0
+	case "proxy":
+		return runProxy(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
