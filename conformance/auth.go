@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -179,11 +178,25 @@ func (ts *tokenSource) renew() error {
 	ts.token = ""
 	tx, err := ts.s.postToken(ts.s.target.Scope, ts.s.target.ClientSecret)
 	if err != nil {
+		if transportError(err) {
+			return fmt.Errorf("the token endpoint %s: %w: %w", ts.url, ErrUnreachable, err)
+		}
 		return fmt.Errorf("the token endpoint %s: %w", ts.url, err)
 	}
 	tok, ok := tx.accessToken()
 	if !ok {
-		return fmt.Errorf("%w: the token endpoint %s refused the client credentials of %q: %s", ErrUnreachable, ts.url, ts.s.target.ClientID, tx.summary())
+		if mt := strings.ToLower(tx.header.Get("Content-Type")); !strings.HasPrefix(mt, "application/json") {
+			return fmt.Errorf("%s is %w: POST %s answered %s", ts.s.core.base, ErrNotCoupa, strings.TrimPrefix(ts.url, ts.s.core.base), oneLine(tx.exchange().excerpt(120)))
+		}
+		code := fmt.Sprint(tx.status)
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(tx.body, &e) == nil && e.Error != "" {
+			code += " " + e.Error
+		}
+		return fmt.Errorf("%w: %s: the token endpoint %s refused the client credentials of %q (--client-id, --client-secret): %s",
+			ErrAuth, code, ts.url, ts.s.target.ClientID, oneLine(ts.s.redact(tx.summary())))
 	}
 	ttl := time.Hour
 	if n, ok := tx.answer.ExpiresIn.(json.Number); ok {
@@ -288,7 +301,7 @@ func (s *suite) rateLimitCheck(api, id, source string) *check {
 				}
 			}
 			if n == 0 {
-				c.skipf("no answer 429 seen")
+				c.skipTo("a target that throttles: start the mock with --rate-limit", "no answer 429 seen")
 			}
 			c.notef("%s", plural(n, "answer 429"))
 		}}
@@ -298,7 +311,7 @@ func (s *suite) rateLimitCheck(api, id, source string) *check {
 // API's authentication.
 func (s *suite) needAuth(c *cctx) {
 	if !s.coreAuth {
-		c.skipf("the target does not enforce authentication: an unauthenticated request was not answered 401")
+		c.skipTo("--auth oauth (the default), with the target's credentials", "--auth none: the certifier states that the target has no authentication")
 	}
 }
 
@@ -306,7 +319,7 @@ func (s *suite) needAuth(c *cctx) {
 // credentials.
 func (s *suite) needClient(c *cctx) {
 	if s.target.ClientID == "" {
-		c.skipf("no client credentials given (Target.ClientID, --client-id)")
+		c.skipTo("give client credentials (--client-id, --client-secret)", "no client credentials given")
 	}
 }
 
@@ -345,7 +358,7 @@ func (s *suite) checkToken(c *cctx) {
 	}
 	c.notef("token_type %s, expires_in %s, scope %q", short(tx.answer.TokenType), short(tx.answer.ExpiresIn), granted)
 	if !s.coreAuth {
-		c.notef("the target does not enforce authentication, so a wrong secret was not tried")
+		c.notef("--auth none: a wrong secret was not tried")
 		return
 	}
 	wrong, err := s.postToken(s.target.Scope, "coupakit-conformance-wrong-secret")
@@ -481,7 +494,3 @@ func (s *suite) checkScope(c *cctx, has, lacks string) {
 		}
 	}
 }
-
-// errNoCredentials is returned by start when the target refuses the run's
-// requests.
-var errNoCredentials = errors.New("pass a token (--token), client credentials (--client-id, --client-secret) or the authentication headers")

@@ -447,7 +447,7 @@ func (r *eventsRes) checkLimit(c *cctx) {
 func (r *eventsRes) checkLimitCap(c *cctx) {
 	ok, ids := r.ensure(c, 251)
 	if !ok {
-		c.skipf("fewer than 251 events, and a read-only run creates none: the cap cannot be observed")
+		c.skipTo("a full run, which creates the events", "fewer than 251 events, and a read-only run creates none: the cap cannot be observed")
 	}
 	for _, q := range []url.Values{nil, {"limit": {"251"}}, {"limit": {"1000"}}} {
 		p := r.list(c, q)
@@ -528,7 +528,7 @@ func (r *eventsRes) first(c *cctx) (map[string]any, bool) {
 func (r *eventsRes) checkFilter(c *cctx) {
 	ev, ok := r.first(c)
 	if !ok {
-		c.skipf("no events to filter")
+		c.skipTo("a full run, which creates events", "no events to filter")
 	}
 	id := ev["id"].(string)
 	tried := 0
@@ -574,7 +574,7 @@ func (r *eventsRes) checkBadParameter(c *cctx) {
 func (r *eventsRes) checkShow(c *cctx) {
 	ev, ok := r.first(c)
 	if !ok {
-		c.skipf("no events to show")
+		c.skipTo("a full run, which creates events", "no events to show")
 	}
 	id := ev["id"].(string)
 	got, ex := r.show(c, id)
@@ -978,7 +978,7 @@ func (r *eventsRes) universe(c *cctx) *universe {
 		}
 	}
 	if len(r.qu.recs) == 0 {
-		c.skipf("no events to filter")
+		c.skipTo("a full run, which creates events", "no events to filter")
 	}
 	return r.qu
 }
@@ -1044,7 +1044,7 @@ func (r *eventsRes) checkJSONOnly(c *cctx) {
 
 func (r *eventsRes) checkAuth(c *cctx) {
 	if !r.s.csoAuth {
-		c.skipf("the target does not enforce authentication: an unauthenticated request was not answered 401")
+		c.skipTo("--auth oauth (the default), with the Sourcing API's key", "--auth none: the certifier states that the target has no authentication")
 	}
 	for _, rq := range []request{
 		{method: http.MethodGet, path: r.path(""), query: url.Values{"limit": {"1"}}, auth: authNone},

@@ -59,10 +59,10 @@ func (secondsDateTime) Validate(v string) error {
 func newAPIClient(sp *spec, base string) (*apiClient, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("conformance: %s base URL %q is not an absolute http(s) URL", sp.api, base)
+		return nil, fmt.Errorf("the %s API's base URL %q is not an absolute http(s) URL", sp.api, base)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("conformance: %s base URL %q must not have a query or fragment", sp.api, base)
+		return nil, fmt.Errorf("the %s API's base URL %q must not have a query or fragment", sp.api, base)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
@@ -71,7 +71,7 @@ func newAPIClient(sp *spec, base string) (*apiClient, error) {
 	doc.Servers = openapi3.Servers{{URL: norm}}
 	router, err := legacy.NewRouter(&doc)
 	if err != nil {
-		return nil, fmt.Errorf("conformance: %s spec: %w", sp.api, err)
+		return nil, fmt.Errorf("the %s spec: %w", sp.api, err)
 	}
 	c := &apiClient{spec: sp, base: norm, router: router}
 	if sp.api == apiCore {
@@ -80,10 +80,10 @@ func newAPIClient(sp *spec, base string) (*apiClient, error) {
 	if hasParameter(&doc, "return_object") || hasParameter(&doc, "fields") {
 		relaxed, err := withoutRequired(&doc)
 		if err != nil {
-			return nil, fmt.Errorf("conformance: %s spec: %w", sp.api, err)
+			return nil, fmt.Errorf("the %s spec: %w", sp.api, err)
 		}
 		if c.relaxed, err = legacy.NewRouter(relaxed); err != nil {
-			return nil, fmt.Errorf("conformance: %s spec: %w", sp.api, err)
+			return nil, fmt.Errorf("the %s spec: %w", sp.api, err)
 		}
 	}
 	return c, nil
@@ -372,6 +372,9 @@ const maxRetries = 6
 // second): a throttled request was not processed, so retrying is safe.
 func (s *suite) do(req *http.Request, again func() (*http.Request, error)) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
+		if err := s.pace(); err != nil {
+			return nil, err
+		}
 		resp, err := s.client.Do(req)
 		if err != nil || resp.StatusCode != http.StatusTooManyRequests || attempt == maxRetries {
 			return resp, err
@@ -808,4 +811,55 @@ func idString(v any) string {
 // than a bug of the suite.
 func transportError(err error) bool {
 	return err != nil && !strings.HasPrefix(err.Error(), "internal: ") && !errors.Is(err, context.Canceled)
+}
+
+// excerpt words the answer for a report: the status, the Content-Type and
+// the start of the body, at most n bytes of it.
+func (ex *exchange) excerpt(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d", ex.status)
+	if t := http.StatusText(ex.status); t != "" {
+		b.WriteString(" " + t)
+	}
+	if ct := ex.header.Get("Content-Type"); ct != "" {
+		b.WriteString(" (" + ct + ")")
+	}
+	body := strings.TrimSpace(string(ex.body))
+	if len(body) > n {
+		body = body[:n] + fmt.Sprintf("... (%d bytes in all)", len(ex.body))
+	}
+	if body != "" {
+		b.WriteString("\n" + body)
+	}
+	return b.String()
+}
+
+// accessTokenPattern finds the tokens a token endpoint answers.
+var accessTokenPattern = regexp.MustCompile(`("(?:access|refresh)_token"\s*:\s*)"[^"]*"`)
+
+// redact hides the run's credentials in a text for a report: the client
+// secret, the tokens and the keys, by the names the curl commands give
+// them, and any access token a token endpoint answered.
+func (s *suite) redact(text string) string {
+	secrets := [][2]string{
+		{s.target.ClientSecret, "$COUPAKIT_CLIENT_SECRET"},
+		{s.target.Token, "$COUPAKIT_TOKEN"},
+		{s.target.CSOAPIKey, "$COUPAKIT_CSO_API_KEY"},
+	}
+	if s.tokens != nil {
+		secrets = append(secrets, [2]string{s.tokens.token, "$COUPAKIT_TOKEN"})
+	}
+	for name, values := range s.target.Header {
+		if credentialHeader(name) {
+			for _, v := range values {
+				secrets = append(secrets, [2]string{strings.TrimPrefix(v, "Bearer "), "<redacted>"})
+			}
+		}
+	}
+	for _, sec := range secrets {
+		if len(sec[0]) >= 4 {
+			text = strings.ReplaceAll(text, sec[0], sec[1])
+		}
+	}
+	return accessTokenPattern.ReplaceAllString(text, `$1"<redacted>"`)
 }

@@ -76,7 +76,7 @@ func (r *coreRes) universe(c *cctx) *universe {
 		}
 	}
 	if len(r.qu.recs) == 0 {
-		c.skipf("no records to filter")
+		c.skipTo("a full run, which creates records", "no records to filter")
 	}
 	return r.qu
 }
@@ -88,7 +88,7 @@ func (r *coreRes) sampled(c *cctx) *universe {
 		r.su = r.sample(c)
 	}
 	if len(r.su.recs) == 0 {
-		c.skipf("no records to filter")
+		c.skipTo("a full run, which creates records", "no records to filter")
 	}
 	return r.su
 }

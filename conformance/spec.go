@@ -158,8 +158,8 @@ func (e element) scalar() bool {
 	return e.is("string") || e.is("integer") || e.is("number") || e.is("boolean")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}

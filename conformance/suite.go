@@ -46,14 +46,21 @@ type suite struct {
 	throttled int
 	throttles []throttleNote
 
-	// now is the clock of the token source.
-	now func() time.Time
+	// now is the clock of the token source and the pacing; started is
+	// when the run began.
+	now     func() time.Time
+	started time.Time
 	// tokens fetches the Core API's token with the client credentials; nil
 	// without them.
 	tokens *tokenSource
-	// coreAuth and csoAuth say the APIs refused an unauthenticated request
-	// with 401: they enforce authentication.
+	// auth is the authentication the target must enforce; coreAuth and
+	// csoAuth say that each API must (both, with AuthOAuth).
+	auth              Auth
 	coreAuth, csoAuth bool
+	// sleep waits for the pacing; nextSend is when the next request may
+	// go, with Target.Rate.
+	sleep    func(context.Context, time.Duration) error
+	nextSend time.Time
 
 	discovered  bool
 	integration map[string]any // a reference to an existing integration
@@ -89,17 +96,36 @@ func newSuite(ctx context.Context, target Target, opts []Option) (*suite, error)
 	if s.cfg.now != nil {
 		s.now = s.cfg.now
 	}
+	s.started = s.now().UTC().Truncate(time.Second)
+	s.sleep = sleepCtx
+	if s.cfg.sleep != nil {
+		s.sleep = s.cfg.sleep
+	}
 	if target.BaseURL == "" && target.CSOBaseURL == "" {
-		return nil, errors.New("conformance: no base URL: set BaseURL (Core API), CSOBaseURL (Sourcing API) or both")
+		return nil, errors.New("no base URL: set BaseURL (Core API), CSOBaseURL (Sourcing API) or both")
 	}
 	switch {
 	case target.ClientID != "" && target.Token != "":
-		return nil, errors.New("conformance: give a Token or client credentials (ClientID), not both")
+		return nil, errors.New("give a Token or client credentials (ClientID), not both")
 	case target.ClientID != "" && target.ClientSecret == "":
-		return nil, errors.New("conformance: ClientID without ClientSecret")
+		return nil, errors.New("ClientID without ClientSecret")
 	case target.ClientID == "" && (target.ClientSecret != "" || target.Scope != ""):
-		return nil, errors.New("conformance: ClientSecret or Scope without ClientID")
+		return nil, errors.New("ClientSecret or Scope without ClientID")
+	case target.Rate < 0:
+		return nil, fmt.Errorf("rate %v: want a positive number of requests a second, or 0 for no pacing", target.Rate)
 	}
+	switch target.Auth {
+	case AuthOAuth, AuthNone:
+		s.auth = target.Auth
+	case "":
+		s.auth = AuthNone
+		if target.Token != "" || target.ClientID != "" || target.CSOAPIKey != "" || slices.ContainsFunc(sortedKeys(target.Header), credentialHeader) {
+			s.auth = AuthOAuth
+		}
+	default:
+		return nil, fmt.Errorf("auth %q: want %q or %q", target.Auth, AuthOAuth, AuthNone)
+	}
+	s.coreAuth, s.csoAuth = s.auth == AuthOAuth, s.auth == AuthOAuth
 	s.runID = target.RunID
 	if s.runID == "" {
 		var b [3]byte
@@ -107,7 +133,7 @@ func newSuite(ctx context.Context, target Target, opts []Option) (*suite, error)
 		s.runID = time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
 	}
 	if !runIDPattern.MatchString(s.runID) {
-		return nil, fmt.Errorf("conformance: run ID %q: use 1 to 64 letters, digits, '.', '_' or '-'", s.runID)
+		return nil, fmt.Errorf("run ID %q: use 1 to 64 letters, digits, '.', '_' or '-'", s.runID)
 	}
 	coreDoc, csoDoc := s.cfg.core, s.cfg.sourcing
 	var err error
@@ -146,59 +172,112 @@ func newSuite(ctx context.Context, target Target, opts []Option) (*suite, error)
 	return s, nil
 }
 
-// start checks that each API answers: first without credentials, to learn
-// whether it enforces authentication; then, with client credentials, it
-// fetches the run's token; then it sends a harmless list request with the
-// run's credentials.
+// start probes each API before any check: with client credentials it
+// fetches the run's token, then it sends a harmless list request with the
+// run's credentials. A target that does not answer, does not answer as a
+// Coupa API or refuses the credentials ends the run with one error.
 func (s *suite) start() error {
-	probes := []struct {
-		api      *apiClient
-		name     string
-		path     string
-		enforces *bool
-	}{
-		{s.core, "Core API", "/api/integration_errors", &s.coreAuth},
-		{s.cso, "Sourcing API", "/api/events", &s.csoAuth},
-	}
-	unreachable := func(name string, api *apiClient, err error) error {
-		if s.ctx.Err() != nil {
-			return s.ctx.Err()
-		}
-		if !transportError(err) {
-			return fmt.Errorf("conformance: %w", err)
-		}
-		return fmt.Errorf("conformance: the %s at %s: %w: %w", name, api.base, ErrUnreachable, err)
-	}
-	for _, p := range probes {
-		if p.api == nil {
-			continue
-		}
-		enforces, _, err := s.authProbe(p.api, p.path)
-		if err != nil {
-			return unreachable(p.name, p.api, err)
-		}
-		*p.enforces = enforces
-	}
 	if s.tokens != nil {
 		if err := s.tokens.renew(); err != nil {
-			if errors.Is(err, ErrUnreachable) || s.ctx.Err() != nil {
-				return fmt.Errorf("conformance: %w", err)
+			if s.ctx.Err() != nil {
+				return s.ctx.Err()
 			}
-			return unreachable("Core API", s.core, err)
+			return err
 		}
 	}
-	for _, p := range probes {
+	for _, p := range []struct {
+		api  *apiClient
+		name string
+		path string
+	}{
+		{s.core, "Core API", "/api/integration_errors"},
+		{s.cso, "Sourcing API", "/api/events"},
+	} {
 		if p.api == nil {
 			continue
 		}
 		ex, err := s.send(p.api, request{method: http.MethodGet, path: p.path, query: url.Values{"limit": {"1"}}, valid: true})
-		if err != nil {
-			return unreachable(p.name, p.api, err)
-		}
-		if ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden {
-			return fmt.Errorf("conformance: the %s at %s: %w: it answered %d to %s; %w", p.name, p.api.base, ErrUnreachable, ex.status, p.path, errNoCredentials)
+		switch {
+		case s.ctx.Err() != nil:
+			return s.ctx.Err()
+		case err != nil && transportError(err):
+			return fmt.Errorf("the %s at %s: %w: %w", p.name, p.api.base, ErrUnreachable, err)
+		case err != nil:
+			return err
+		case ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden:
+			return fmt.Errorf("%w: the %s at %s answered %s to GET %s %s", ErrAuth, p.name, p.api.base, oneLine(ex.summary()), p.path, s.credentialHint(p.api))
+		case !coupaAnswer(ex):
+			return fmt.Errorf("%s is %w: GET %s answered %s", p.api.base, ErrNotCoupa, p.path, oneLine(ex.excerpt(120)))
 		}
 	}
+	return nil
+}
+
+// credentialHint says which credentials the run sent to an API, and what
+// to give instead.
+func (s *suite) credentialHint(api *apiClient) string {
+	if api.spec.api == apiSourcing {
+		if s.target.CSOAPIKey != "" || s.target.Header.Get(headerCSOKey) != "" {
+			return "with the X-CSO-API-KEY given: check --cso-api-key"
+		}
+		return "without an X-CSO-API-KEY: give the Sourcing API's key with --cso-api-key"
+	}
+	switch {
+	case s.tokens != nil:
+		return fmt.Sprintf("with a token of the client %q: check its scopes (--scope)", s.target.ClientID)
+	case s.target.Token != "" || s.target.Header.Get(headerAuthorization) != "":
+		return "with the token given: check --token, or give client credentials (--client-id, --client-secret)"
+	}
+	return "without credentials: give client credentials (--client-id, --client-secret) or a token (--token)"
+}
+
+// coupaAnswer reports whether the probe's answer is one a Coupa API
+// gives to its index: 200 with a JSON body of the index's shape (or, from
+// the Core API, XML). A wrong Content-Type is left to the checks.
+func coupaAnswer(ex *exchange) bool {
+	if ex.status != http.StatusOK {
+		return false
+	}
+	if isXML(ex.header.Get("Content-Type")) {
+		return ex.api.spec.api == apiCore
+	}
+	if ex.api.spec.api == apiCore {
+		_, ok := ex.array()
+		return ok
+	}
+	_, ok := ex.object()
+	return ok
+}
+
+// oneLine folds whitespace, so that an answer fits in one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// sleepCtx waits for d, or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// pace waits, with Target.Rate, until the next request may go.
+func (s *suite) pace() error {
+	if s.target.Rate <= 0 {
+		return nil
+	}
+	interval := time.Duration(float64(time.Second) / s.target.Rate)
+	now := s.now()
+	if wait := s.nextSend.Sub(now); wait > 0 {
+		if err := s.sleep(s.ctx, wait); err != nil {
+			return err
+		}
+		now = s.nextSend
+	}
+	s.nextSend = now.Add(interval)
 	return nil
 }
 
@@ -222,12 +301,20 @@ type item struct {
 }
 
 // plan returns the checks this run selects, in order.
-func (s *suite) plan() []item {
+func (s *suite) plan() []item { return s.items(s.planChecks()) }
+
+// planChecks returns every check of the plan, selected or not.
+func (s *suite) planChecks() []*check {
 	var checks []*check
 	checks = append(checks, s.authChecks()...)
 	checks = append(checks, s.coreChecks()...)
 	checks = append(checks, s.sourcingChecks()...)
-	return s.items(checks)
+	return checks
+}
+
+// selected reports whether the run runs chk.
+func (s *suite) selected(chk *check) bool {
+	return s.target.Only == nil || s.target.Only.MatchString(chk.id)
 }
 
 // finalPlan returns the checks that judge every response the run saw, and
@@ -243,7 +330,7 @@ func (s *suite) finalPlan() []item {
 func (s *suite) items(checks []*check) []item {
 	var out []item
 	for _, chk := range checks {
-		if s.target.Only != nil && !s.target.Only.MatchString(chk.id) {
+		if !s.selected(chk) {
 			continue
 		}
 		out = append(out, item{id: chk.id, exec: func() Result { return s.runCheck(chk) }})
@@ -276,6 +363,7 @@ type cctx struct {
 	problems []Problem
 	more     int
 	skipped  string
+	enable   string
 	notes    []string
 }
 
@@ -283,13 +371,13 @@ func (s *suite) runCheck(chk *check) Result {
 	r := Result{ID: chk.id, Level: chk.level, API: chk.api, Operation: chk.op, Element: chk.element, Source: chk.source, Title: chk.title}
 	switch {
 	case s.api(chk.api) == nil && chk.api == apiCore:
-		r.Status, r.Message = Skip, "no Core API base URL given"
+		r.Status, r.Message, r.Enable = Skip, "no Core API base URL given", "give the Core API's base URL (--base-url)"
 		return r
 	case s.api(chk.api) == nil:
-		r.Status, r.Message = Skip, "no Sourcing API base URL given"
+		r.Status, r.Message, r.Enable = Skip, "no Sourcing API base URL given", "give the Sourcing API's base URL (--cso-base-url)"
 		return r
 	case chk.mutates && s.target.ReadOnly:
-		r.Status, r.Message = Skip, "read-only run: this check creates or changes records"
+		r.Status, r.Message, r.Enable = Skip, "read-only run: these checks create or change records", "a full run (without --read-only), against a sandbox"
 		return r
 	}
 	c := &cctx{s: s, chk: chk}
@@ -305,13 +393,16 @@ func (s *suite) runCheck(chk *check) Result {
 	}()
 	switch {
 	case len(c.problems) > 0:
+		for i, p := range c.problems {
+			c.problems[i] = Problem{Message: s.redact(p.Message), Request: s.redact(p.Request), Response: s.redact(p.Response)}
+		}
 		r.Status, r.Problems, r.Omitted = Fail, c.problems, c.more
 		r.Message, r.Request = c.problems[0].Message, c.problems[0].Request
 		if n := len(c.problems) - 1 + c.more; n > 0 {
 			r.Message += fmt.Sprintf(" (and %d more)", n)
 		}
 	case c.skipped != "":
-		r.Status, r.Message = Skip, c.skipped
+		r.Status, r.Message, r.Enable = Skip, c.skipped, c.enable
 	default:
 		r.Status, r.Message = Pass, strings.Join(c.notes, "; ")
 	}
@@ -327,6 +418,9 @@ func (c *cctx) errorf(ex *exchange, format string, args ...any) {
 	p := Problem{Message: fmt.Sprintf(format, args...)}
 	if ex != nil {
 		p.Request = ex.curl
+		if ex.status != 0 {
+			p.Response = ex.excerpt(600)
+		}
 	}
 	c.problems = append(c.problems, p)
 }
@@ -341,6 +435,12 @@ func (c *cctx) fatalf(ex *exchange, format string, args ...any) {
 func (c *cctx) skipf(format string, args ...any) {
 	c.skipped = fmt.Sprintf(format, args...)
 	panic(abort{})
+}
+
+// skipTo ends the check as skipped, saying what would make it run.
+func (c *cctx) skipTo(enable, format string, args ...any) {
+	c.enable = enable
+	c.skipf(format, args...)
 }
 
 // notef adds to what a passing check reports.
@@ -461,7 +561,7 @@ func (s *suite) responseChecks() []*check {
 				run: func(c *cctx) {
 					st := s.stats[sp.api+" "+o.id]
 					if st == nil || st.requests == 0 {
-						c.skipf("not exercised by the checks that ran")
+						c.skipTo("run the checks of the operation (a full run, without --only)", "not exercised by the checks that ran")
 					}
 					c.problems, c.more = st.problems, st.dropped
 					c.notef("%s (%s)", plural(st.requests, "response"), statusList(st.statuses))
@@ -480,7 +580,7 @@ func (s *suite) responseChecks() []*check {
 				run: func(c *cctx) {
 					st := s.stats[sp.api+" "+o.id]
 					if st == nil {
-						c.skipf("no error response seen")
+						c.skipTo("a full run, whose checks draw error answers", "no error response seen")
 					}
 					n := 0
 					for code, k := range st.statuses {
@@ -489,7 +589,7 @@ func (s *suite) responseChecks() []*check {
 						}
 					}
 					if n == 0 {
-						c.skipf("no error response seen")
+						c.skipTo("a full run, whose checks draw error answers", "no error response seen")
 					}
 					c.problems = st.errors
 					c.notef("%s", plural(n, "error response"))
@@ -508,7 +608,7 @@ func (s *suite) responseChecks() []*check {
 				run: func(c *cctx) {
 					st := s.stats[sp.api+" "+o.id]
 					if st == nil || st.statuses[http.StatusOK] == 0 {
-						c.skipf("no successful response seen")
+						c.skipTo("a full run, which changes events", "no successful response seen")
 					}
 					c.problems = st.shape
 					c.notef("%s", plural(st.statuses[http.StatusOK], "successful response"))
@@ -663,6 +763,24 @@ func (s *suite) discoverCore() {
 	}
 }
 
+// version is coupakit's version, from the build information.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	const module = "github.com/coupakit/coupakit"
+	if bi.Main.Path == module {
+		return cmpOr(bi.Main.Version, "(devel)")
+	}
+	for _, d := range bi.Deps {
+		if d.Path == module {
+			return d.Version
+		}
+	}
+	return "(devel)"
+}
+
 // getRequest is a GET request of target, for finding routes.
 func getRequest(target string) *http.Request {
 	req, _ := http.NewRequest(http.MethodGet, target, nil)
@@ -671,8 +789,23 @@ func getRequest(target string) *http.Request {
 
 // report assembles what the run found.
 func (s *suite) report() Report {
+	var specs []SpecVersion
+	for _, sp := range []*spec{s.coreSpec, s.csoSpec} {
+		if s.api(sp.api) == nil {
+			continue
+		}
+		v := SpecVersion{API: sp.api, File: sp.file}
+		if sp.doc.Info != nil {
+			v.Title, v.Version = sp.doc.Info.Title, sp.doc.Info.Version
+		}
+		specs = append(specs, v)
+	}
 	return Report{
 		RunID:      s.runID,
+		Date:       s.started,
+		Version:    version(),
+		Specs:      specs,
+		Auth:       s.auth,
 		BaseURL:    s.target.BaseURL,
 		CSOBaseURL: s.target.CSOBaseURL,
 		ReadOnly:   s.target.ReadOnly,
