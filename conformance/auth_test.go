@@ -3,6 +3,8 @@ package conformance_test
 import (
 	"bytes"
 	"errors"
+	"html"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -308,19 +310,27 @@ func TestCredentialsNotShown(t *testing.T) {
 			t.Fatalf("%s is %s; the test needs it to fail", id, res.Status)
 		}
 	}
-	var out bytes.Buffer
-	if err := report.WriteJSON(&out); err != nil {
-		t.Fatal(err)
-	}
-	text := out.String()
-	for _, secret := range []string{auth.DefaultClientSecret, auth.DefaultCSOAPIKey, "eyJhbGciOiJIUzI1NiIs"} {
-		if strings.Contains(text, secret) {
-			t.Errorf("the report shows the credential %q", secret)
+	for name, write := range map[string]func(*conformance.Report, io.Writer) error{
+		"json": (*conformance.Report).WriteJSON, "text": (*conformance.Report).WriteText, "junit": (*conformance.Report).WriteJUnit,
+		"html": (*conformance.Report).WriteHTML, "markdown": (*conformance.Report).WriteMarkdown,
+	} {
+		var out bytes.Buffer
+		if err := write(&report, &out); err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, want := range []string{`$COUPAKIT_CLIENT_SECRET`, `$COUPAKIT_TOKEN`, `$COUPAKIT_CSO_API_KEY`} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the report's curl commands do not name %s", want)
+		text := html.UnescapeString(out.String())
+		for _, secret := range []string{auth.DefaultClientSecret, auth.DefaultCSOAPIKey, "eyJhbGciOiJIUzI1NiIs"} {
+			if strings.Contains(text, secret) {
+				t.Errorf("the %s report shows the credential %q", name, secret)
+			}
+		}
+		if name == "markdown" {
+			continue
+		}
+		for _, want := range []string{`$COUPAKIT_CLIENT_SECRET`, `$COUPAKIT_TOKEN`, `$COUPAKIT_CSO_API_KEY`} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the %s report's curl commands do not name %s", name, want)
+			}
 		}
 	}
 }

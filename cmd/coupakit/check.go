@@ -78,9 +78,11 @@ func (f *headerFlag) Set(s string) error {
 
 // reportWriters are the formats of --format.
 var reportWriters = map[string]func(*conformance.Report, io.Writer) error{
-	"text":  (*conformance.Report).WriteText,
-	"json":  (*conformance.Report).WriteJSON,
-	"junit": (*conformance.Report).WriteJUnit,
+	"text":     (*conformance.Report).WriteText,
+	"json":     (*conformance.Report).WriteJSON,
+	"junit":    (*conformance.Report).WriteJUnit,
+	"html":     (*conformance.Report).WriteHTML,
+	"markdown": (*conformance.Report).WriteMarkdown,
 }
 
 // formatNames lists the formats of --format, for messages.

@@ -19,7 +19,11 @@ import (
 )
 
 // datePattern finds the run's date in a report, which the golden files fix.
-var datePattern = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+var (
+	datePattern     = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+	htmlDatePattern = regexp.MustCompile(`\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC`)
+	mdDatePattern   = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d UTC`)
+)
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
 
@@ -349,7 +353,7 @@ func TestCheckPassesCredentials(t *testing.T) {
 // the run ID is fixed and the servers' URLs are replaced, so the output is
 // deterministic. Run go test -update to rewrite the golden files.
 func TestCheckReportGolden(t *testing.T) {
-	for _, format := range []string{"json", "junit", "text"} {
+	for _, format := range []string{"json", "junit", "text", "markdown", "html"} {
 		t.Run(format, func(t *testing.T) {
 			c := serveCheckTarget(t, miscountAdded)
 			code, stdout, stderr := runCheckArgs(t,
@@ -360,7 +364,9 @@ func TestCheckReportGolden(t *testing.T) {
 			}
 			got := strings.NewReplacer(c.core, "http://core.test", c.cso, "http://cso.test").Replace(stdout)
 			got = datePattern.ReplaceAllString(got, "2026-01-02T03:04:05Z")
-			path := filepath.Join("testdata", "check_report."+map[string]string{"json": "json", "junit": "xml", "text": "txt"}[format])
+			got = htmlDatePattern.ReplaceAllString(got, "2 January 2026, 03:04 UTC")
+			got = mdDatePattern.ReplaceAllString(got, "2026-01-02 03:04 UTC")
+			path := filepath.Join("testdata", "check_report."+map[string]string{"json": "json", "junit": "xml", "text": "txt", "markdown": "md", "html": "html"}[format])
 			if *updateGolden {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
