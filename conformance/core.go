@@ -157,7 +157,7 @@ func (r *coreRes) newFacts() kindFacts {
 	return kindFacts{
 		name: r.name, api: apiCore, noun: "record", nouns: "records", maxPage: 50,
 		listOp: r.list, showOp: r.show, createOp: r.create, updateOp: r.update(),
-		els: r.els, filterEls: r.listItems, itemPointer: schemaPointer(r.schema),
+		els: r.els, filterEls: r.listItems, updEls: r.updEls, marker: r.marker, itemPointer: schemaPointer(r.schema),
 		listSource: r.listSource, limitSource: r.paramSource("limit"), offsetSource: r.paramSource("offset"),
 		pastEndSource: r.sp.source("#/info/description"), filterSource: r.listSource + "/description",
 		badParamSource: r.listSource + "/responses/400",
@@ -310,6 +310,7 @@ func (r *coreRes) checks() []*check {
 		}
 	}
 	out = append(out, readOnlyFamily(r, "A value sent for the output-only %s on create or update is accepted and ignored.")...)
+	out = append(out, inputFamily(r)...)
 	r.add(&out, &check{id: n + ".update.put", op: r.put, source: r.opSource(r.put, ""), mutates: true,
 		title: "PUT changes the elements sent, leaves the others as they are, and show reads the change back.",
 		run:   func(c *cctx) { r.checkUpdate(c, r.put, http.MethodPut) }})

@@ -92,7 +92,7 @@ func (r *eventsRes) newFacts() kindFacts {
 	return kindFacts{
 		name: eventsResource, api: apiSourcing, noun: "event", nouns: "events", maxPage: 250,
 		listOp: opListEvents, showOp: opShowEvent, createOp: opCreateEvents, updateOp: opUpdateEvent, deleteOp: opDeleteEvent,
-		els: r.els, filterEls: r.els, itemPointer: schemaPointer(r.item),
+		els: r.els, filterEls: r.els, updEls: r.updEls, marker: eventMarker, itemPointer: schemaPointer(r.item),
 		listSource: listSrc, limitSource: listSrc + "/parameters", offsetSource: listSrc + "/parameters",
 		pastEndSource: listSrc + "/parameters", filterSource: listSrc + "/description",
 		badParamSource: r.opSource(opListEvents, "/responses/400"),
@@ -205,6 +205,7 @@ func (r *eventsRes) checks() []*check {
 		run:    r.checkUnknownElement})
 	out = append(out, enumFamily(r)...)
 	out = append(out, readOnlyFamily(r, "A value sent for the output-only %s on create or update is ignored.")...)
+	out = append(out, inputFamily(r)...)
 	r.add(&out, &check{id: n + ".readonly.market-id", op: opUpdateEvent, element: "market-id", mutates: true,
 		source: r.opSource(opUpdateEvents, "/description"),
 		title:  "market-id cannot be changed: an update with its own value is accepted, one with another value fails and changes nothing.",

@@ -49,8 +49,13 @@ type kindFacts struct {
 	// JSON pointer, for the sources.
 	els         []element
 	itemPointer string
-	// filterEls are the elements of a record of the index, for the filters.
-	filterEls []element
+	// filterEls are the elements of a record of the index, for the filters;
+	// updEls those of an update body.
+	filterEls, updEls []element
+	// marker is the element that carries the run's marker ("" for none).
+	marker string
+	// inputSkip are elements the input family leaves alone.
+	inputSkip []string
 	// Sources of the index's rules.
 	listSource, limitSource, offsetSource, pastEndSource, filterSource, badParamSource string
 	showSource, notFoundSource                                                         string

@@ -92,6 +92,45 @@ func TestMutantsAreCaught(t *testing.T) {
 
 var mutants = []mutant{
 	{
+		name: "maxLength not enforced (long external-id truncated)",
+		core: onRequest(route("POST", `/api/integration_errors`), func(_ *http.Request, body any) {
+			if v, ok := obj(body)["external-id"].(string); ok && len(v) > 255 {
+				obj(body)["external-id"] = v[:255]
+			}
+		}),
+		want: "integration_errors.input.external-id",
+	},
+	{
+		name: "maxLength off by one (255 characters refused)",
+		core: onRequest(route("POST", `/api/integration_history_records`), func(_ *http.Request, body any) {
+			if v, ok := obj(body)["document-status"].(string); ok && len(v) == 255 {
+				obj(body)["document-status"] = v + "x"
+			}
+		}),
+		want: "integration_history_records.input.document-status",
+	},
+	{
+		name: "maxLength not enforced on update",
+		core: onRequest(route("PATCH", `/api/integration_errors/\d+`), func(_ *http.Request, body any) {
+			if v, ok := obj(body)["status"].(string); ok && len(v) > 255 {
+				obj(body)["status"] = v[:255]
+			}
+		}),
+		want: "integration_errors.input.status",
+	},
+	{
+		name: "a number taken for a string (Sourcing name)",
+		sourcing: onRequest(route("POST", `/api/events`), func(_ *http.Request, body any) {
+			items, _ := obj(body)["events"].([]any)
+			for _, it := range items {
+				if n, ok := obj(it)["name"].(float64); ok {
+					obj(it)["name"] = strconv.FormatFloat(n, 'f', -1, 64)
+				}
+			}
+		}),
+		want: "events.input.name",
+	},
+	{
 		name: "required output element dropped",
 		core: onResponse(route("GET", `/api/integration_errors/\d+`), func(_ *http.Request, status int, body any) (int, any) {
 			delete(obj(body), "contact-alert-type")
