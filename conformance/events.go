@@ -237,6 +237,7 @@ func (r *eventsRes) checks() []*check {
 		title: "A bulk delete whose every item fails answers 400.", run: r.checkDeleteAllInvalid})
 	r.add(&out, &check{id: n + ".delete.not-found", op: opDeleteEvent, source: r.opSource(opDeleteEvent, "/responses/404"), mutates: true,
 		title: "DELETE /api/events/{id} of an unknown id answers 404.", run: r.checkDeleteNotFound})
+	out = append(out, r.lenientChecks()...)
 	return out
 }
 

@@ -92,6 +92,51 @@ func TestMutantsAreCaught(t *testing.T) {
 
 var mutants = []mutant{
 	{
+		name:     "bulk update not lenient for an item without id",
+		sourcing: refuseBulk("PUT", func(it map[string]any) bool { return it["id"] == nil }),
+		want:     "events.update.lenient.no-id",
+	},
+	{
+		name:     "bulk update not lenient for an unknown id",
+		sourcing: refuseBulk("PUT", func(it map[string]any) bool { return it["id"] == "1000000000000000001" }),
+		want:     "events.update.lenient.unknown-id",
+	},
+	{
+		name:     "bulk delete not lenient for an item without id",
+		sourcing: refuseBulk("DELETE", func(it map[string]any) bool { return it["id"] == nil }),
+		want:     "events.delete.lenient.no-id",
+	},
+	{
+		name:     "bulk delete not lenient for an id that is not one",
+		sourcing: refuseBulk("DELETE", func(it map[string]any) bool { return it["id"] == "coupakit-not-an-id" }),
+		want:     "events.delete.lenient.invalid",
+	},
+	{
+		name: "a deleted event deleted again",
+		sourcing: func(next http.Handler) http.Handler {
+			var mu sync.Mutex
+			deleted := map[string]*httptest.ResponseRecorder{}
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "DELETE" || !regexp.MustCompile(`^/api/events/\d+$`).MatchString(r.URL.Path) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if rec := deleted[r.URL.Path]; rec != nil {
+					replay(w, rec)
+					return
+				}
+				rec := record(next, r, nil)
+				if rec.Code == http.StatusOK {
+					deleted[r.URL.Path] = rec
+				}
+				replay(w, rec)
+			})
+		},
+		want: "events.delete.use-after",
+	},
+	{
 		name: "maxLength not enforced (long external-id truncated)",
 		core: onRequest(route("POST", `/api/integration_errors`), func(_ *http.Request, body any) {
 			if v, ok := obj(body)["external-id"].(string); ok && len(v) > 255 {
@@ -1099,4 +1144,21 @@ func xmlErrors(next http.Handler) http.Handler {
 		w.WriteHeader(rec.Code)
 		_, _ = io.WriteString(w, b.String())
 	})
+}
+
+// refuseBulk makes a bulk request of the Sourcing API with method fail as
+// a whole, 400, when one of its items matches: a server that is not
+// lenient for that kind of failing item.
+func refuseBulk(method string, match func(item map[string]any) bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			data, _ := io.ReadAll(r.Body)
+			var body struct{ Events []map[string]any }
+			if r.Method == method && r.URL.Path == "/api/events" && json.Unmarshal(data, &body) == nil && slices.ContainsFunc(body.Events, match) {
+				writeJSON(w, http.StatusBadRequest, map[string]any{"errors": map[string]any{"event": []any{"the request failed"}}})
+				return
+			}
+			replay(w, record(next, r, data))
+		})
+	}
 }
