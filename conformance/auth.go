@@ -267,7 +267,7 @@ func (s *suite) authChecks() []*check {
 		title: "POST /oauth2/token with client credentials (form) answers 200 with access_token, token_type bearer, a positive expires_in and scope; where authentication is enforced, a wrong client_secret gets no token.",
 		run:   s.checkToken})
 	add(&check{id: "auth.required", op: "listIntegrationErrors", source: s.coreSpec.source("#/components/responses/Unauthorized"),
-		title: "A request without credentials is answered 401, on the index, show and (when the run may write) write operations of every resource.",
+		title: "A request without credentials is answered 401 on every operation: authentication is never ignored (writes only when the run may write, with an unknown id or an empty body).",
 		run:   s.checkAuthRequired})
 	add(&check{id: "auth.invalid-token", op: "listIntegrationErrors", source: s.coreSpec.source("#/components/responses/Unauthorized"),
 		title: "A malformed, forged (alg none) or tampered bearer token is answered 401.",
@@ -370,28 +370,38 @@ func (s *suite) checkToken(c *cctx) {
 	}
 }
 
-// authTargets are requests of every Core resource that need credentials:
-// the index, a show, and (unless reads is set) harmless writes that a
-// server without the rule would answer 404 or 400, never change anything
-// with.
+// authTargets are requests of every Core operation that need credentials:
+// the indexes and shows first (reads), then, unless reads is set, harmless
+// writes that a server without the rule would answer 404 or 400 (an
+// unknown id, an empty body), never change anything with.
 func (s *suite) authTargets(reads bool) []request {
-	var out []request
-	for _, res := range coreResources {
-		if _, ok := s.coreSpec.op(res.list); !ok {
+	return opTargets(s.coreSpec, unknownCoreID, "1", reads)
+}
+
+// opTargets are a request of every operation of sp, the GETs first: the
+// index with limit=1, a show of showID, and (unless reads is set) each
+// write with an empty body, of unknownID where the path has an id.
+func opTargets(sp *spec, unknownID, showID string, reads bool) []request {
+	var gets, writes []request
+	for _, o := range sp.ops {
+		if o.method == http.MethodGet {
+			rq := request{method: o.method, path: sp.pathOf(o.id, showID)}
+			if !strings.Contains(o.path, "{id}") {
+				rq.query = url.Values{"limit": {"1"}}
+			}
+			gets = append(gets, rq)
 			continue
 		}
-		r := &coreRes{coreResource: res, s: s, sp: s.coreSpec}
-		out = append(out,
-			request{method: http.MethodGet, path: r.path(res.list, ""), query: url.Values{"limit": {"1"}}},
-			request{method: http.MethodGet, path: r.path(res.show, "1")})
-		if reads {
-			continue
+		rq := request{method: o.method, path: sp.pathOf(o.id, unknownID)}
+		if o.method != http.MethodDelete || !strings.Contains(o.path, "{id}") {
+			rq.body = map[string]any{}
 		}
-		out = append(out,
-			request{method: http.MethodPost, path: r.path(res.create, ""), body: map[string]any{}},
-			request{method: http.MethodPut, path: r.path(res.put, unknownCoreID), body: map[string]any{}})
+		writes = append(writes, rq)
 	}
-	return out
+	if reads {
+		return gets
+	}
+	return append(gets, writes...)
 }
 
 func (s *suite) checkAuthRequired(c *cctx) {

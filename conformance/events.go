@@ -185,7 +185,7 @@ func (r *eventsRes) checks() []*check {
 		title: "The Sourcing API answers JSON whatever the Accept header says (application/xml, */* or none), as the index shows.",
 		run:   r.checkJSONOnly})
 	r.add(&out, &check{id: n + ".auth", op: opListEvents, source: r.sp.source("#/components/securitySchemes/csoApiKey"),
-		title: "A request without X-CSO-API-KEY, or with a made-up one, is answered 401.",
+		title: "A request without X-CSO-API-KEY, or with a made-up one, is answered 401 on every operation (writes only when the run may write, with an unknown id or an empty body).",
 		run:   r.checkAuth})
 	out = append(out, showFamily(r)...)
 

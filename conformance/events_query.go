@@ -96,12 +96,14 @@ func (r *eventsRes) checkAuth(c *cctx) {
 	if !r.s.csoAuth {
 		c.skipTo("--auth oauth (the default), with the Sourcing API's key", "--auth none: the certifier states that the target has no authentication")
 	}
-	for _, rq := range []request{
-		{method: http.MethodGet, path: r.path(""), query: url.Values{"limit": {"1"}}, auth: authNone},
-		{method: http.MethodGet, path: r.path(unknownEventID), auth: authNone},
-		{method: http.MethodGet, path: r.path(""), query: url.Values{"limit": {"1"}}, auth: authKey, token: "coupakit-conformance-made-up-key"},
-		{method: http.MethodGet, path: r.path(unknownEventID), auth: authKey, token: "coupakit-conformance-made-up-key"},
-	} {
+	var rqs []request
+	for _, rq := range opTargets(r.sp, unknownEventID, unknownEventID, r.s.target.ReadOnly) {
+		rq.auth = authNone
+		rqs = append(rqs, rq)
+		rq.auth, rq.token = authKey, "coupakit-conformance-made-up-key"
+		rqs = append(rqs, rq)
+	}
+	for _, rq := range rqs {
 		ex := c.do(rq)
 		what := "without X-CSO-API-KEY"
 		if rq.auth == authKey {

@@ -801,6 +801,28 @@ var mutants = []mutant{
 		auth: true,
 	},
 	{
+		name: "authentication ignored on one operation (unresolve)",
+		core: withTokenWhen(func(r *http.Request) bool {
+			return r.Method == "PUT" && r.Header.Get("Authorization") == "" && strings.HasSuffix(r.URL.Path, "/unresolve")
+		}),
+		want: "auth.required",
+		auth: true,
+	},
+	{
+		name: "Sourcing authentication ignored on one operation (bulk delete)",
+		sourcing: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == "DELETE" && r.Header.Get("X-Cso-Api-Key") == "" && r.URL.Path == "/api/events" {
+					r = r.Clone(r.Context())
+					r.Header.Set("X-Cso-Api-Key", auth.DefaultCSOAPIKey)
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "events.auth",
+		auth: true,
+	},
+	{
 		name: "forged token accepted",
 		core: withTokenWhen(func(r *http.Request) bool {
 			return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer eyJhbGciOiJub25l")
