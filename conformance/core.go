@@ -156,7 +156,7 @@ func (r *coreRes) facts() kindFacts { return r.kf }
 func (r *coreRes) newFacts() kindFacts {
 	return kindFacts{
 		name: r.name, api: apiCore, noun: "record", nouns: "records", maxPage: 50,
-		listOp: r.list, showOp: r.show, createOp: r.create, updateOp: r.update(),
+		listOp: r.list, showOp: r.show, createOp: r.create, updateOp: r.update(), resolveOp: r.resolve,
 		els: r.els, filterEls: r.listItems, updEls: r.updEls, marker: r.marker, itemPointer: schemaPointer(r.schema),
 		listSource: r.listSource, limitSource: r.paramSource("limit"), offsetSource: r.paramSource("offset"),
 		pastEndSource: r.sp.source("#/info/description"), filterSource: r.listSource + "/description",
@@ -311,6 +311,7 @@ func (r *coreRes) checks() []*check {
 	}
 	out = append(out, readOnlyFamily(r, "A value sent for the output-only %s on create or update is accepted and ignored.")...)
 	out = append(out, inputFamily(r)...)
+	out = append(out, chainFamily(r)...)
 	r.add(&out, &check{id: n + ".update.put", op: r.put, source: r.opSource(r.put, ""), mutates: true,
 		title: "PUT changes the elements sent, leaves the others as they are, and show reads the change back.",
 		run:   func(c *cctx) { r.checkUpdate(c, r.put, http.MethodPut) }})

@@ -206,6 +206,7 @@ func (r *eventsRes) checks() []*check {
 	out = append(out, enumFamily(r)...)
 	out = append(out, readOnlyFamily(r, "A value sent for the output-only %s on create or update is ignored.")...)
 	out = append(out, inputFamily(r)...)
+	out = append(out, chainFamily(r)...)
 	r.add(&out, &check{id: n + ".readonly.market-id", op: opUpdateEvent, element: "market-id", mutates: true,
 		source: r.opSource(opUpdateEvents, "/description"),
 		title:  "market-id cannot be changed: an update with its own value is accepted, one with another value fails and changes nothing.",

@@ -32,6 +32,9 @@ type kind interface {
 	nothingCreated(c *cctx, marker, what string)
 	// page gets one page of the index; it ends the check unless 200.
 	page(c *cctx, q url.Values) listPage
+	// updateBody returns a change of every element the suite can fill in,
+	// to values that differ from rec's.
+	updateBody(rec map[string]any, variant int) map[string]any
 	// ensure makes the index hold n records or more, creating marked ones
 	// when the run may; it reports whether it does.
 	ensure(c *cctx, n int) bool
@@ -45,6 +48,7 @@ type kindFacts struct {
 	maxPage     int    // the default and largest page
 	// The operations the families are about.
 	listOp, showOp, createOp, updateOp, deleteOp string
+	resolveOp                                    string // "" when the kind has no resolve
 	// els are the elements of a create item; itemPointer is its schema's
 	// JSON pointer, for the sources.
 	els         []element

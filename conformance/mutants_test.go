@@ -92,6 +92,20 @@ func TestMutantsAreCaught(t *testing.T) {
 
 var mutants = []mutant{
 	{
+		name: "resolved=false still lists resolved records",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) {
+			if q.Get("resolved") == "false" {
+				q.Del("resolved")
+			}
+		}),
+		want: "integration_errors.chain",
+	},
+	{
+		name:     "Sourcing filter on a changed state ignored",
+		sourcing: onQuery(route("GET", `/api/events`), func(q url.Values) { q.Del("state") }),
+		want:     "events.chain",
+	},
+	{
 		name:     "bulk update not lenient for an item without id",
 		sourcing: refuseBulk("PUT", func(it map[string]any) bool { return it["id"] == nil }),
 		want:     "events.update.lenient.no-id",
