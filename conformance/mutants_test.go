@@ -92,6 +92,28 @@ func TestMutantsAreCaught(t *testing.T) {
 
 var mutants = []mutant{
 	{
+		name: "+05:30 read as UTC",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) {
+			for k, vs := range q {
+				if strings.HasPrefix(k, "updated-at[") && strings.HasSuffix(vs[0], "+05:30") {
+					q.Set(k, strings.TrimSuffix(vs[0], "+05:30")+"Z")
+				}
+			}
+		}),
+		want: "integration_errors.list.filter-datetime-offsets",
+	},
+	{
+		name: "-07:00 dropped (read as UTC)",
+		core: onQuery(route("GET", `/api/integration_history_records`), func(q url.Values) {
+			for k, vs := range q {
+				if strings.HasPrefix(k, "updated-at[") && strings.HasSuffix(vs[0], "-07:00") {
+					q.Set(k, strings.TrimSuffix(vs[0], "-07:00"))
+				}
+			}
+		}),
+		want: "integration_history_records.list.filter-datetime-offsets",
+	},
+	{
 		name: "resolved=false still lists resolved records",
 		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) {
 			if q.Get("resolved") == "false" {
