@@ -281,7 +281,7 @@ func TestCheckHelpExplainsEveryFlag(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--help exited %d", code)
 	}
-	for _, f := range []string{"base-url", "cso-base-url", "token", "client-id", "client-secret", "scope", "cso-api-key", "header", "read-only", "only", "format", "output", "run-id", "timeout", "strict", "quiet"} {
+	for _, f := range []string{"base-url", "cso-base-url", "token", "client-id", "client-secret", "scope", "cso-api-key", "header", "read-only", "only", "format", "output", "run-id", "timeout", "strict", "quiet", "auth", "rate", "verbose"} {
 		if !strings.Contains(stdout, "  -"+f+" ") && !strings.Contains(stdout, "  -"+f+"\n") {
 			t.Errorf("--help does not explain -%s:\n%s", f, stdout)
 		}
