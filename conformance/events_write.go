@@ -58,15 +58,6 @@ func (r *eventsRes) checkCreateLenient(c *cctx) {
 	r.nothingCreated(c, bad, "the invalid item")
 }
 
-func (r *eventsRes) checkUnknownElement(c *cctx) {
-	marker := r.s.marker()
-	a := r.post(c, []any{with(r.minimal(c, marker), "Name", "Einkauf 2026")}, false)
-	if a.ex.status != http.StatusBadRequest {
-		c.errorf(a.ex, "a create with the element Name answered %s; want 400", a.ex.summary())
-	}
-	r.nothingCreated(c, marker, "a create with the element Name")
-}
-
 func (r *eventsRes) checkMarketID(c *cctx) {
 	id := r.newEvent(c)
 	before, _ := r.show(c, id)

@@ -208,3 +208,37 @@ func checkReadOnly(c *cctx, k kind, el element) {
 		c.errorf(sex, "update changed the output-only %s from %s to %s", el.name, short(before[el.name]), short(after[el.name]))
 	}
 }
+
+// unknownElementCheck is the check that a create with an element the kind
+// does not have (name, a translated one, with value) is rejected naming
+// it, and creates nothing. Coupa itself is known to drop such elements, so
+// it is a should.
+func unknownElementCheck(k kind, name string, value any, source, title string) *check {
+	f := k.facts()
+	return &check{id: f.name + ".create.unknown-element", op: f.createOp, level: Should, mutates: true, api: f.api, source: source, title: title,
+		run: func(c *cctx) {
+			marker := c.s.marker()
+			_, _, ex := k.createOne(c, with(k.minimal(c, marker), name, value), false)
+			if ex.status != http.StatusBadRequest {
+				c.errorf(ex, "a create with the unknown element %s answered %s; want 400", name, ex.summary())
+			} else if !ex.mentions(name) {
+				c.errorf(ex, "the 400 for the unknown element %s does not name it: %s", name, ex.summary())
+			}
+			k.nothingCreated(c, marker, "a create with the unknown element "+name)
+		}}
+}
+
+// sentShown returns how rec differs from what was sent: the elements sent
+// that rec does not show as sent, output-only and input-only ones aside.
+func sentShown(els []element, sent, rec map[string]any) []string {
+	skip := func(p string) bool {
+		name := strings.Split(strings.TrimPrefix(p, "/"), "/")[0]
+		for _, el := range els {
+			if el.name == name {
+				return el.readOnly || el.writeOnly
+			}
+		}
+		return false
+	}
+	return subset(sent, rec, "", skip)
+}
