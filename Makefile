@@ -4,7 +4,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION))
 
-.PHONY: run test generate check-generated bench lint lint-spec build image test-image
+.PHONY: run test generate check-generated bench fuzz lint lint-spec build image test-image
 
 ## run: serve the mock Core API, Sourcing API and SFTP server with their defaults (ARGS: more serve flags)
 # It runs the built binary rather than `go run`, which exits 1 after Ctrl-C:
@@ -35,6 +35,17 @@ check-generated:
 ## bench: the Go benchmarks, with allocations
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 20s); a failing input is saved under
+## <package>/testdata/fuzz/<target>/, which make test replays from then on
+FUZZTIME ?= 20s
+FUZZ_TARGETS = ./query:FuzzParseValues ./coupaxml:FuzzDecode ./sftpd:FuzzCheckFile ./sftpd:FuzzPaths ./auth:FuzzBearerToken
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 ## lint: gofmt and go vet
 lint:

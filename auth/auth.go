@@ -33,6 +33,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/coupakit/coupakit/internal/throttle"
 )
 
 // Scopes of Coupa's integration resources.
@@ -139,8 +141,9 @@ type Authority struct {
 	csoKeys     keySet
 
 	now    func() time.Time
-	macs   sync.Pool // of *macState
-	limits *limiters // nil when the rate limit is off
+	macs   sync.Pool          // of *macState
+	limits *limiters          // nil when the rate limit is off
+	guard  *throttle.Throttle // wrong client secrets, by client id and address
 }
 
 // client is a Client ready for checks.
@@ -231,6 +234,7 @@ func New(cfg Config) (*Authority, error) {
 	if cfg.RateLimit {
 		a.limits = newLimiters(maxLimiters)
 	}
+	a.guard = throttle.New(throttle.Default, cfg.Now)
 	return a, nil
 }
 

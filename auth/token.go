@@ -8,12 +8,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coupakit/coupakit/internal/throttle"
 )
 
 const (
@@ -143,7 +147,10 @@ func (a *Authority) verify(tok string, now time.Time) (*client, string, error) {
 // unsupported_grant_type or invalid_scope, 401 invalid_client (with
 // WWW-Authenticate: Basic when Basic was used); 405 for other methods and
 // 413 for a body over 16 KiB. No answer may be cached. The endpoint is not
-// rate limited.
+// rate limited, but repeated wrong secrets are slowed down per client id
+// and source address: past 5 failures, attempts out of their turn are
+// answered 429 slow_down with Retry-After, unchecked (see
+// authenticateClient).
 //
 // While authentication is off (Config.Disabled) it issues a token to any
 // client for any scope, and ScopeRead and ScopeWrite when none is asked for.
@@ -188,7 +195,7 @@ func (a *Authority) serveToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	cl, status, code, desc := a.authenticateClient(r, form)
+	cl, status, code, desc := a.authenticateClient(w, r, form)
 	if code != "" {
 		if status == http.StatusUnauthorized && usedBasic(r) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="coupa"`)
@@ -239,9 +246,16 @@ func (a *Authority) serveToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticateClient finds the client a token request authenticates as. On
-// failure it returns the status, OAuth error code and description to answer.
-// While authentication is off it returns a nil client and no error.
-func (a *Authority) authenticateClient(r *http.Request, form url.Values) (cl *client, status int, code, desc string) {
+// failure it returns the status, OAuth error code and description to answer
+// (and has set Retry-After on w for a slowed attempt). While authentication
+// is off it returns a nil client and no error.
+//
+// Wrong secrets are slowed down per client id and source address (see
+// package throttle): past 5 failures, one attempt per step (1 s, doubling to
+// 1 min) is checked, and the others are answered 429 slow_down with
+// Retry-After, their secret unchecked. A client with no recent failures,
+// and other clients and addresses, are never slowed.
+func (a *Authority) authenticateClient(w http.ResponseWriter, r *http.Request, form url.Values) (cl *client, status int, code, desc string) {
 	id, secret, basic := r.BasicAuth()
 	if basic {
 		if form.Has("client_secret") {
@@ -263,21 +277,34 @@ func (a *Authority) authenticateClient(r *http.Request, form url.Values) (cl *cl
 	if id == "" {
 		return nil, http.StatusUnauthorized, "invalid_client", "client authentication required: send client_id and client_secret in the form or with HTTP Basic"
 	}
-	if cl := a.checkSecret(id, secret); cl != nil {
+	key := throttle.Key(id, remoteIP(r))
+	if wait, ok := a.guard.Reserve(key, 0); !ok {
+		secs := max(int64(math.Ceil(wait.Seconds())), 1)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		return nil, http.StatusTooManyRequests, "slow_down", fmt.Sprintf(
+			"too many failed authentications of client_id %q from this address; the credentials were not checked; retry after %d s", id, secs)
+	}
+	if cl := a.checkBoth(id, secret, basic); cl != nil {
+		a.guard.Succeed(key)
 		return cl, 0, "", ""
 	}
-	if basic {
-		// RFC 6749 §2.3.1 has clients form-encode the id and secret before
-		// Basic-encoding them; most do not, so try both.
-		uid, err1 := url.QueryUnescape(id)
-		usecret, err2 := url.QueryUnescape(secret)
-		if err1 == nil && err2 == nil && (uid != id || usecret != secret) {
-			if cl := a.checkSecret(uid, usecret); cl != nil {
-				return cl, 0, "", ""
-			}
-		}
-	}
+	a.guard.Fail(key)
 	return nil, http.StatusUnauthorized, "invalid_client", "client authentication failed: unknown client_id or wrong client_secret"
+}
+
+// checkBoth returns the client with id and secret, or nil. With HTTP Basic
+// it tries them form-decoded too: RFC 6749 §2.3.1 has clients form-encode
+// the id and secret before Basic-encoding them, and most do not.
+func (a *Authority) checkBoth(id, secret string, basic bool) *client {
+	if cl := a.checkSecret(id, secret); cl != nil || !basic {
+		return cl
+	}
+	uid, err1 := url.QueryUnescape(id)
+	usecret, err2 := url.QueryUnescape(secret)
+	if err1 == nil && err2 == nil && (uid != id || usecret != secret) {
+		return a.checkSecret(uid, usecret)
+	}
+	return nil
 }
 
 // dummySum stands in for the secret of an unknown client, so that an unknown

@@ -135,7 +135,7 @@ func Decode(r io.Reader, roots []string, schema *openapi3.Schema, opts ...Option
 	}
 	lr := &limitedReader{r: r, n: o.maxBytes}
 	d := &decoder{lr: lr, maxDepth: o.maxDepth, maxBytes: o.maxBytes}
-	br := bufio.NewReader(lr)
+	br := bufio.NewReader(&charRefReader{r: lr})
 	if bom, _ := br.Peek(3); string(bom) == "\xEF\xBB\xBF" {
 		_, _ = br.Discard(3) // a UTF-8 byte order mark, which encoding/xml refuses
 	}
@@ -277,6 +277,10 @@ func (d *decoder) fail(err error) error {
 	var ce charsetError
 	if errors.As(err, &ce) {
 		return malformed(ce.Error())
+	}
+	var re *charRefError
+	if errors.As(err, &re) {
+		return malformed(re.Error())
 	}
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {

@@ -11,19 +11,29 @@ import (
 	"unicode/utf8"
 )
 
-// Error is a query parameter that is not a valid filter; Parse returns it as
-// an *Error (find it with errors.As). The mock answers it with 400.
+// Error is a query parameter that is not a valid filter, or a query that
+// cannot be read completely; Parse and ParseValues return it as an *Error
+// (find it with errors.As). The mock answers it with 400.
 type Error struct {
 	// Param is the parameter's name as sent, e.g. "updated_at[gt]".
 	Param string
 	// Reason says what is wrong and, where it helps, what would be right,
 	// e.g. `"yesterday" is not a datetime (use ISO 8601, e.g. 2026-11-23T10:00:00Z)`.
 	Reason string
+	// Whole is set when the fault is the query as a whole (too many
+	// parameters), not one parameter; Param is then empty.
+	Whole bool
 }
 
 // Error reads like
-// `filter "updated-at[gt]": "yesterday" is not a datetime (use ISO 8601, e.g. 2026-11-23T10:00:00Z)`.
-func (e *Error) Error() string { return fmt.Sprintf("filter %q: %s", e.Param, e.Reason) }
+// `filter "updated-at[gt]": "yesterday" is not a datetime (use ISO 8601, e.g. 2026-11-23T10:00:00Z)`,
+// or `query: <reason>` when the fault is the query as a whole.
+func (e *Error) Error() string {
+	if e.Whole {
+		return "query: " + e.Reason
+	}
+	return fmt.Sprintf("filter %q: %s", e.Param, e.Reason)
+}
 
 // op is a filter operator.
 type op uint8

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/coupakit/coupakit/internal/throttle"
 )
 
 // Defaults the CLI prints at start, so that a developer can log in at once.
@@ -25,8 +27,20 @@ const (
 	// DefaultPassword is DefaultUser's password.
 	DefaultPassword = "coupakit"
 	// DefaultMaxSessionsPerUser is Coupa's announced limit of concurrent
-	// connections per SFTP user.
+	// connections per SFTP user, applied to SFTP sessions.
 	DefaultMaxSessionsPerUser = 5
+	// DefaultIdleTimeout is how long a logged-in connection may send
+	// nothing before it is closed. Coupa does not document one; 10 minutes
+	// outlasts any pause of a working integration.
+	DefaultIdleTimeout = 10 * time.Minute
+	// DefaultLoginTimeout bounds the SSH handshake and authentication of
+	// one connection (OpenSSH's LoginGraceTime is 2 minutes; a program
+	// logs in within seconds).
+	DefaultLoginTimeout = 30 * time.Second
+	// DefaultMaxPendingLogins bounds the connections that are still
+	// logging in, over all users and addresses (OpenSSH's MaxStartups
+	// refuses from 10 and always from 100).
+	DefaultMaxPendingLogins = 32
 )
 
 // Limits of the server and of Coupa's flat-file checks.
@@ -85,10 +99,21 @@ type Config struct {
 	// contents of the ones DropOutgoing adds, deterministic. Zero is a
 	// seed like any other.
 	Seed int64
-	// MaxSessionsPerUser caps the concurrent SSH connections of one user.
-	// Zero means DefaultMaxSessionsPerUser (5); a negative value means no
-	// limit.
+	// MaxSessionsPerUser caps the concurrent SFTP sessions of one user,
+	// over all their connections: each session channel counts, and so
+	// does a logged-in connection with no session open yet. Zero means
+	// DefaultMaxSessionsPerUser (5); a negative value means no limit.
 	MaxSessionsPerUser int
+	// IdleTimeout closes a logged-in connection that sends nothing for
+	// that long. Zero means DefaultIdleTimeout; negative, never.
+	IdleTimeout time.Duration
+	// LoginTimeout closes a connection that has not logged in that long
+	// after it was accepted. Zero means DefaultLoginTimeout.
+	LoginTimeout time.Duration
+	// MaxPendingLogins caps the connections still logging in; a further
+	// connection is closed at once, before the SSH handshake. Zero means
+	// DefaultMaxPendingLogins; negative, no cap.
+	MaxPendingLogins int
 	// Logger receives the server's log lines (logins, refusals, uploads,
 	// processing outcomes). Default slog.Default().
 	Logger *slog.Logger
@@ -99,6 +124,15 @@ type Config struct {
 	// and Result.ProcessedAt. Default time.Now. ProcessDelay always runs on
 	// real time.
 	Now func() time.Time
+
+	// loginPolicy replaces throttle.Default for wrong passwords (tests).
+	loginPolicy *throttle.Policy
+	// sleep replaces the wait before a slowed login is checked (tests); it
+	// reports false when ctx ended the wait.
+	sleep func(ctx context.Context, d time.Duration) bool
+	// loginNow replaces time.Now as the clock of the wrong-password
+	// throttle (tests).
+	loginNow func() time.Time
 }
 
 // User is one SFTP account.

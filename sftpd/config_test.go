@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -158,9 +160,11 @@ func TestNewDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	want := Config{Addr: "127.0.0.1:2222", StateDir: sharedStateDir, MaxSessionsPerUser: 5}
-	got := Config{Addr: srv.cfg.Addr, StateDir: srv.cfg.StateDir, MaxSessionsPerUser: srv.cfg.MaxSessionsPerUser}
-	if diff := cmp.Diff(want, got); diff != "" {
+	want := Config{Addr: "127.0.0.1:2222", StateDir: sharedStateDir, MaxSessionsPerUser: 5,
+		IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second, MaxPendingLogins: 32}
+	got := Config{Addr: srv.cfg.Addr, StateDir: srv.cfg.StateDir, MaxSessionsPerUser: srv.cfg.MaxSessionsPerUser,
+		IdleTimeout: srv.cfg.IdleTimeout, LoginTimeout: srv.cfg.LoginTimeout, MaxPendingLogins: srv.cfg.MaxPendingLogins}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
 	if len(srv.cfg.Users) != 1 || srv.cfg.Users[0].Name != DefaultUser || srv.cfg.Users[0].Password != DefaultPassword {

@@ -95,28 +95,36 @@ func (h *handler) openWrite(r *sftp.Request) (*writeHandle, error) {
 	case !validName(path.Base(p)):
 		return nil, h.fail("open", p, "invalid file name")
 	}
-	if file == nil {
+	fresh := file == nil || flags.Trunc
+	switch {
+	case file == nil:
 		if !flags.Creat {
 			return nil, errNotExist("open", p)
 		}
 		file = &fileNode{modTime: now}
 		h.fs.link(parent, file, path.Base(p), now)
-	} else if flags.Creat && flags.Excl {
+	case flags.Creat && flags.Excl:
 		return nil, errExist("open", p)
+	case file.writers > 0:
+		// One writer at a time: two uploads of one name would interleave
+		// into a file neither wrote.
+		return nil, h.fail("open", p, "the file is being uploaded on another handle; retry once that upload is closed")
 	}
 	if flags.Trunc && len(file.data) > 0 {
 		h.fs.used -= int64(len(file.data))
 		file.data, file.shared = nil, false
 		file.modTime = now
 	}
-	if file.writers == 0 {
-		// A new upload (or a resumed one) starts: earlier failures no
-		// longer count, and the file is incomplete until closed.
+	if fresh {
+		// A new upload starts: earlier failures no longer count. A
+		// reopened file keeps its state until the handle writes (a resumed
+		// upload), so that opening and closing an interrupted upload does
+		// not make it complete.
 		file.broken = false
 	}
 	file.writers++
 	file.complete = false
-	return &writeHandle{h: h, node: file, path: p}, nil
+	return &writeHandle{h: h, node: file, path: p, resumed: fresh}, nil
 }
 
 // Filecmd runs setstat, rename, rmdir, mkdir, remove and (refused) links.
@@ -223,6 +231,8 @@ func (h *handler) rename(src, target string, replace bool) error {
 		return h.deny("rename", dst, "files belong in /Incoming/<Object>/")
 	case dparent != sfile.dir && dparent.area != areaIncoming:
 		return h.deny("rename", dst, "files can be moved only into /Incoming/<Object>/ or within their folder")
+	case dparent.area == areaIncoming && sfile.dir.area != areaIncoming:
+		return h.deny("rename", dst, "a file from /Archive/ or /Outgoing/ cannot be moved into /Incoming/, where it would be processed again; upload it anew")
 	case !validName(path.Base(dst)):
 		return h.fail("rename", dst, "invalid file name")
 	case dfile != nil && !replace:
@@ -360,6 +370,11 @@ type writeHandle struct {
 	node *fileNode
 	path string
 
+	// resumed is set once the handle may make the file complete: at open
+	// for a new or truncated file, at its first write for a reopened one.
+	// Guarded by the userFS mutex.
+	resumed bool
+
 	mu          sync.Mutex
 	closed      bool
 	failed      error // a write was refused
@@ -400,6 +415,11 @@ func (w *writeHandle) WriteAt(b []byte, off int64) (int, error) {
 		}
 		w.mu.Unlock()
 		return 0, err
+	}
+	if !w.resumed {
+		// A reopened upload is resumed: it may now complete the file.
+		w.resumed = true
+		n.broken = false
 	}
 	if end > int64(len(n.data)) {
 		n.resize(end)

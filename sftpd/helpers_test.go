@@ -3,7 +3,10 @@ package sftpd
 import (
 	"bytes"
 	"context"
+	"crypto/dsa" //nolint:staticcheck // DSA keys are made only to check that they are refused
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -282,7 +285,8 @@ var (
 )
 
 // testKey returns a client key, made once per name: "rsa1024", "rsa2048",
-// or any other name for an Ed25519 key.
+// "dsa" (1024-bit ssh-dss), "ecdsa256", "ecdsa384", "ecdsa521", or any other
+// name for an Ed25519 key.
 func testKey(tb testing.TB, name string) ssh.Signer {
 	tb.Helper()
 	keysMu.Lock()
@@ -297,6 +301,18 @@ func testKey(tb testing.TB, name string) ssh.Signer {
 		priv, err = rsa.GenerateKey(rand.Reader, 1024)
 	case "rsa2048":
 		priv, err = rsa.GenerateKey(rand.Reader, 2048)
+	case "dsa":
+		var k dsa.PrivateKey
+		if err = dsa.GenerateParameters(&k.Parameters, rand.Reader, dsa.L1024N160); err == nil {
+			err = dsa.GenerateKey(&k, rand.Reader)
+		}
+		priv = &k
+	case "ecdsa256":
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "ecdsa384":
+		priv, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case "ecdsa521":
+		priv, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 	default:
 		_, priv, err = ed25519.GenerateKey(rand.Reader)
 	}

@@ -200,6 +200,7 @@ func TestOpenSSHClient(t *testing.T) {
 		{"path traversal, download", rsaKey, "get ../../../../etc/passwd passwd", `etc/passwd" not found`},
 		{"path traversal, upload", rsaKey, "put inv.csv ../../../.." + escaped, escaped},
 		{"upload into Outgoing", rsaKey, "put inv.csv /Outgoing/Invoices/inv.csv", "Permission denied"},
+		{"an archived file back into Incoming", rsaKey, "rename /Archive/Incoming/Invoices/inv.csv /Incoming/Invoices/again.csv", "Permission denied"},
 	}
 	for _, tt := range tests {
 		t.Run("refused: "+tt.name, func(t *testing.T) {

@@ -2,32 +2,27 @@ package sftpd
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"math"
 	"net"
 	"sync"
 	"time"
 
-	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/coupakit/coupakit/internal/throttle"
 )
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Close or
 // Shutdown.
 var ErrServerClosed = errors.New("sftpd: server closed")
 
-const (
-	// handshakeTimeout bounds the SSH handshake and authentication, like
-	// OpenSSH's LoginGraceTime.
-	handshakeTimeout = 2 * time.Minute
-	// refusedGrace is how long a connection over the session limit may stay
-	// to read the refusal before it is closed.
-	refusedGrace = 10 * time.Second
-)
+// refusedGrace is how long a connection over the session limit may stay to
+// read the refusal before it is closed.
+const refusedGrace = 10 * time.Second
 
 // Server is an SFTP server playing Coupa's. Create it with New; it is safe
 // for concurrent use.
@@ -39,6 +34,8 @@ type Server struct {
 	users     map[string]*account
 	order     []string // user names, in Config order
 	proc      *processor
+	guard     *throttle.Throttle // wrong passwords, by user and address
+	sleep     func(ctx context.Context, d time.Duration) bool
 
 	ctx    context.Context // canceled by Close
 	cancel context.CancelFunc
@@ -48,7 +45,9 @@ type Server struct {
 	draining  bool // Shutdown: no new connections
 	listeners map[net.Listener]struct{}
 	conns     map[net.Conn]struct{}
-	sessions  map[string]int
+	sessions  map[string]int // slots taken, by user (see acquire)
+	pending   int            // connections logging in
+	shedding  bool           // refusing connections over MaxPendingLogins
 	connWG    sync.WaitGroup
 
 	drop outgoingGen
@@ -80,6 +79,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxSessionsPerUser == 0 {
 		cfg.MaxSessionsPerUser = DefaultMaxSessionsPerUser
 	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = DefaultLoginTimeout
+	}
+	if cfg.MaxPendingLogins == 0 {
+		cfg.MaxPendingLogins = DefaultMaxPendingLogins
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -105,6 +113,15 @@ func New(cfg Config) (*Server, error) {
 		drop:      newOutgoingGen(cfg.Seed),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	policy := throttle.Default
+	if cfg.loginPolicy != nil {
+		policy = *cfg.loginPolicy
+	}
+	s.guard = throttle.New(policy, cfg.loginNow)
+	s.sleep = cfg.sleep
+	if s.sleep == nil {
+		s.sleep = sleepCtx
+	}
 	now := s.now()
 	seeded := seedOutgoing(cfg.Seed)
 	for _, u := range cfg.Users {
@@ -113,6 +130,9 @@ func New(cfg Config) (*Server, error) {
 			if bits, ok := rsaBits(k); ok && bits < MinRSABits {
 				s.log.Warn("sftp: authorized RSA key is too short and will be refused at login",
 					"user", u.Name, "fingerprint", ssh.FingerprintSHA256(k), "bits", bits, "min_bits", MinRSABits)
+			} else if why := keyProblem(k); why != "" {
+				s.log.Warn("sftp: authorized key will be refused at login",
+					"user", u.Name, "fingerprint", ssh.FingerprintSHA256(k), "type", k.Type(), "reason", why)
 			}
 			a.keys[string(k.Marshal())] = true
 		}
@@ -203,9 +223,13 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		backoff = 0
-		if !s.track(c) {
+		switch s.track(c) {
+		case trackClosed:
 			c.Close()
 			return ErrServerClosed
+		case trackShed:
+			c.Close()
+			continue
 		}
 		go s.handleConn(c)
 	}
@@ -217,16 +241,41 @@ func (s *Server) isClosed() bool {
 	return s.closed || s.draining
 }
 
-// track registers a connection, unless the server is closed.
-func (s *Server) track(c net.Conn) bool {
+// Outcomes of track.
+const (
+	trackOK     = iota // tracked, and counted as logging in
+	trackClosed        // the server is closed
+	trackShed          // too many connections are logging in
+)
+
+// track registers a connection as logging in, unless the server is closed
+// or MaxPendingLogins connections are logging in already.
+func (s *Server) track(c net.Conn) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.draining {
-		return false
+		return trackClosed
 	}
+	if limit := s.cfg.MaxPendingLogins; limit > 0 && s.pending >= limit {
+		if !s.shedding {
+			s.shedding = true
+			s.log.Warn("sftp: connection refused: too many pending logins; refusing further ones until one ends",
+				"remote", c.RemoteAddr().String(), "limit", limit)
+		}
+		return trackShed
+	}
+	s.pending++
 	s.conns[c] = struct{}{}
 	s.connWG.Add(1)
-	return true
+	return trackOK
+}
+
+// loggedIn counts a tracked connection's login as over, done or failed.
+func (s *Server) loggedIn() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending--
+	s.shedding = false
 }
 
 func (s *Server) untrack(c net.Conn) {
@@ -298,13 +347,52 @@ func (s *Server) WaitIdle(ctx context.Context) error {
 	return s.proc.wait(ctx)
 }
 
-// checkPassword is the password callback.
+// checkPassword is the password callback. Past a few wrong passwords for a
+// user from an address, each further attempt from there waits its turn
+// before it is checked (see package throttle); a turn further away than
+// half the login timeout is not waited for: the attempt is refused
+// unchecked, with a banner saying why. Correct logins that follow no
+// failures never wait.
 func (s *Server) checkPassword(md ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+	host := md.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	key := throttle.Key(md.User(), host)
+	wait, ok := s.guard.Reserve(key, s.cfg.LoginTimeout/2)
+	if !ok {
+		secs := int64(math.Ceil(wait.Seconds()))
+		s.log.Info("sftp: login refused unchecked: too many failed logins", "user", md.User(), "remote", md.RemoteAddr().String(), "retry_after_s", secs)
+		return nil, &ssh.BannerError{
+			Err:     fmt.Errorf("too many failed logins; retry in %d s", secs),
+			Message: fmt.Sprintf("coupakit sftp: too many failed logins for user %q from %s; retry in %d s.\n", md.User(), host, secs),
+		}
+	}
+	if wait > 0 && !s.sleep(s.ctx, wait) {
+		return nil, errors.New("server closing")
+	}
 	a := s.users[md.User()]
 	if a == nil || a.Password == "" || subtle.ConstantTimeCompare([]byte(a.Password), password) != 1 {
+		if s.guard.Fail(key) {
+			s.log.Warn("sftp: repeated failed logins: further attempts of this user from this address are slowed down",
+				"user", md.User(), "remote", md.RemoteAddr().String())
+		}
 		return nil, errors.New("wrong user name or password")
 	}
+	s.guard.Succeed(key)
 	return nil, nil
+}
+
+// sleepCtx waits d, or until ctx is done; it reports whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // checkKeyboardInteractive asks for the password, for clients that send
@@ -323,8 +411,9 @@ func (s *Server) checkKeyboardInteractive(md ssh.ConnMetadata, client ssh.Keyboa
 	return s.checkPassword(md, []byte(answers[0]))
 }
 
-// checkPublicKey is the public key callback. Short RSA keys are refused
-// whoever presents them, with a log line and a banner saying why.
+// checkPublicKey is the public key callback. Keys of a refused type (see
+// AcceptedKeyTypes) and short RSA keys are refused whoever presents them,
+// with a log line and a banner saying why.
 func (s *Server) checkPublicKey(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 	fp := ssh.FingerprintSHA256(key)
 	if bits, ok := rsaBits(key); ok && bits < MinRSABits {
@@ -333,6 +422,14 @@ func (s *Server) checkPublicKey(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 		return nil, &ssh.BannerError{
 			Err:     fmt.Errorf("RSA key %s has %d bits, fewer than %d", fp, bits, MinRSABits),
 			Message: fmt.Sprintf("coupakit sftp: RSA key %s refused: it has %d bits; at least %d are required.\n", fp, bits, MinRSABits),
+		}
+	}
+	if why := keyProblem(key); why != "" {
+		s.log.Warn("sftp: login refused: key type not accepted",
+			"user", md.User(), "remote", md.RemoteAddr().String(), "fingerprint", fp, "type", key.Type())
+		return nil, &ssh.BannerError{
+			Err:     fmt.Errorf("%s key %s refused: %s", key.Type(), fp, why),
+			Message: fmt.Sprintf("coupakit sftp: %s key %s refused: %s.\n", key.Type(), fp, why),
 		}
 	}
 	a := s.users[md.User()]
@@ -355,131 +452,4 @@ func (s *Server) logAuth(md ssh.ConnMetadata, method string, err error) {
 	default:
 		s.log.Info("sftp: login refused", append(attrs, "reason", err.Error())...)
 	}
-}
-
-// rsaBits returns an RSA key's modulus length (of the signing key, for a
-// certificate).
-func rsaBits(key ssh.PublicKey) (int, bool) {
-	if cert, ok := key.(*ssh.Certificate); ok {
-		key = cert.Key
-	}
-	ck, ok := key.(ssh.CryptoPublicKey)
-	if !ok {
-		return 0, false
-	}
-	pk, ok := ck.CryptoPublicKey().(*rsa.PublicKey)
-	if !ok {
-		return 0, false
-	}
-	return pk.N.BitLen(), true
-}
-
-// acquire takes one of user's session slots.
-func (s *Server) acquire(user string) (int, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if limit := s.cfg.MaxSessionsPerUser; limit > 0 && s.sessions[user] >= limit {
-		return s.sessions[user], false
-	}
-	s.sessions[user]++
-	return s.sessions[user], true
-}
-
-func (s *Server) release(user string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sessions[user]--; s.sessions[user] <= 0 {
-		delete(s.sessions, user)
-	}
-}
-
-// handleConn runs one SSH connection.
-func (s *Server) handleConn(c net.Conn) {
-	defer s.untrack(c)
-	defer c.Close()
-	remote := c.RemoteAddr().String()
-
-	c.SetDeadline(time.Now().Add(handshakeTimeout))
-	sconn, chans, reqs, err := ssh.NewServerConn(c, s.sshConfig)
-	if err != nil {
-		s.log.Debug("sftp: handshake ended", "remote", remote, "err", err)
-		return
-	}
-	c.SetDeadline(time.Time{})
-	defer sconn.Close()
-	go ssh.DiscardRequests(reqs)
-	user := sconn.User()
-	a := s.users[user]
-
-	n, ok := s.acquire(user)
-	if !ok {
-		s.refuseSession(sconn, chans, user, remote)
-		return
-	}
-	defer s.release(user)
-	s.log.Info("sftp: session opened", "user", user, "remote", remote, "sessions", n)
-
-	var wg sync.WaitGroup
-	for nc := range chans {
-		if nc.ChannelType() != "session" {
-			nc.Reject(ssh.UnknownChannelType, "only session channels are supported")
-			continue
-		}
-		ch, creqs, err := nc.Accept()
-		if err != nil {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.serveChannel(ch, creqs, &handler{srv: s, fs: a.fs, user: user, remote: remote})
-		}()
-	}
-	wg.Wait()
-	s.log.Info("sftp: session closed", "user", user, "remote", remote)
-}
-
-// refuseSession turns away a connection over the user's session limit: its
-// channels are rejected with a message naming the limit.
-func (s *Server) refuseSession(sconn *ssh.ServerConn, chans <-chan ssh.NewChannel, user, remote string) {
-	limit := s.cfg.MaxSessionsPerUser
-	msg := fmt.Sprintf("coupakit sftp: user %q already has %d concurrent sessions, the most allowed (Coupa allows at most %d per user); close one and retry",
-		user, limit, DefaultMaxSessionsPerUser)
-	s.log.Warn("sftp: session refused: too many concurrent sessions", "user", user, "remote", remote, "limit", limit)
-	t := time.AfterFunc(refusedGrace, func() { sconn.Close() })
-	defer t.Stop()
-	for nc := range chans {
-		nc.Reject(ssh.ResourceShortage, msg)
-	}
-}
-
-// serveChannel answers a session channel's requests: the sftp subsystem is
-// the only thing offered.
-func (s *Server) serveChannel(ch ssh.Channel, reqs <-chan *ssh.Request, h *handler) {
-	var wg sync.WaitGroup
-	started := false
-	for req := range reqs {
-		ok := false
-		if req.Type == "subsystem" && !started {
-			var p struct{ Name string }
-			ok = ssh.Unmarshal(req.Payload, &p) == nil && p.Name == "sftp"
-		}
-		if req.WantReply {
-			req.Reply(ok, nil)
-		}
-		if !ok {
-			continue
-		}
-		started = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer ch.Close()
-			rs := sftp.NewRequestServer(ch, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h})
-			if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
-				s.log.Debug("sftp: subsystem ended", "user", h.user, "remote", h.remote, "err", err)
-			}
-		}()
-	}
-	wg.Wait()
 }

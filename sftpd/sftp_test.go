@@ -646,9 +646,9 @@ func TestSessionLimit(t *testing.T) {
 	}
 
 	// Ending a session frees its slot.
-	closed := ts.logs.count("sftp: session closed", map[string]string{"user": "erp"})
+	closed := ts.logs.count("sftp: connection closed", map[string]string{"user": "erp"})
 	conns[0].Close()
-	ts.logs.waitN(t, closed+1, "sftp: session closed", map[string]string{"user": "erp"})
+	ts.logs.waitN(t, closed+1, "sftp: connection closed", map[string]string{"user": "erp"})
 	if _, err := dialSFTP(t, ts.addr, cfg); err != nil {
 		t.Fatalf("a session after one ended: %v", err)
 	}

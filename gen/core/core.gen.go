@@ -1463,7 +1463,9 @@ type IntegrationRecordResponse struct {
 	// ResponseCode The external system's response code.
 	ResponseCode *string `json:"response-code,omitempty"`
 
-	// ResponseMessage The external system's response message (text, no length limit).
+	// ResponseMessage The external system's response message. At most 65,535 characters: Coupa keeps
+	// it in a Rails text column, 65,535 bytes in MySQL (a message of multi-byte
+	// characters may reach Coupa's limit first).
 	ResponseMessage *string `json:"response-message,omitempty"`
 
 	// UpdatedAt Set by the server.
@@ -1484,7 +1486,9 @@ type IntegrationResource struct {
 	// CreatedBy The user who created the integration.
 	CreatedBy *User `json:"created-by,omitempty"`
 
-	// Description What the integration does.
+	// Description What the integration does. At most 65,535 characters: Coupa keeps it in a Rails
+	// text column, 65,535 bytes in MySQL (multi-byte characters reach that limit
+	// first).
 	Description *string `json:"description,omitempty"`
 
 	// Direction Which way the integration's data flows.
@@ -1523,7 +1527,9 @@ type IntegrationResourceUpdate struct {
 	// CreatedBy The user who created the integration.
 	CreatedBy *User `json:"created-by,omitempty"`
 
-	// Description What the integration does.
+	// Description What the integration does. At most 65,535 characters: Coupa keeps it in a Rails
+	// text column, 65,535 bytes in MySQL (multi-byte characters reach that limit
+	// first).
 	Description *string `json:"description,omitempty"`
 
 	// Direction Which way the integration's data flows.
@@ -1746,7 +1752,7 @@ type ListIntegrationErrorsParams struct {
 	// place of `id`. Records without the element come first (last with `dir=desc`);
 	// records with equal values stay in ascending `id` order whatever `dir` says. An
 	// element the resource does not have, or one that is not a scalar, is answered with
-	// 400.
+	// 400. At most 255 characters (no element name is longer).
 	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
 
 	// Dir The direction of `order_by` (and of the default `id` order).
@@ -1765,7 +1771,8 @@ type ListIntegrationErrorsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1787,7 +1794,8 @@ type CreateIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1806,7 +1814,8 @@ type CreateIntegrationErrorAlertParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1828,7 +1837,8 @@ type ShowIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1847,7 +1857,8 @@ type PatchIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1866,7 +1877,8 @@ type UpdateIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1885,7 +1897,8 @@ type ResolveIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1904,7 +1917,8 @@ type UnresolveIntegrationErrorParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1923,7 +1937,7 @@ type ListIntegrationHistoryRecordsParams struct {
 	// place of `id`. Records without the element come first (last with `dir=desc`);
 	// records with equal values stay in ascending `id` order whatever `dir` says. An
 	// element the resource does not have, or one that is not a scalar, is answered with
-	// 400.
+	// 400. At most 255 characters (no element name is longer).
 	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
 
 	// Dir The direction of `order_by` (and of the default `id` order).
@@ -1942,7 +1956,8 @@ type ListIntegrationHistoryRecordsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1964,7 +1979,8 @@ type CreateIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -1983,7 +1999,8 @@ type AcknowledgeIntegrationHistoryRecordsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2002,7 +2019,8 @@ type CreateIntegrationHistoryRecordAlertParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2021,7 +2039,8 @@ type CreateIntegrationHistoryRecordAlertAndMarkExportedParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2040,7 +2059,8 @@ type MarkIntegrationHistoryRecordsExportedParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2062,7 +2082,8 @@ type ShowIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2081,7 +2102,8 @@ type PatchIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2100,7 +2122,8 @@ type UpdateIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2119,7 +2142,8 @@ type ResolveIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2138,7 +2162,8 @@ type UnresolveIntegrationHistoryRecordParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2157,7 +2182,7 @@ type ListIntegrationRunsParams struct {
 	// place of `id`. Records without the element come first (last with `dir=desc`);
 	// records with equal values stay in ascending `id` order whatever `dir` says. An
 	// element the resource does not have, or one that is not a scalar, is answered with
-	// 400.
+	// 400. At most 255 characters (no element name is longer).
 	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
 
 	// Dir The direction of `order_by` (and of the default `id` order).
@@ -2176,7 +2201,8 @@ type ListIntegrationRunsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2198,7 +2224,8 @@ type CreateIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2220,7 +2247,8 @@ type ShowIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2239,7 +2267,8 @@ type UpdateIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2258,7 +2287,8 @@ type FailIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2277,7 +2307,8 @@ type PauseIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2296,7 +2327,8 @@ type PendIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2315,7 +2347,8 @@ type RunIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2334,7 +2367,8 @@ type SucceedIntegrationRunParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2353,7 +2387,7 @@ type ListIntegrationsParams struct {
 	// place of `id`. Records without the element come first (last with `dir=desc`);
 	// records with equal values stay in ascending `id` order whatever `dir` says. An
 	// element the resource does not have, or one that is not a scalar, is answered with
-	// 400.
+	// 400. At most 255 characters (no element name is longer).
 	OrderBy *OrderBy `form:"order_by,omitempty" json:"order_by,omitempty"`
 
 	// Dir The direction of `order_by` (and of the default `id` order).
@@ -2372,7 +2406,8 @@ type ListIntegrationsParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2394,7 +2429,8 @@ type CreateIntegrationParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2416,7 +2452,8 @@ type ShowIntegrationParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 
@@ -2435,7 +2472,8 @@ type UpdateIntegrationParams struct {
 	// holds exactly those elements (the schema's required list does not apply). Names the
 	// resource does not have are ignored, as clients expect of Coupa; a value that is not
 	// such a JSON array is answered with 400. `fields` wins over `return_object=limited`
-	// and `shallow`.
+	// and `shallow`. At most 8,192 characters (Coupa documents no limit): room to name
+	// every element of a resource many times over, and a URL that proxies still pass.
 	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
 }
 

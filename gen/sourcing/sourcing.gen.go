@@ -46,7 +46,8 @@ type Errors struct {
 // `Setup`; in a response, `id`, `market-id`, `event-number` and `state` are always
 // present and null values are left out.
 type Event struct {
-	// Description A short description of the event.
+	// Description A short description of the event. At most 65,535 characters: a Rails text
+	// column, 65,535 bytes in MySQL (multi-byte characters reach that limit first).
 	Description *string `json:"description,omitempty"`
 
 	// EventNumber A unique number of the event, incremental, assigned by the server.
@@ -56,13 +57,15 @@ type Event struct {
 	Id *EventId `json:"id,omitempty"`
 
 	// MarketId The id of the market the event belongs to (a digit string in every example).
-	// Required on create; cannot be changed once set.
+	// Required on create; cannot be changed once set. At most 255 characters, a Rails
+	// string column.
 	MarketId string `json:"market-id"`
 
-	// Name The event's name.
+	// Name The event's name, at most 255 characters (a Rails string column).
 	Name *string `json:"name,omitempty"`
 
-	// ReferenceNumber A reference number identifying the event.
+	// ReferenceNumber A reference number identifying the event, at most 255 characters (a Rails
+	// string column).
 	ReferenceNumber *string `json:"reference-number,omitempty"`
 
 	// Settings The event's settings, such as `{"currency": "USD"}`. The table says string; every
@@ -75,13 +78,15 @@ type Event struct {
 	// translations (Einrichtung, Aktiv, Abgebrochen); the element is `state`.
 	State *EventState `json:"state,omitempty"`
 
-	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`.
+	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`; at most 255
+	// characters (a Rails string column; IANA names are far shorter).
 	TimeZone *string `json:"time-zone,omitempty"`
 }
 
 // EventBulkUpdateItem One item of a bulk update; `id` is required to find the event.
 type EventBulkUpdateItem struct {
-	// Description A short description of the event.
+	// Description A short description of the event. At most 65,535 characters: a Rails text
+	// column, 65,535 bytes in MySQL (multi-byte characters reach that limit first).
 	Description *string `json:"description,omitempty"`
 
 	// EventNumber A unique number of the event, incremental, assigned by the server.
@@ -91,13 +96,15 @@ type EventBulkUpdateItem struct {
 	Id EventId `json:"id"`
 
 	// MarketId The id of the market the event belongs to (a digit string in every example).
-	// Required on create; cannot be changed once set.
+	// Required on create; cannot be changed once set. At most 255 characters, a Rails
+	// string column.
 	MarketId *string `json:"market-id,omitempty"`
 
-	// Name The event's name.
+	// Name The event's name, at most 255 characters (a Rails string column).
 	Name *string `json:"name,omitempty"`
 
-	// ReferenceNumber A reference number identifying the event.
+	// ReferenceNumber A reference number identifying the event, at most 255 characters (a Rails
+	// string column).
 	ReferenceNumber *string `json:"reference-number,omitempty"`
 
 	// Settings The event's settings, such as `{"currency": "USD"}`. The table says string; every
@@ -110,7 +117,8 @@ type EventBulkUpdateItem struct {
 	// translations (Einrichtung, Aktiv, Abgebrochen); the element is `state`.
 	State *EventState `json:"state,omitempty"`
 
-	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`.
+	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`; at most 255
+	// characters (a Rails string column; IANA names are far shorter).
 	TimeZone *string `json:"time-zone,omitempty"`
 }
 
@@ -151,7 +159,8 @@ type EventState string
 // `id` and `event-number` are read-only here; `market-id` may be sent only with the
 // value it already has.
 type EventUpdate struct {
-	// Description A short description of the event.
+	// Description A short description of the event. At most 65,535 characters: a Rails text
+	// column, 65,535 bytes in MySQL (multi-byte characters reach that limit first).
 	Description *string `json:"description,omitempty"`
 
 	// EventNumber A unique number of the event, incremental, assigned by the server.
@@ -161,13 +170,15 @@ type EventUpdate struct {
 	Id *EventId `json:"id,omitempty"`
 
 	// MarketId The id of the market the event belongs to (a digit string in every example).
-	// Required on create; cannot be changed once set.
+	// Required on create; cannot be changed once set. At most 255 characters, a Rails
+	// string column.
 	MarketId *string `json:"market-id,omitempty"`
 
-	// Name The event's name.
+	// Name The event's name, at most 255 characters (a Rails string column).
 	Name *string `json:"name,omitempty"`
 
-	// ReferenceNumber A reference number identifying the event.
+	// ReferenceNumber A reference number identifying the event, at most 255 characters (a Rails
+	// string column).
 	ReferenceNumber *string `json:"reference-number,omitempty"`
 
 	// Settings The event's settings, such as `{"currency": "USD"}`. The table says string; every
@@ -180,7 +191,8 @@ type EventUpdate struct {
 	// translations (Einrichtung, Aktiv, Abgebrochen); the element is `state`.
 	State *EventState `json:"state,omitempty"`
 
-	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`.
+	// TimeZone The event's time zone, an IANA name such as `Europe/Stockholm`; at most 255
+	// characters (a Rails string column; IANA names are far shorter).
 	TimeZone *string `json:"time-zone,omitempty"`
 }
 
