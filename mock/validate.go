@@ -72,6 +72,10 @@ func (a *api) validate(next http.Handler) http.Handler {
 		}
 		op := rt.Match.Route.Operation
 		resource := rt.Resource
+		if err := checkRequest(r, rt); err != nil {
+			writeErrors(w, http.StatusBadRequest, resource, err.Error())
+			return
+		}
 		var body []byte
 		if op.RequestBody != nil {
 			var status int
@@ -86,6 +90,10 @@ func (a *api) validate(next http.Handler) http.Handler {
 				r.Header.Set("Content-Type", "application/json")
 			} else if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 				writeErrors(w, http.StatusUnsupportedMediaType, resource, fmt.Sprintf("Content-Type %q is not supported; send %s", ct, a.mediaTypes))
+				return
+			}
+			if err := checkBody(body, a.envelopes[op.OperationID] != nil); err != nil {
+				writeErrors(w, http.StatusBadRequest, resource, err.Error())
 				return
 			}
 		}
@@ -135,6 +143,9 @@ func validateItem(schema *openapi3.Schema, raw json.RawMessage, dst any, prefix 
 	var value any
 	if err := json.Unmarshal(raw, &value); err != nil {
 		return []string{prefix + "not valid JSON: " + err.Error()}
+	}
+	if err := checkJSON(raw, true); err != nil {
+		return []string{prefix + err.Error()}
 	}
 	if err := schema.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors(), openapi3.DisableReadOnlyValidation()); err != nil {
 		msgs := wire.DescribeIn(err, "")
