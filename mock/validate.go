@@ -81,6 +81,10 @@ func (a *api) validate(next http.Handler) http.Handler {
 			var status int
 			var msg string
 			body, status, msg = a.readBody(w, r)
+			if status == http.StatusRequestTimeout {
+				a.m.writeBodyTimeout(w, resource)
+				return
+			}
 			if status != 0 {
 				writeErrors(w, status, resource, msg)
 				return
@@ -130,6 +134,9 @@ func (a *api) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, str
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return nil, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", a.m.opts.MaxBodyBytes)
+		}
+		if bodyTimedOut(r) {
+			return nil, http.StatusRequestTimeout, ""
 		}
 		return nil, http.StatusBadRequest, "cannot read request body: " + err.Error()
 	}

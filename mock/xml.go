@@ -78,6 +78,10 @@ func (a *api) readXML(next http.Handler) http.Handler {
 		_, singular := roots(rt, r.URL.Path)
 		schema := rt.Match.Route.Operation.RequestBody.Value.Content.Get("application/json").Schema.Value
 		_, value, err := coupaxml.Decode(r.Body, []string{singular}, schema, coupaxml.WithMaxBytes(a.m.opts.MaxBodyBytes))
+		if err != nil && bodyTimedOut(r) {
+			a.m.writeBodyTimeout(w, singular)
+			return
+		}
 		if err != nil {
 			status := http.StatusBadRequest
 			if errors.Is(err, coupaxml.ErrTooLarge) {
