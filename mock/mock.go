@@ -227,7 +227,13 @@ func requestError(w http.ResponseWriter, r *http.Request, err error) {
 
 // responseError answers a handler's error: an apiError with its own status,
 // anything else as 500 (a bug in the mock, never bad input).
+//
+// When the answer has begun, the error is the write's (the client left):
+// nothing more can reach the client, so nothing more is written.
 func responseError(w http.ResponseWriter, r *http.Request, err error) {
+	if a, ok := w.(interface{ answered() bool }); ok && a.answered() {
+		return
+	}
 	var ae *apiError
 	if errors.As(err, &ae) {
 		writeErrors(w, ae.status, resourceOf(r), ae.msgs...)
