@@ -178,12 +178,20 @@ type statusWriter struct {
 	wrote  bool
 }
 
+// WriteHeader passes the first status on and drops any later one: a later
+// one (an error answered after a write to a client that left) could not
+// reach the client, and net/http would log it as superfluous.
 func (s *statusWriter) WriteHeader(status int) {
-	if !s.wrote {
-		s.status, s.wrote = status, true
+	if s.wrote {
+		return
 	}
+	s.status, s.wrote = status, true
 	s.ResponseWriter.WriteHeader(status)
 }
+
+// answered reports whether the answer has begun (responseError then
+// writes nothing).
+func (s *statusWriter) answered() bool { return s.wrote }
 
 func (s *statusWriter) Write(p []byte) (int, error) {
 	s.wrote = true

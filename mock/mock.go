@@ -37,6 +37,17 @@ type Options struct {
 	// tokens on the Core API, X-CSO-API-KEY on the Sourcing API. When nil
 	// every request passes, which suits tests in process.
 	Auth *auth.Config
+	// AdminToken, when set, is wanted by every /_mock/ route but
+	// GET /_mock/health, as `Authorization: Bearer <token>`; `coupakit
+	// serve` sets one whenever it listens beyond loopback.
+	AdminToken string
+	// BodyTimeout is how long a request body may take to arrive before the
+	// request is answered 408 (DefaultBodyTimeout when 0, none when
+	// negative).
+	BodyTimeout time.Duration
+	// MaxBodyReaders bounds the request bodies read at once; past it a
+	// request with a body is answered 503 (DefaultMaxBodyReaders when 0).
+	MaxBodyReaders int
 }
 
 // Mock serves the Core and Sourcing APIs over one shared in-memory state.
@@ -53,6 +64,8 @@ type Mock struct {
 	// resource's run-time part by its registry index.
 	claims   map[string]*resourceDef
 	runtimes []any
+	// bodySlots holds a token per request body being read (bodyGuard).
+	bodySlots chan struct{}
 }
 
 // New builds a Mock seeded from opts.
@@ -60,10 +73,16 @@ func New(opts Options) (*Mock, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.BodyTimeout == 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
+	}
+	if opts.MaxBodyReaders <= 0 {
+		opts.MaxBodyReaders = DefaultMaxBodyReaders
+	}
 	if opts.Records < 0 {
 		return nil, fmt.Errorf("mock: records must not be negative, got %d", opts.Records)
 	}
-	m := &Mock{opts: opts, now: opts.Now}
+	m := &Mock{opts: opts, now: opts.Now, bodySlots: make(chan struct{}, opts.MaxBodyReaders)}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -208,7 +227,13 @@ func requestError(w http.ResponseWriter, r *http.Request, err error) {
 
 // responseError answers a handler's error: an apiError with its own status,
 // anything else as 500 (a bug in the mock, never bad input).
+//
+// When the answer has begun, the error is the write's (the client left):
+// nothing more can reach the client, so nothing more is written.
 func responseError(w http.ResponseWriter, r *http.Request, err error) {
+	if a, ok := w.(interface{ answered() bool }); ok && a.answered() {
+		return
+	}
 	var ae *apiError
 	if errors.As(err, &ae) {
 		writeErrors(w, ae.status, resourceOf(r), ae.msgs...)

@@ -25,6 +25,11 @@ func (m *Mock) layers(a *api) []layer {
 		// Route: the request's spec operation, found once; the route,
 		// operation and resource ride in the context (RouteOf).
 		a.route,
+		// Guards (issue 12): every request body, admin routes' included,
+		// is bounded in time (408) and in number (503); the admin routes
+		// want the admin token when the mock has one (401).
+		m.bodyGuard,
+		m.adminGuard,
 		// Admin: /_mock/* and /oauth2/token leave the pipeline here,
 		// unjournaled (the token body holds the client's secret).
 		m.admin(a),
