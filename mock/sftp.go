@@ -26,7 +26,7 @@ var _ sftpd.Recorder = (*Mock)(nil)
 // integration (code SFTP_<FOLDER>, made on first use): successful with the
 // row count for a good file, failed for a bad one.
 func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
-	st := m.st()
+	st := m.st(ctx)
 	now := m.stamp(nil)
 	docType := r.DocumentType
 	in, run := m.fileRun(st, r, now)
