@@ -67,6 +67,20 @@ func (r *eventRow) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// complete gives loaded events that have none an event-number (the next)
+// and a state (Setup).
+func (*eventsRuntime) complete(st *state, rows any) {
+	for i := range rows.([]eventRow) {
+		ev := &rows.([]eventRow)[i].ev
+		if ev.EventNumber == nil {
+			ev.EventNumber = ptr(st.eventNumber.Add(1))
+		}
+		if ev.State == nil {
+			ev.State = ptr(sourcing.Setup)
+		}
+	}
+}
+
 func (s *state) events() *table[eventRow] { return tableOf[eventRow](s, events) }
 
 // eventsRuntime is what the events handlers take from the spec.

@@ -44,8 +44,10 @@ type Options struct {
 	MaxTenants int
 	// DataFile, when set, is a fixtures file (JSON, or YAML when it ends
 	// in .yaml or .yml; the format of GET /_mock/state) loaded on top of
-	// the Records seeded records, in every tenant. An invalid file fails
-	// New with an error naming the file, the record and the element.
+	// the Records seeded records (a fixture with the id of a seeded record
+	// replaces it), or alone when Records is 0, in every tenant. An
+	// invalid file fails New with an error naming the file, the record and
+	// the element.
 	DataFile string
 	// StateFile, when set, keeps the default tenant's state across
 	// restarts: loaded by New when it exists (a file that cannot be read
@@ -201,7 +203,9 @@ func (m *Mock) Reset() { _ = m.resetAll() }
 func (m *Mock) freshState() (*state, error) {
 	st := newState(m.opts.Seed, m.opts.Records)
 	if m.fixtures != nil {
-		if err := st.load(m.fixtures, true); err != nil {
+		// With no records asked for, the fixtures alone: not even the
+		// integrations every seed has.
+		if err := m.load(st, m.fixtures, m.opts.Records > 0); err != nil {
 			return nil, fmt.Errorf("mock: %s: %w", m.opts.DataFile, err)
 		}
 	}

@@ -33,7 +33,7 @@ func (m *Mock) openStateFile(docs map[string]*openapi3.T) error {
 			return fmt.Errorf("mock: state file %s: %w (move it away to start afresh)", path, err)
 		}
 		st := newState(m.opts.Seed, 0)
-		if err := st.load(doc, false); err != nil {
+		if err := m.load(st, doc, false); err != nil {
 			return fmt.Errorf("mock: state file %s: %w", path, err)
 		}
 		m.def.state.Store(st)

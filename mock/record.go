@@ -282,6 +282,30 @@ func (r *resource[T, U]) alert(ctx context.Context, rec *T, kind string, resourc
 	return st.alerts.add(a)
 }
 
+// complete fills in the shared elements the server sets that loaded
+// records left out: the times (now), the users (the API user) and resolved
+// (false).
+func (r *resource[T, U]) complete(st *state, rows any) {
+	now := r.m.stamp(nil)
+	rs := rows.([]T)
+	for i := range rs {
+		sh := r.shared(&rs[i])
+		for _, t := range []**time.Time{sh.createdAt, sh.updatedAt} {
+			if t != nil && *t == nil {
+				*t = &now
+			}
+		}
+		for _, u := range []**core.User{sh.createdBy, sh.updatedBy} {
+			if u != nil && *u == nil {
+				*u = ptr(st.apiUser)
+			}
+		}
+		if sh.resolved != nil && *sh.resolved == nil {
+			*sh.resolved = ptr(false)
+		}
+	}
+}
+
 // set sets *dst to *src when src was sent (non-nil).
 func set[V any](dst *V, src *V) {
 	if src != nil {

@@ -203,7 +203,9 @@ func checkRecords(d *resourceDef, items []json.RawMessage, spec *openapi3.T) err
 			return fmt.Errorf("%s: id: the same id as record [%d]", where, j)
 		}
 		seen[idText] = i
-		if err := ref.Value.VisitJSON(v); err != nil {
+		// As a request: the elements the server sets (readOnly) may be left
+		// out, and load fills them in.
+		if err := ref.Value.VisitJSON(v, openapi3.VisitAsRequest(), openapi3.DisableReadOnlyValidation()); err != nil {
 			return fmt.Errorf("%s: %s", where, schemaMessage(err))
 		}
 	}
@@ -242,10 +244,22 @@ func resourceByName(name string) *resourceDef {
 	return nil
 }
 
+// completer fills in what the server sets and a loaded record left out
+// (created-at, updated-by, an event's event-number, ...); a resource's
+// runtime may have it.
+type completer interface {
+	complete(st *state, rows any)
+}
+
 // load puts a checked document's records into the state, in place of every
 // record of the collections it holds (merge false: the collections it
 // leaves out become empty) or beside them (merge true, for fixtures).
-func (s *state) load(doc *stateDoc, merge bool) error {
+func (m *Mock) load(s *state, doc *stateDoc, merge bool) error {
+	for _, raws := range doc.tables {
+		for _, raw := range raws {
+			s.noteCounters(raw)
+		}
+	}
 	for _, d := range registry {
 		raws, ok := doc.tables[d.index]
 		if !ok && merge {
@@ -256,10 +270,10 @@ func (s *state) load(doc *stateDoc, merge bool) error {
 		if err != nil {
 			return fmt.Errorf("%s%v", d.name, err)
 		}
-		tab.put(rows, merge)
-		for _, raw := range raws {
-			s.noteCounters(raw)
+		if c, ok := m.runtimes[d.index].(completer); ok {
+			c.complete(s, rows)
 		}
+		tab.put(rows, merge)
 	}
 	if doc.sftp != nil || !merge {
 		s.sftp = slices.Clone(doc.sftp)
@@ -364,7 +378,7 @@ func (m *Mock) importInto(td *tenantData, data []byte, merge bool) error {
 	if err != nil {
 		return err
 	}
-	if err := st.load(doc, merge); err != nil {
+	if err := m.load(st, doc, merge); err != nil {
 		return err
 	}
 	td.state.Store(st)
