@@ -353,7 +353,8 @@ func (m *Mock) ExportState(tenantName string) (data []byte, ok bool, err error) 
 
 // ImportState replaces a tenant's state ("" for the default tenant, made
 // on first use otherwise) with a state document, JSON or YAML; merge puts
-// its records on top of the tenant's seeded ones instead (as fixtures).
+// its records on top of the tenant's fresh state instead, as fixtures
+// (alone when Options.Records is 0).
 // An invalid document changes nothing.
 func (m *Mock) ImportState(tenantName string, data []byte, merge bool) error {
 	td, err := m.getTenant(tenantName)
@@ -378,7 +379,8 @@ func (m *Mock) importInto(td *tenantData, data []byte, merge bool) error {
 	if err != nil {
 		return err
 	}
-	if err := m.load(st, doc, merge); err != nil {
+	// Fixtures with no records asked for stand alone, as with DataFile.
+	if err := m.load(st, doc, merge && m.opts.Records > 0); err != nil {
 		return err
 	}
 	td.state.Store(st)
