@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coupakit/coupakit/coupakittest"
 )
@@ -106,4 +107,56 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// historyFor counts the history records of an uploaded file a Kit's client
+// sees.
+func historyFor(t *testing.T, kit *coupakittest.Kit, file string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", kit.CoreURL+"/api/integration_history_records?integration-filename="+file, nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := kit.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list []any
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	return len(list)
+}
+
+// TestTenantSFTP uploads a flat file as <user>+<tenant>: it is recorded in
+// the tenant's store only.
+func TestTenantSFTP(t *testing.T) {
+	shared := coupakittest.New(t, coupakittest.WithRecords(1))
+	kit := shared.Tenant(t)
+	if !strings.HasSuffix(kit.SFTPUser, "+"+kit.TenantName()) {
+		t.Fatalf("SFTP user %s", kit.SFTPUser)
+	}
+	c := kit.SFTP()
+	f, err := c.Create("/Incoming/Suppliers/tenant-upload.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("Name*,Number\nAcme,1\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for historyFor(t, kit, "tenant-upload.csv") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the tenant's upload was never recorded in the tenant")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := historyFor(t, shared, "tenant-upload.csv"); n != 0 {
+		t.Errorf("the default tenant has %d records of the tenant's upload", n)
+	}
+	if _, err := shared.SFTP().Stat("/Archive/Incoming/Suppliers/tenant-upload.csv"); err == nil {
+		t.Error("the default tree holds the tenant's file")
+	}
 }

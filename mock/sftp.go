@@ -25,7 +25,19 @@ var _ sftpd.Recorder = (*Mock)(nil)
 // Each file gets its own integration run, of the folder's flat-file
 // integration (code SFTP_<FOLDER>, made on first use): successful with the
 // row count for a good file, failed for a bad one.
+//
+// A file uploaded to a tenant's tree (r.Tenant) is recorded in that
+// tenant's store; a tenant deleted meanwhile gets nothing.
 func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
+	if r.Tenant != "" {
+		td, ok := m.lookupTenant(r.Tenant)
+		if !ok {
+			return fmt.Errorf("mock: tenant %q is gone; %s is not recorded", r.Tenant, r.Path)
+		}
+		ctx = context.WithValue(ctx, tenantKey{}, td)
+	} else {
+		defer m.changed()
+	}
 	st := m.st(ctx)
 	now := m.stamp(nil)
 	docType := r.DocumentType

@@ -16,7 +16,8 @@ import (
 
 // tenantData is everything one tenant owns, and so everything that
 // POST /_mock/reset?tenant= resets and DELETE /_mock/tenants/{name}
-// removes. It is the one place for per-tenant things: a new one (the
+// removes (with the tenant's SFTP trees, which the SFTP server keeps:
+// sftpd's tenants.go). It is the one place for per-tenant things: a new one (the
 // tenant's fault rules and latency settings from internal/faults, for
 // example) becomes a field here, is made in newTenant and put back in
 // reset, and its layer reaches it with m.tenantOf(r.Context()).
@@ -247,10 +248,27 @@ func (m *Mock) resetAll() error {
 // alerts, tokens); its next use makes it afresh. It reports whether there
 // was one.
 func (m *Mock) DeleteTenant(name string) bool {
-	if name == "" {
+	if name == "" || !m.tenants.Delete(name) {
 		return false
 	}
-	return m.tenants.Delete(name)
+	m.outgoing.mu.RLock()
+	d := m.outgoing.dropper
+	m.outgoing.mu.RUnlock()
+	if td, ok := d.(interface{ DeleteTenant(string) }); ok {
+		td.DeleteTenant(name) // the tenant's SFTP trees
+	}
+	return true
+}
+
+// OpenTenant makes a tenant ready for use (on its first use) or reports
+// why it cannot be: an invalid name, too many tenants. The SFTP server asks
+// it at every <user>+<tenant> login (sftpd.Config.Tenant).
+func (m *Mock) OpenTenant(name string) error {
+	if err := tenant.ValidName(name); err != nil {
+		return err
+	}
+	_, err := m.getTenant(name)
+	return err
 }
 
 // ResetTenant puts one tenant ("" for the default) back to its start; it

@@ -52,6 +52,8 @@ type Server struct {
 	connWG    sync.WaitGroup
 
 	drop outgoingGen
+	// tenants holds the trees of <user>+<tenant> logins (tenants.go).
+	tenants tenantTrees
 }
 
 // account is a user with its filesystem.
@@ -300,17 +302,17 @@ func (s *Server) WaitIdle(ctx context.Context) error {
 
 // checkPassword is the password callback.
 func (s *Server) checkPassword(md ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
-	a := s.users[md.User()]
+	a, tenant := s.account(md.User())
 	if a == nil || a.Password == "" || subtle.ConstantTimeCompare([]byte(a.Password), password) != 1 {
 		return nil, errors.New("wrong user name or password")
 	}
-	return nil, nil
+	return nil, s.checkTenant(tenant)
 }
 
 // checkKeyboardInteractive asks for the password, for clients that send
 // passwords through keyboard-interactive authentication.
 func (s *Server) checkKeyboardInteractive(md ssh.ConnMetadata, client ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
-	if a := s.users[md.User()]; a == nil || a.Password == "" {
+	if a, _ := s.account(md.User()); a == nil || a.Password == "" {
 		return nil, errors.New("no password login for this user")
 	}
 	answers, err := client(md.User(), "", []string{"Password: "}, []bool{false})
@@ -335,9 +337,12 @@ func (s *Server) checkPublicKey(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 			Message: fmt.Sprintf("coupakit sftp: RSA key %s refused: it has %d bits; at least %d are required.\n", fp, bits, MinRSABits),
 		}
 	}
-	a := s.users[md.User()]
+	a, tenant := s.account(md.User())
 	if a == nil || !a.keys[string(key.Marshal())] {
 		return nil, fmt.Errorf("public key %s is not authorized", fp)
+	}
+	if err := s.checkTenant(tenant); err != nil {
+		return nil, err
 	}
 	return &ssh.Permissions{Extensions: map[string]string{"pubkey-fp": fp}}, nil
 }
@@ -409,7 +414,8 @@ func (s *Server) handleConn(c net.Conn) {
 	defer sconn.Close()
 	go ssh.DiscardRequests(reqs)
 	user := sconn.User()
-	a := s.users[user]
+	a, tenant := s.account(user)
+	tree := s.treeOf(a, tenant)
 
 	n, ok := s.acquire(user)
 	if !ok {
@@ -432,7 +438,7 @@ func (s *Server) handleConn(c net.Conn) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.serveChannel(ch, creqs, &handler{srv: s, fs: a.fs, user: user, remote: remote})
+			s.serveChannel(ch, creqs, &handler{srv: s, fs: tree, user: user, remote: remote})
 		}()
 	}
 	wg.Wait()

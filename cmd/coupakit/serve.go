@@ -268,6 +268,7 @@ func startSFTP(cfg *serveConfig, m *mock.Mock, stdout, stderr io.Writer, errc ch
 		Seed:         cfg.seed,
 		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
 		Recorder:     m,
+		Tenant:       m.OpenTenant,
 	})
 	if err != nil {
 		return nil, err
