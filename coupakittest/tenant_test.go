@@ -160,3 +160,25 @@ func TestTenantSFTP(t *testing.T) {
 		t.Error("the default tree holds the tenant's file")
 	}
 }
+
+// TestParallelTenants is the README's example of tenants.
+func TestParallelTenants(t *testing.T) {
+	shared := coupakittest.New(t)
+	for _, code := range []string{"SAP_INVOICES", "WORKDAY_USERS"} {
+		t.Run(code, func(t *testing.T) {
+			t.Parallel()
+			kit := shared.Tenant(t) // records, journal and tokens of its own
+			kit.Load(map[string]any{"integrations": []any{
+				map[string]any{"id": 500, "code": code, "name": "Under test"},
+			}})
+			resp, err := kit.HTTPClient().Get(kit.CoreURL + "/api/integrations/500")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || len(kit.Requests()) != 1 {
+				t.Fatalf("status %d, %d requests", resp.StatusCode, len(kit.Requests()))
+			}
+		})
+	}
+}
