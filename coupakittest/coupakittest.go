@@ -138,7 +138,7 @@ func Start(opts ...Option) (*Kit, error) {
 	}
 	k.sftpSrv, err = sftpd.New(sftpd.Config{
 		Users:    []sftpd.User{{Name: k.SFTPUser, Password: k.SFTPPassword}},
-		StateDir: cfg.stateDir, Seed: cfg.seed, Recorder: m, Tenant: m.OpenTenant,
+		StateDir: cfg.stateDir, Seed: cfg.seed, Recorder: m, Tenant: m.OpenTenant, Files: m.SFTPFiles,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -1,8 +1,10 @@
 package coupakittest_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -180,5 +182,56 @@ func TestParallelTenants(t *testing.T) {
 				t.Fatalf("status %d, %d requests", resp.StatusCode, len(kit.Requests()))
 			}
 		})
+	}
+}
+
+// TestSFTPFilesInTheState loads an SFTP file as a fixture: it is in the
+// tenant's SFTP tree, in the tenant's exported state, and a state put into
+// another tenant gives the same bytes back with the file in its tree.
+func TestSFTPFilesInTheState(t *testing.T) {
+	shared := coupakittest.New(t, coupakittest.WithRecords(1))
+	kit := shared.Tenant(t)
+	const p, content = "/Outgoing/Invoices/Invoices_20261201_081720Z.csv", "a,b\n1,2\n"
+	kit.Load(map[string]any{"sftp_files": []any{map[string]any{"path": p, "content": content}}})
+	read := func(k *coupakittest.Kit) string {
+		f, err := k.SFTP().Open(p)
+		if err != nil {
+			t.Fatalf("%s: %v", k.TenantName(), err)
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		return string(b)
+	}
+	if got := read(kit); got != content {
+		t.Fatalf("the tree holds %q", got)
+	}
+	state := func(tenant string) []byte {
+		resp, err := http.Get(shared.CoreURL + "/_mock/state?tenant=" + tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return b
+	}
+	first := state(kit.TenantName())
+	if !strings.Contains(string(first), `"path": "`+p+`"`) {
+		t.Fatalf("the state has no %s: %s", p, first)
+	}
+	other := shared.Tenant(t)
+	req, _ := http.NewRequest("PUT", shared.CoreURL+"/_mock/state?tenant="+other.TenantName(), bytes.NewReader(first))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("PUT: %d", resp.StatusCode)
+	}
+	if got := read(other); got != content {
+		t.Errorf("the other tenant's tree holds %q", got)
+	}
+	if again := state(other.TenantName()); !bytes.Equal(first, again) {
+		t.Errorf("the second export differs:\n%s\n%s", first, again)
 	}
 }

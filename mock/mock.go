@@ -392,8 +392,11 @@ type state struct {
 	alerts      alertLog
 	responseSeq atomic.Int64
 	eventNumber atomic.Int64
-	// sftp is the SFTP files of the state format, kept as loaded.
-	sftp []SFTPFile
+	// sftp is the SFTP files of the state format, kept as loaded;
+	// sftpReplace says they replace the SFTP tree's files (a whole state)
+	// rather than join them (fixtures). See sftpfiles.go.
+	sftp        []SFTPFile
+	sftpReplace bool
 }
 
 // integration resolves a reference to an integration, by id or code (both

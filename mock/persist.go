@@ -39,7 +39,7 @@ func (m *Mock) openStateFile(docs map[string]*openapi3.T) error {
 		m.def.state.Store(st)
 	}
 	m.saver = persist.NewSaver(path, persist.DefaultDelay, func() ([]byte, error) {
-		return m.def.state.Load().export()
+		return m.exportOf(m.def)
 	}, m.opts.OnSaveError)
 	if !ok {
 		m.saver.Changed() // the first start writes the file

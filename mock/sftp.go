@@ -161,8 +161,9 @@ type outgoing struct {
 // through d. Until it is called, that route answers 404.
 func (m *Mock) AttachSFTP(d OutgoingDropper) {
 	m.outgoing.mu.Lock()
-	defer m.outgoing.mu.Unlock()
 	m.outgoing.dropper = d
+	m.outgoing.mu.Unlock()
+	m.placeSFTPFiles()
 }
 
 func (m *Mock) dropOutgoing(w http.ResponseWriter, r *http.Request) {

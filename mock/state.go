@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"path"
 	"slices"
 	"strings"
 
@@ -151,8 +152,8 @@ func parseState(data []byte, asYAML bool, docs map[string]*openapi3.T) (*stateDo
 				return nil, fmt.Errorf("%s: %v", key, err)
 			}
 			for i, f := range doc.sftp {
-				if !strings.HasPrefix(f.Path, "/") {
-					return nil, fmt.Errorf("%s[%d]: path: %q is not an absolute path", key, i, f.Path)
+				if !sftpFolder(path.Dir(f.Path)) || path.Clean(f.Path) != f.Path {
+					return nil, fmt.Errorf("%s[%d]: path: %q is not a file in a standard SFTP folder (/Outgoing/<Object>/, /Incoming/<Object>/, /Archive/Incoming/<Object>/)", key, i, f.Path)
 				}
 			}
 			continue
@@ -277,6 +278,7 @@ func (m *Mock) load(s *state, doc *stateDoc, merge bool) error {
 	}
 	if doc.sftp != nil || !merge {
 		s.sftp = slices.Clone(doc.sftp)
+		s.sftpReplace = !merge
 	}
 	return nil
 }
@@ -304,9 +306,9 @@ func (s *state) noteCounters(raw json.RawMessage) {
 }
 
 // export writes the state in the state format: version, the collections
-// in seeding order, the SFTP files; indented, the same bytes for the same
-// state.
-func (s *state) export() ([]byte, error) {
+// in seeding order, the SFTP files (files, or the state's own when nil);
+// indented, the same bytes for the same state.
+func (s *state) export(files []SFTPFile) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `{"version":%d`, stateVersion)
 	for _, d := range bySeedOrder(registry) {
@@ -323,7 +325,9 @@ func (s *state) export() ([]byte, error) {
 		}
 		b.WriteByte(']')
 	}
-	files := s.sftp
+	if files == nil {
+		files = s.sftp
+	}
 	if files == nil {
 		files = []SFTPFile{}
 	}
@@ -347,7 +351,7 @@ func (m *Mock) ExportState(tenantName string) (data []byte, ok bool, err error) 
 	if !ok {
 		return nil, false, nil
 	}
-	data, err = td.state.Load().export()
+	data, err = m.exportOf(td)
 	return data, true, err
 }
 
@@ -384,6 +388,11 @@ func (m *Mock) importInto(td *tenantData, data []byte, merge bool) error {
 		return err
 	}
 	td.state.Store(st)
+	if f := m.sftpFiler(); f != nil && (doc.sftp != nil || !merge) {
+		if err := f.SetFiles(td.name, toSFTP(doc.sftp), !merge); err != nil {
+			return err
+		}
+	}
 	if td == m.def {
 		m.changed()
 	}
@@ -395,7 +404,7 @@ func (m *Mock) getState(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	data, err := td.state.Load().export()
+	data, err := m.exportOf(td)
 	if err != nil {
 		writeErrors(w, http.StatusInternalServerError, "state", err.Error())
 		return

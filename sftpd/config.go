@@ -100,6 +100,10 @@ type Config struct {
 	// login and its error refuses the login (an invalid name, too many
 	// tenants). Nil: no tenants.
 	Tenant func(name string) error
+	// Files, when set, gives the files a tenant's trees start with beyond
+	// the seeded exports (the mock's fixtures), asked when a tenant's tree
+	// is made.
+	Files func(tenant string) []File
 	// Now is the clock for file times, archive suffixes, export file names
 	// and Result.ProcessedAt. Default time.Now. ProcessDelay always runs on
 	// real time.

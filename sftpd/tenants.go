@@ -2,6 +2,7 @@ package sftpd
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"sync"
 )
@@ -72,6 +73,17 @@ func (s *Server) treeOf(a *account, tenant string) *userFS {
 		fs.tenant = tenant
 		for _, f := range seedOutgoing(s.cfg.Seed) {
 			fs.addExport(f)
+		}
+		if s.cfg.Files != nil {
+			now := s.now()
+			for _, f := range s.cfg.Files(tenant) {
+				p := path.Clean(f.Path)
+				d := fs.dirs[path.Dir(p)]
+				if d == nil || d.files == nil || d.files[path.Base(p)] != nil || !fs.reserve(int64(len(f.Content)), now) {
+					continue // SetFiles' checks: the mock has made them
+				}
+				fs.link(d, &fileNode{data: f.Content, shared: true, modTime: now, complete: true, receivedAt: now}, path.Base(p), now)
+			}
 		}
 		byUser[a.Name] = fs
 	}

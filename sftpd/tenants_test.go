@@ -3,6 +3,7 @@ package sftpd
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pkg/sftp"
@@ -78,5 +79,33 @@ func TestNoTenantsWithoutTheHook(t *testing.T) {
 	ts := startServer(t)
 	if _, err := dialSFTP(t, ts.addr, clientConfig(DefaultUser+"+a", ssh.Password(DefaultPassword))); err == nil {
 		t.Error("a tenant login worked without Config.Tenant")
+	}
+}
+
+func TestSetFiles(t *testing.T) {
+	ts := startServer(t)
+	files := []File{{Path: "/Incoming/Suppliers/waiting.csv", Content: []byte("Name*\nAcme\n")}, {Path: "/Outgoing/Invoices/x.csv", Content: []byte("a\n")}}
+	if err := ts.SetFiles("t1", files, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.Files("t1"); len(got) != 2 || got[0].Path != files[0].Path || string(got[1].Content) != "a\n" {
+		t.Errorf("Files after a replace: %+v", got)
+	}
+	if err := ts.SetFiles("t1", []File{{Path: "/Outgoing/Invoices/y.csv"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.Files("t1"); len(got) != 3 {
+		t.Errorf("Files after a merge: %+v", got)
+	}
+	for _, bad := range []string{"/Outgoing/x.csv", "/Nowhere/x.csv", "relative.csv", "/Outgoing/Invoices"} {
+		if err := ts.SetFiles("", []File{{Path: bad}}, true); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("SetFiles(%q): %v", bad, err)
+		}
+	}
+	if len(ts.Files("")) == 0 {
+		t.Error("a refused SetFiles changed the default tree")
+	}
+	if ts.Files("never") != nil {
+		t.Error("a tenant without trees has files")
 	}
 }

@@ -269,6 +269,7 @@ func startSFTP(cfg *serveConfig, m *mock.Mock, stdout, stderr io.Writer, errc ch
 		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
 		Recorder:     m,
 		Tenant:       m.OpenTenant,
+		Files:        m.SFTPFiles,
 	})
 	if err != nil {
 		return nil, err
