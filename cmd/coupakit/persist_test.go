@@ -9,38 +9,20 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// coupakitBinary builds the coupakit binary once per test run.
+// coupakitBinary builds the coupakit binary into the test's temporary
+// directory.
 func coupakitBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "coupakit-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "coupakit")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = err
-			binPath = string(out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("go build: %v: %s", buildErr, binPath)
+	bin := filepath.Join(t.TempDir(), "coupakit")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v: %s", err, out)
 	}
-	return binPath
+	return bin
 }
 
 // serveProcess is a real `coupakit serve` process.
@@ -54,10 +36,10 @@ type serveProcess struct {
 // startProcess starts `coupakit serve` with args on free loopback ports and
 // waits until it is ready; a start that fails returns the process with
 // ready false once it has exited.
-func startProcess(t *testing.T, args ...string) (*serveProcess, bool) {
+func startProcess(t *testing.T, bin string, args ...string) (*serveProcess, bool) {
 	t.Helper()
 	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--cso-addr", "127.0.0.1:0", "--sftp=false", "--auth", "none"}, args...)
-	p := &serveProcess{cmd: exec.Command(coupakitBinary(t), args...), out: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &serveProcess{cmd: exec.Command(bin, args...), out: &syncBuffer{}, exited: make(chan error, 1)}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -128,8 +110,9 @@ func (p *serveProcess) hasIntegration(t *testing.T, code string) bool {
 func TestStateFileAcrossRestarts(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	args := []string{"--records", "2", "--state-file", state}
+	bin := coupakitBinary(t)
 
-	p, ok := startProcess(t, args...)
+	p, ok := startProcess(t, bin, args...)
 	if !ok {
 		t.Fatalf("serve did not start: %s", p.out)
 	}
@@ -141,7 +124,7 @@ func TestStateFileAcrossRestarts(t *testing.T) {
 		t.Fatalf("after SIGTERM: %v: %s", err, p.out)
 	}
 
-	p, ok = startProcess(t, args...)
+	p, ok = startProcess(t, bin, args...)
 	if !ok {
 		t.Fatalf("serve did not start again: %s", p.out)
 	}
@@ -155,7 +138,7 @@ func TestStateFileAcrossRestarts(t *testing.T) {
 	}
 	_ = p.wait(t)
 
-	p, ok = startProcess(t, args...)
+	p, ok = startProcess(t, bin, args...)
 	if !ok {
 		t.Fatalf("serve did not start after kill -9: %s", p.out)
 	}
@@ -171,7 +154,7 @@ func TestStateFileAcrossRestarts(t *testing.T) {
 	if err := os.WriteFile(state, corrupt, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, ok = startProcess(t, args...)
+	p, ok = startProcess(t, bin, args...)
 	if ok {
 		t.Fatalf("serve started over a corrupt state file: %s", p.out)
 	}
