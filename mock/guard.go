@@ -41,9 +41,10 @@ func (m *Mock) bodyGuard(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		select {
-		case m.bodySlots <- struct{}{}:
-		default:
+		// A full house is waited on for a moment, so that a burst of quick
+		// clients (200 parallel tests) is queued, not refused; only bodies
+		// that keep the slots past bodySlotWait turn the next ones away.
+		if !m.takeBodySlot(r.Context()) {
 			w.Header().Set("Retry-After", "1")
 			w.Header().Set("Connection", "close")
 			writeErrors(w, http.StatusServiceUnavailable, "request", fmt.Sprintf("more than %d request bodies are being received at once; retry later", cap(m.bodySlots)))
@@ -134,4 +135,27 @@ func (m *Mock) adminGuard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodySlotWait is how long a request waits for a body slot before 503.
+const bodySlotWait = 2 * time.Second
+
+// takeBodySlot takes a body slot, waiting at most bodySlotWait (or until
+// ctx ends) when all are taken; it reports whether it got one.
+func (m *Mock) takeBodySlot(ctx context.Context) bool {
+	select {
+	case m.bodySlots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(bodySlotWait)
+	defer t.Stop()
+	select {
+	case m.bodySlots <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
 }

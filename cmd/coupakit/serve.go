@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coupakit/coupakit/auth"
+	"github.com/coupakit/coupakit/internal/tenant"
 	"github.com/coupakit/coupakit/mock"
 	"github.com/coupakit/coupakit/sftpd"
 )
@@ -46,6 +47,11 @@ type serveConfig struct {
 
 	adminToken  string
 	bodyTimeout time.Duration
+
+	// Tenants, fixtures and the state file.
+	maxTenants int
+	dataFile   string
+	stateFile  string
 }
 
 // serveUsage is printed above the flags by `coupakit serve --help`.
@@ -56,7 +62,10 @@ deterministic fake data, and an SFTP server with Coupa's folders whose
 incoming files show up as integration records. Every request is validated
 against the specs in openapi/. Admin routes on both HTTP ports:
 GET /_mock/health, POST /_mock/reset, GET /_mock/alerts, GET /_mock/requests
-(the request journal), POST /_mock/sftp/outgoing/{object}.
+(the request journal), POST /_mock/sftp/outgoing/{object}, GET /_mock/tenants,
+DELETE /_mock/tenants/{name}, GET and PUT /_mock/state.
+Tenants: /t/{tenant}/api/... (or the X-Coupakit-Tenant header) gives a test
+its own records, journal and tokens; SFTP users log in as <user>+<tenant>.
 The default addresses listen on 127.0.0.1 only; with the environment variable
 COUPAKIT_LISTEN_ALL=1 (set in the container image) they listen on 0.0.0.0.
 Stop it with Ctrl-C (SIGINT) or SIGTERM: it shuts down gracefully and exits 0.
@@ -93,6 +102,9 @@ func serveFlags() (*command, *serveConfig) {
 	fs.BoolVar(&cfg.rateLimit, "rate-limit", false, "limit each client to Coupa's 25 requests per second, burst 20 (429 with Retry-After)")
 	fs.StringVar(&cfg.adminToken, "admin-token", "", "`token` the /_mock/ routes want as Authorization: Bearer (default: none on loopback; generated and printed when a listen address is not loopback)")
 	fs.DurationVar(&cfg.bodyTimeout, "body-timeout", mock.DefaultBodyTimeout, "how long a request body may take to arrive before the answer is 408")
+	fs.IntVar(&cfg.maxTenants, "max-tenants", tenant.DefaultMax, "most tenants (/t/{tenant}/...) at once; a request naming one more is refused with 429")
+	fs.StringVar(&cfg.dataFile, "data", "", "fixtures `file` (JSON, or YAML: .yaml/.yml) loaded on top of the seeded records, or alone with --records 0; the format of GET /_mock/state")
+	fs.StringVar(&cfg.stateFile, "state-file", "", "`file` keeping the default tenant's state across restarts: loaded at start, written shortly after changes and at shutdown")
 	return cmd, cfg
 }
 
@@ -155,7 +167,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
 		return 1
 	}
-	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg, AdminToken: cfg.adminToken, BodyTimeout: cfg.bodyTimeout})
+	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg, AdminToken: cfg.adminToken, BodyTimeout: cfg.bodyTimeout,
+		MaxTenants: cfg.maxTenants, DataFile: cfg.dataFile, StateFile: cfg.stateFile,
+		OnSaveError: func(err error) { fmt.Fprintf(stderr, "coupakit serve: %v\n", err) }})
 	if err != nil {
 		for _, l := range listeners {
 			l.Close()
@@ -163,6 +177,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
 		return 2
 	}
+	defer m.Close() // after a failed start too: the saver stops
 	var servers []*http.Server
 	for i, h := range []http.Handler{m.CoreHandler(), m.SourcingHandler()} {
 		servers = append(servers, newHTTPServer(h, cfg.bodyTimeout))
@@ -187,6 +202,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fmt.Fprint(stdout, adminNote)
 	fmt.Fprint(stdout, m.Authority().Describe())
+	if cfg.dataFile != "" {
+		fmt.Fprintf(stdout, "fixtures from %s\n", cfg.dataFile)
+	}
+	if cfg.stateFile != "" {
+		fmt.Fprintf(stdout, "state kept in %s\n", cfg.stateFile)
+	}
 	fmt.Fprintf(stdout, "seed %d, %d records per resource; Ctrl-C to stop\n", cfg.seed, cfg.records)
 
 	var wg sync.WaitGroup
@@ -215,6 +236,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		_ = sftpSrv.Shutdown(shutdownCtx)
 	}
 	wg.Wait()
+	if err := m.Close(); err != nil {
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		code = 1
+	}
 	fmt.Fprintln(stdout, "stopped")
 	return code
 }
@@ -271,6 +296,8 @@ func startSFTP(cfg *serveConfig, m *mock.Mock, stdout, stderr io.Writer, errc ch
 		Seed:         cfg.seed,
 		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
 		Recorder:     m,
+		Tenant:       m.OpenTenant,
+		Files:        m.SFTPFiles,
 	})
 	if err != nil {
 		return nil, err
