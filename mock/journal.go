@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/coupakit/coupakit/internal/faults"
 )
 
 // Journal bounds: the newest entries kept, and the bytes of each request
@@ -30,10 +32,15 @@ type Request struct {
 	Query string `json:"query,omitempty"`
 	// Headers are the request's headers, credentials (Authorization,
 	// X-COUPA-API-KEY, X-CSO-API-KEY, cookies) as "[redacted]".
-	Headers   map[string][]string `json:"headers,omitempty"`
-	Status    int                 `json:"status"`
-	Body      string              `json:"body,omitempty"` // the first 16 KiB of the request body
-	Truncated bool                `json:"truncated,omitempty"`
+	Headers map[string][]string `json:"headers,omitempty"`
+	// Status is the status answered; 0 when a reset or empty fault broke
+	// the connection before any answer.
+	Status    int    `json:"status"`
+	Body      string `json:"body,omitempty"` // the first 16 KiB of the request body
+	Truncated bool   `json:"truncated,omitempty"`
+	// Fault is the fault rule or global latency applied to the request,
+	// nil when none was.
+	Fault *AppliedFault `json:"fault,omitempty"`
 }
 
 // redacted replaces the value of a credential header in the journal.
@@ -139,9 +146,16 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 			r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(full), rest), Closer: r.Body}
 		}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		r, rep := faults.WithReport(r)
+		defer func() {
+			// Also when a fault aborts the handler (http.ErrAbortHandler).
+			entry.Status, entry.Fault = sw.status, rep.Applied
+			if f := entry.Fault; f != nil && (f.Fault == faults.Reset || f.Fault == faults.Empty) {
+				entry.Status = 0
+			}
+			m.journal.add(entry)
+		}()
 		next.ServeHTTP(sw, r)
-		entry.Status = sw.status
-		m.journal.add(entry)
 	})
 }
 

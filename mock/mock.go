@@ -18,6 +18,8 @@ import (
 	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/gen/core"
 	"github.com/coupakit/coupakit/gen/sourcing"
+	"github.com/coupakit/coupakit/internal/faults"
+	"github.com/coupakit/coupakit/internal/verify"
 	"github.com/coupakit/coupakit/openapi"
 )
 
@@ -37,6 +39,12 @@ type Options struct {
 	// tokens on the Core API, X-CSO-API-KEY on the Sourcing API. When nil
 	// every request passes, which suits tests in process.
 	Auth *auth.Config
+	// Faults are the start-up fault rules (serve --fault, --faults):
+	// checked by New, in force from the start, and put back by Reset.
+	Faults []FaultRule
+	// Latency is the start-up global latency (PUT /_mock/settings), put
+	// back by Reset.
+	Latency Latency
 }
 
 // Mock serves the Core and Sourcing APIs over one shared in-memory state.
@@ -49,6 +57,7 @@ type Mock struct {
 	sourcing http.Handler
 	outgoing outgoing
 	journal  journal
+	faults   *faults.Engine
 	// claims names each operation's resource; runtimes holds each
 	// resource's run-time part by its registry index.
 	claims   map[string]*resourceDef
@@ -78,6 +87,9 @@ func New(opts Options) (*Mock, error) {
 	docs := map[string]*openapi3.T{coreAPI: coreVal.Doc(), sourcingAPI: csoVal.Doc()}
 	if m.claims, err = claimAll(docs); err != nil {
 		return nil, err
+	}
+	if m.faults, err = newFaults(opts, docs); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
 	}
 	m.runtimes = make([]any, len(registry))
 	lenient := map[string][]string{}
@@ -156,10 +168,14 @@ func (m *Mock) CoreHandler() http.Handler { return m.core }
 // /_mock/.
 func (m *Mock) SourcingHandler() http.Handler { return m.sourcing }
 
-// Reset puts the store back to its seeded state and empties the journal.
+// Reset puts the store back to its seeded state, empties the journal, and
+// puts the fault rules and latency back to those of Options (and the SFTP
+// faults to none).
 func (m *Mock) Reset() {
 	m.state.Store(newState(m.opts.Seed, m.opts.Records))
 	m.journal.clear()
+	m.faults.Reset()
+	m.resetSFTPFaults()
 }
 
 // Alerts returns every alert recorded since start or the last Reset.
@@ -283,6 +299,10 @@ func (m *Mock) adminMux(token bool) http.Handler {
 		m.journal.clear()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	// Faults, latency, verify and SFTP faults (issue 10).
+	m.faults.Register(mux)
+	verify.Register(mux, m.records)
+	m.registerSFTPFaults(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))
 	})

@@ -99,6 +99,9 @@ type Config struct {
 	// and Result.ProcessedAt. Default time.Now. ProcessDelay always runs on
 	// real time.
 	Now func() time.Time
+	// Faults are the start-up SFTP faults (see Fault), checked by New and
+	// put back by ResetFaults.
+	Faults []Fault
 }
 
 // User is one SFTP account.

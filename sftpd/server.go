@@ -52,6 +52,8 @@ type Server struct {
 	connWG    sync.WaitGroup
 
 	drop outgoingGen
+
+	faults faultSet // faults.go
 }
 
 // account is a user with its filesystem.
@@ -134,6 +136,10 @@ func New(cfg Config) (*Server, error) {
 		s.sshConfig.AddHostKey(k)
 	}
 	s.proc = newProcessor(s.runPickup)
+	if err := s.initFaults(); err != nil {
+		s.proc.close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -41,6 +41,9 @@ type serveConfig struct {
 	apiKey      string
 	csoAPIKey   string
 	rateLimit   bool
+
+	faults     faultFlag // serve_faults.go
+	faultsFile string
 }
 
 // serveUsage is printed above the flags by `coupakit serve --help`.
@@ -51,7 +54,9 @@ deterministic fake data, and an SFTP server with Coupa's folders whose
 incoming files show up as integration records. Every request is validated
 against the specs in openapi/. Admin routes on both HTTP ports:
 GET /_mock/health, POST /_mock/reset, GET /_mock/alerts, GET /_mock/requests
-(the request journal), POST /_mock/sftp/outgoing/{object}.
+(the request journal), POST /_mock/requests/count and /find (verify),
+/_mock/faults and /_mock/settings (faults and latency), /_mock/sftp/faults,
+POST /_mock/sftp/outgoing/{object}.
 The default addresses listen on 127.0.0.1 only; with the environment variable
 COUPAKIT_LISTEN_ALL=1 (set in the container image) they listen on 0.0.0.0.
 Stop it with Ctrl-C (SIGINT) or SIGTERM: it shuts down gracefully and exits 0.
@@ -86,6 +91,8 @@ func serveFlags() (*command, *serveConfig) {
 	fs.StringVar(&cfg.apiKey, "api-key", "", "the legacy `key` accepted with --allow-api-key (default "+auth.DefaultAPIKey+")")
 	fs.StringVar(&cfg.csoAPIKey, "cso-api-key", auth.DefaultCSOAPIKey, "the Sourcing API's X-CSO-API-KEY `key`")
 	fs.BoolVar(&cfg.rateLimit, "rate-limit", false, "limit each client to Coupa's 25 requests per second, burst 20 (429 with Retry-After)")
+	fs.Var(&cfg.faults, "fault", faultUsage)
+	fs.StringVar(&cfg.faultsFile, "faults", "", "JSON or YAML `file` of fault rules, and optionally the global latency: {\"faults\": [...], \"settings\": {\"delay_ms\", \"jitter_ms\"}}")
 	return cmd, cfg
 }
 
@@ -114,7 +121,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
 		return 2
 	}
-	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg})
+	rules, latency, err := cfg.faultOptions()
+	if err != nil {
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		return 2
+	}
+	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg, Faults: rules, Latency: latency})
 	if err != nil {
 		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
 		return 2
