@@ -77,15 +77,17 @@ func (e *Engine) serve(snap *snapshot, hooks Hooks, next http.Handler, w http.Re
 	}
 	var hit *rule
 	var n uint64
-	for _, c := range snap.rules {
+	snap.index.candidates(r.URL.Path, describe, func(i int) bool {
+		c := snap.rules[i]
 		if !c.matches(r.Method, r.URL.Path, describe) {
-			continue
+			return false
 		}
-		if ok, k := c.fire(e.opts.Seed); ok {
+		ok, k := c.fire(e.opts.Seed)
+		if ok {
 			hit, n = c, k
-			break
 		}
-	}
+		return ok
+	})
 	delay := 0
 	if s := snap.settings; s.DelayMS > 0 || s.JitterMS > 0 {
 		delay = s.DelayMS + jitter(e.opts.Seed, 0, e.seq.Add(1), s.JitterMS)
