@@ -188,3 +188,31 @@ func TestSFTPFaultsThroughAdmin(t *testing.T) {
 		t.Fatalf("faults after reset: %s", got)
 	}
 }
+
+// getWithRetry is the code under test of the README's example: it retries
+// a GET once after a 503.
+func getWithRetry(c *http.Client, url string) (*http.Response, error) {
+	resp, err := c.Get(url)
+	if err == nil && resp.StatusCode == http.StatusServiceUnavailable {
+		resp.Body.Close()
+		time.Sleep(10 * time.Millisecond)
+		resp, err = c.Get(url)
+	}
+	return resp, err
+}
+
+// TestRetriesOn503 is the README's example of faults and Verify.
+func TestRetriesOn503(t *testing.T) {
+	kit := coupakittest.New(t, coupakittest.WithRecords(1))
+	kit.Fault(mock.FaultRule{Match: mock.FaultMatch{Method: "GET", Path: "/api/integrations"}, Status: 503, Times: 1})
+
+	resp, err := getWithRetry(kit.HTTPClient(), kit.CoreURL+"/api/integrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d after the retry", resp.StatusCode)
+	}
+	kit.Verify(t, mock.RequestMatch{Method: "GET", Path: "/api/integrations"}, 2) // the 503, then the retry
+}

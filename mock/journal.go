@@ -145,16 +145,21 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 			}
 			r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(full), rest), Closer: r.Body}
 		}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		r, rep := faults.WithReport(r)
-		defer func() {
-			// Also when a fault aborts the handler (http.ErrAbortHandler).
-			entry.Status, entry.Fault = sw.status, rep.Applied
-			if f := entry.Fault; f != nil && (f.Fault == faults.Reset || f.Fault == faults.Empty) {
-				entry.Status = 0
+		// The entry is added as the answer's header goes out, before the
+		// client can see the answer and ask the journal, or at the end when
+		// no answer went out (a reset or empty fault, with status 0; also
+		// when a fault aborts the handler).
+		added := false
+		add := func(status int) {
+			if !added {
+				added = true
+				entry.Status, entry.Fault = status, rep.Applied
+				m.journal.add(entry)
 			}
-			m.journal.add(entry)
-		}()
+		}
+		sw := &statusWriter{ResponseWriter: w, onHeader: add}
+		defer add(0)
 		next.ServeHTTP(sw, r)
 	})
 }
@@ -185,22 +190,27 @@ type errorReader struct{ err error }
 
 func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
 
-// statusWriter notes the status a handler answers with.
+// statusWriter calls onHeader with the status once, just before the
+// answer's header is written.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	wrote  bool
+	onHeader func(status int)
+	wrote    bool
 }
 
 func (s *statusWriter) WriteHeader(status int) {
 	if !s.wrote {
-		s.status, s.wrote = status, true
+		s.wrote = true
+		s.onHeader(status)
 	}
 	s.ResponseWriter.WriteHeader(status)
 }
 
 func (s *statusWriter) Write(p []byte) (int, error) {
-	s.wrote = true
+	if !s.wrote {
+		s.wrote = true
+		s.onHeader(http.StatusOK)
+	}
 	return s.ResponseWriter.Write(p)
 }
 
