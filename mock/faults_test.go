@@ -325,3 +325,47 @@ func equalInts(a, b []int) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestFaultEmptyAndSlowBody: empty closes without an answer; slow_body
+// sends the whole XML answer, dripped over its delay.
+func TestFaultEmptyAndSlowBody(t *testing.T) {
+	k := newFaultKit(t, mock.Options{Seed: 1, Records: 3})
+	k.addFault(t, k.coreURL, map[string]any{"match": map[string]any{"path": "/api/integration_runs"}, "fault": "empty"})
+	k.addFault(t, k.coreURL, map[string]any{"match": map[string]any{"path": "/api/integrations"}, "fault": "slow_body", "delay_ms": 200})
+	if _, _, err := k.get(t, k.coreURL+"/api/integration_runs", ""); err == nil || !strings.Contains(err.Error(), "EOF") {
+		t.Fatalf("empty: %v, want an EOF before any answer", err)
+	}
+	start := time.Now()
+	resp, body, err := k.get(t, k.coreURL+"/api/integrations", "")
+	if err != nil || resp.StatusCode != 200 || int64(len(body)) != resp.ContentLength || !strings.Contains(string(body), "</integrations>") {
+		t.Fatalf("slow_body: %v, %v, %d bytes: %.80s", resp, err, len(body), body)
+	}
+	if d := time.Since(start); d < 180*time.Millisecond {
+		t.Fatalf("slow_body took %v, want about 200 ms", d)
+	}
+}
+
+// TestFaultProbabilityIsSeeded: with probability 0.5 the same seed fires on
+// the same requests, run after run.
+func TestFaultProbabilityIsSeeded(t *testing.T) {
+	pattern := func(seed int64) string {
+		k := newFaultKit(t, mock.Options{Seed: seed, Records: 1})
+		k.addFault(t, k.coreURL, map[string]any{"status": 500, "probability": 0.5})
+		var b strings.Builder
+		for range 24 {
+			if k.status(t, k.coreURL+"/api/integrations") == 500 {
+				b.WriteByte('x')
+			} else {
+				b.WriteByte('.')
+			}
+		}
+		return b.String()
+	}
+	a, b, c := pattern(7), pattern(7), pattern(8)
+	if a != b {
+		t.Fatalf("seed 7 fired %s, then %s", a, b)
+	}
+	if !strings.Contains(a, "x") || !strings.Contains(a, ".") || a == c {
+		t.Fatalf("seed 7 %s, seed 8 %s: want a mix, differing by seed", a, c)
+	}
+}
