@@ -77,7 +77,7 @@ func newFaults(opts Options, docs map[string]*openapi3.T) (*faults.Engine, error
 // answers of status faults are written here in the format the client
 // asked for.
 func (m *Mock) faultLayer(a *api) layer {
-	return m.faults.Middleware(faults.Hooks{
+	hooks := faults.Hooks{
 		Describe: func(r *http.Request) (string, string) {
 			if rt := RouteOf(r.Context()); rt != nil {
 				return rt.API, rt.OperationID()
@@ -85,7 +85,23 @@ func (m *Mock) faultLayer(a *api) layer {
 			return a.name, ""
 		},
 		Error: a.faultError,
-	})
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			m.faultsFor(r).Serve(hooks, next, w, r)
+		})
+	}
+}
+
+// faultsFor is the fault engine that applies to an API request. There is
+// one per mock; with tenants, the request's tenant's.
+func (m *Mock) faultsFor(*http.Request) *faults.Engine { return m.faults }
+
+// adminFaults is the fault engine an admin request of /_mock/faults and
+// /_mock/settings manages; with tenants, the one of its ?tenant= (an
+// unknown tenant is answered here, with false).
+func (m *Mock) adminFaults(http.ResponseWriter, *http.Request) (*faults.Engine, bool) {
+	return m.faults, true
 }
 
 // faultError answers a status fault with the API's own error body: Coupa's

@@ -300,8 +300,8 @@ func (m *Mock) adminMux(token bool) http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	// Faults, latency, verify and SFTP faults (issue 10).
-	m.faults.Register(mux)
-	verify.Register(mux, m.records)
+	faults.RegisterFunc(mux, m.adminFaults)
+	verify.RegisterFunc(mux, m.adminRecords)
 	m.registerSFTPFaults(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))

@@ -33,6 +33,13 @@ func (m *Mock) records() []verify.Record {
 	return out
 }
 
+// adminRecords gives the journal a verify request asks about; with
+// tenants, the one of its ?tenant= (an unknown tenant is answered here, with
+// false).
+func (m *Mock) adminRecords(http.ResponseWriter, *http.Request) ([]verify.Record, bool) {
+	return m.records(), true
+}
+
 // CountRequests counts the journaled requests that match, as POST
 // /_mock/requests/count does; when none does, it also gives the closest
 // requests and how each differs. A bad match is an error listing its
