@@ -46,6 +46,10 @@ type config struct {
 	records   int
 	rateLimit bool
 	stateDir  string
+
+	faults     []mock.FaultRule // faults.go
+	latency    mock.Latency
+	sftpFaults []sftpd.Fault
 }
 
 // WithSeed seeds the fake data (default 1, as `coupakit serve`): the same
@@ -128,7 +132,7 @@ func Start(opts ...Option) (*Kit, error) {
 	client := auth.DefaultClient()
 	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: &auth.Config{
 		Clients: []auth.Client{client}, CSOAPIKeys: []string{auth.DefaultCSOAPIKey}, RateLimit: cfg.rateLimit,
-	}})
+	}, Faults: cfg.faults, Latency: cfg.latency})
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +143,7 @@ func Start(opts ...Option) (*Kit, error) {
 	k.sftpSrv, err = sftpd.New(sftpd.Config{
 		Users:    []sftpd.User{{Name: k.SFTPUser, Password: k.SFTPPassword}},
 		StateDir: cfg.stateDir, Seed: cfg.seed, Recorder: m, Tenant: m.OpenTenant, Files: m.SFTPFiles,
-		Logger: slog.New(slog.DiscardHandler),
+		Logger: slog.New(slog.DiscardHandler), Faults: cfg.sftpFaults,
 	})
 	if err != nil {
 		return nil, err

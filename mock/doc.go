@@ -30,7 +30,10 @@
 // share (list with filters and order, show, create, update, resolve);
 // store.go the table; project.go return_object and fields; xml.go XML
 // answers and bodies; journal.go the request journal; sftp.go the records
-// of flat files.
+// of flat files. The control plane: faults.go puts package faults (fault
+// rules, latency) in the pipeline and on the admin routes, verify.go puts
+// package verify over the journal, sftp_faults.go serves the SFTP server's
+// faults.
 //
 // Control plane: tenants.go holds the tenants (tenantData is everything one
 // tenant owns: records, journal, tokens; per-tenant things go there),

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/coupakit/coupakit/internal/faults"
 )
 
 // Journal bounds: the newest entries kept, and the bytes of each request
@@ -30,10 +32,15 @@ type Request struct {
 	Query string `json:"query,omitempty"`
 	// Headers are the request's headers, credentials (Authorization,
 	// X-COUPA-API-KEY, X-CSO-API-KEY, cookies) as "[redacted]".
-	Headers   map[string][]string `json:"headers,omitempty"`
-	Status    int                 `json:"status"`
-	Body      string              `json:"body,omitempty"` // the first 16 KiB of the request body
-	Truncated bool                `json:"truncated,omitempty"`
+	Headers map[string][]string `json:"headers,omitempty"`
+	// Status is the status answered; 0 when a reset or empty fault broke
+	// the connection before any answer.
+	Status    int    `json:"status"`
+	Body      string `json:"body,omitempty"` // the first 16 KiB of the request body
+	Truncated bool   `json:"truncated,omitempty"`
+	// Fault is the fault rule or global latency applied to the request,
+	// nil when none was.
+	Fault *AppliedFault `json:"fault,omitempty"`
 }
 
 // redacted replaces the value of a credential header in the journal.
@@ -147,10 +154,22 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 			}
 			r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(full), rest), Closer: r.Body}
 		}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		r, rep := faults.WithReport(r)
+		// The entry is added as the answer's header goes out, before the
+		// client can see the answer and ask the journal, or at the end when
+		// no answer went out (a reset or empty fault, with status 0; also
+		// when a fault aborts the handler).
+		added := false
+		add := func(status int) {
+			if !added {
+				added = true
+				entry.Status, entry.Fault = status, rep.Applied
+				m.tenantOf(r.Context()).journal.add(entry)
+			}
+		}
+		sw := &statusWriter{ResponseWriter: w, onHeader: add}
+		defer add(0)
 		next.ServeHTTP(sw, r)
-		entry.Status = sw.status
-		m.tenantOf(r.Context()).journal.add(entry)
 	})
 }
 
@@ -184,11 +203,12 @@ type errorReader struct{ err error }
 
 func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
 
-// statusWriter notes the status a handler answers with.
+// statusWriter calls onHeader with the status once, just before the
+// answer's header is written.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	wrote  bool
+	onHeader func(status int)
+	wrote    bool
 }
 
 // WriteHeader passes the first status on and drops any later one: a later
@@ -198,7 +218,8 @@ func (s *statusWriter) WriteHeader(status int) {
 	if s.wrote {
 		return
 	}
-	s.status, s.wrote = status, true
+	s.wrote = true
+	s.onHeader(status)
 	s.ResponseWriter.WriteHeader(status)
 }
 
@@ -207,7 +228,10 @@ func (s *statusWriter) WriteHeader(status int) {
 func (s *statusWriter) answered() bool { return s.wrote }
 
 func (s *statusWriter) Write(p []byte) (int, error) {
-	s.wrote = true
+	if !s.wrote {
+		s.wrote = true
+		s.onHeader(http.StatusOK)
+	}
 	return s.ResponseWriter.Write(p)
 }
 

@@ -18,8 +18,10 @@ import (
 	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/gen/core"
 	"github.com/coupakit/coupakit/gen/sourcing"
+	"github.com/coupakit/coupakit/internal/faults"
 	"github.com/coupakit/coupakit/internal/persist"
 	"github.com/coupakit/coupakit/internal/tenant"
+	"github.com/coupakit/coupakit/internal/verify"
 	"github.com/coupakit/coupakit/openapi"
 )
 
@@ -68,6 +70,12 @@ type Options struct {
 	// OnSaveError hears of failed writes of StateFile (nil: ignored until
 	// Close reports the last one).
 	OnSaveError func(error)
+	// Faults are the start-up fault rules (serve --fault, --faults):
+	// checked by New, in force from the start, and put back by Reset.
+	Faults []FaultRule
+	// Latency is the start-up global latency (PUT /_mock/settings), put
+	// back by Reset.
+	Latency Latency
 }
 
 // Mock serves the Core and Sourcing APIs over one shared in-memory state.
@@ -91,7 +99,7 @@ type Mock struct {
 	runtimes []any
 	// bodySlots holds a token per request body being read (bodyGuard).
 	bodySlots chan struct{}
-	docs     map[string]*openapi3.T // the specs, by API
+	docs      map[string]*openapi3.T // the specs, by API
 }
 
 // New builds a Mock seeded from opts.
@@ -124,6 +132,11 @@ func New(opts Options) (*Mock, error) {
 	m.docs = docs
 	if m.claims, err = claimAll(docs); err != nil {
 		return nil, err
+	}
+	// Each tenant has its own fault engine (newTenant); the start-up
+	// rules are checked here once, so that a bad one fails New.
+	if _, err = newFaults(opts, docs); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
 	}
 	m.runtimes = make([]any, len(registry))
 	lenient := map[string][]string{}
@@ -214,8 +227,13 @@ func (m *Mock) CoreHandler() http.Handler { return m.core }
 func (m *Mock) SourcingHandler() http.Handler { return m.sourcing }
 
 // Reset puts every tenant's store back to its seeded state (with the
-// fixtures of Options.DataFile) and empties the journals.
-func (m *Mock) Reset() { _ = m.resetAll() }
+// fixtures of Options.DataFile), empties the journals, puts each tenant's
+// fault rules and latency back to those of Options, and the SFTP faults to
+// none.
+func (m *Mock) Reset() {
+	_ = m.resetAll()
+	m.resetSFTPFaults()
+}
 
 // freshState is a tenant's state at its start: the seeded records, then
 // the fixtures.
@@ -371,6 +389,10 @@ func (m *Mock) adminMux(token bool) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})
+	// Faults, latency, verify and SFTP faults (issue 10).
+	faults.RegisterFunc(mux, m.adminFaults)
+	verify.RegisterFunc(mux, m.adminRecords)
+	m.registerSFTPFaults(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))
 	})

@@ -49,7 +49,13 @@ func (m *Mock) layers(a *api) []layer {
 		// credentials redacted, the first 16 KiB of the body, read here), and
 		// the status.
 		m.journalLayer(a),
-		// Fault layers (the control plane) go here: after the
+		// Faults and latency (package faults): inside the journal, which
+		// marks what they applied and whose writer lets a reset take the
+		// connection; outside the format layer, whose buffering writer
+		// would not (their error answers are written in the client's
+		// format by the layer itself).
+		m.faultLayer(a),
+		// Further control-plane layers go here: after the
 		// journal, so that it shows what they did, and before the format,
 		// so that their answers come in the format the client asked for.
 		//

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/coupakit/coupakit/internal/faults"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -30,6 +31,8 @@ type tenantData struct {
 	created time.Time
 	state   atomic.Pointer[state] // records, alerts
 	journal journal
+	// faults are the tenant's fault rules and latency (faults.go).
+	faults *faults.Engine
 	// auth issues and checks the tenant's own tokens: a token from one
 	// tenant is refused by another (each signs with its own secret). Nil
 	// when the mock has no authentication.
@@ -63,6 +66,9 @@ func (m *Mock) newTenant(name string) (*tenantData, error) {
 		return nil, err
 	}
 	td.state.Store(st)
+	if td.faults, err = newFaults(m.opts, m.docs); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
 	if m.opts.Auth == nil {
 		return td, nil
 	}
@@ -91,6 +97,7 @@ func (m *Mock) resetTenant(td *tenantData) error {
 	}
 	td.state.Store(st)
 	td.journal.clear()
+	td.faults.Reset()
 	if td == m.def {
 		m.changed()
 	}
@@ -224,7 +231,9 @@ func (m *Mock) serveReset(w http.ResponseWriter, r *http.Request) {
 		}
 		err = m.resetTenant(td)
 	} else {
+		// The whole mock: every tenant, and the SFTP faults all share.
 		err = m.resetAll()
+		m.resetSFTPFaults()
 	}
 	if err != nil {
 		writeErrors(w, http.StatusInternalServerError, "request", err.Error())

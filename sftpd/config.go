@@ -142,6 +142,9 @@ type Config struct {
 	// loginNow replaces time.Now as the clock of the wrong-password
 	// throttle (tests).
 	loginNow func() time.Time
+	// Faults are the start-up SFTP faults (see Fault), checked by New and
+	// put back by ResetFaults.
+	Faults []Fault
 }
 
 // User is one SFTP account.

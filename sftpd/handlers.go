@@ -391,6 +391,9 @@ func (w *writeHandle) ReadAt(b []byte, off int64) (int, error) {
 // WriteAt writes at off. Writes on one handle may arrive concurrently and
 // out of order.
 func (w *writeHandle) WriteAt(b []byte, off int64) (int, error) {
+	if n, err, ok := w.dropUpload(b, off); ok { // SFTP faults: faults.go
+		return n, err
+	}
 	u := w.h.fs
 	now := w.h.srv.now()
 	u.mu.Lock()

@@ -179,7 +179,7 @@ func (p *processor) close() {
 // schedulePickup schedules a pickup of dir, unless one is already waiting.
 // The caller holds u.mu.
 func (s *Server) schedulePickup(u *userFS, dir *dirNode) {
-	if dir.pickup {
+	if dir.pickup || s.holding(u.user, dir.object) { // SFTP faults: faults.go
 		return
 	}
 	dir.pickup = true
@@ -200,6 +200,10 @@ func (s *Server) runPickup(pk pickup) {
 	now := s.now()
 	u.mu.Lock()
 	dir.pickup = false
+	if s.holding(u.user, dir.object) { // SFTP faults: released in faults.go
+		u.mu.Unlock()
+		return
+	}
 	var names []string
 	for name, f := range dir.files {
 		if f.complete && f.writers == 0 && !tempName(name) {
@@ -229,6 +233,9 @@ func (s *Server) runPickup(pk pickup) {
 
 	for _, f := range batch {
 		rows, cols, problems := checkFile(f.data)
+		if failed, ok := s.failFile(u.user, dir.object, f.name); ok { // SFTP faults: faults.go
+			problems = failed
+		}
 		r := Result{
 			User: u.user, Tenant: u.tenant, Folder: dir.object, FileName: f.name, Path: f.from, ArchivePath: f.to,
 			DocumentType: DocumentType(dir.object), Size: int64(len(f.data)), Rows: rows,

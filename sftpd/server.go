@@ -53,6 +53,8 @@ type Server struct {
 	drop outgoingGen
 	// tenants holds the trees of <user>+<tenant> logins (tenants.go).
 	tenants tenantTrees
+
+	faults faultSet // faults.go
 }
 
 // account is a user with its filesystem.
@@ -156,6 +158,10 @@ func New(cfg Config) (*Server, error) {
 		s.sshConfig.AddHostKey(k)
 	}
 	s.proc = newProcessor(s.runPickup)
+	if err := s.initFaults(); err != nil {
+		s.proc.close()
+		return nil, err
+	}
 	return s, nil
 }
 

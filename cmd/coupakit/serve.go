@@ -52,6 +52,9 @@ type serveConfig struct {
 	maxTenants int
 	dataFile   string
 	stateFile  string
+
+	faults     faultFlag // serve_faults.go
+	faultsFile string
 }
 
 // serveUsage is printed above the flags by `coupakit serve --help`.
@@ -63,7 +66,9 @@ incoming files show up as integration records. Every request is validated
 against the specs in openapi/. Admin routes on both HTTP ports:
 GET /_mock/health, POST /_mock/reset, GET /_mock/alerts, GET /_mock/requests
 (the request journal), POST /_mock/sftp/outgoing/{object}, GET /_mock/tenants,
-DELETE /_mock/tenants/{name}, GET and PUT /_mock/state.
+DELETE /_mock/tenants/{name}, GET and PUT /_mock/state,
+POST /_mock/requests/count and /find (verify), /_mock/faults and
+/_mock/settings (faults and latency), /_mock/sftp/faults.
 Tenants: /t/{tenant}/api/... (or the X-Coupakit-Tenant header) gives a test
 its own records, journal and tokens; SFTP users log in as <user>+<tenant>.
 The default addresses listen on 127.0.0.1 only; with the environment variable
@@ -105,6 +110,8 @@ func serveFlags() (*command, *serveConfig) {
 	fs.IntVar(&cfg.maxTenants, "max-tenants", tenant.DefaultMax, "most tenants (/t/{tenant}/...) at once; a request naming one more is refused with 429")
 	fs.StringVar(&cfg.dataFile, "data", "", "fixtures `file` (JSON, or YAML: .yaml/.yml) loaded on top of the seeded records, or alone with --records 0; the format of GET /_mock/state")
 	fs.StringVar(&cfg.stateFile, "state-file", "", "`file` keeping the default tenant's state across restarts: loaded at start, written shortly after changes and at shutdown")
+	fs.Var(&cfg.faults, "fault", faultUsage)
+	fs.StringVar(&cfg.faultsFile, "faults", "", "JSON or YAML `file` of fault rules, and optionally the global latency: {\"faults\": [...], \"settings\": {\"delay_ms\", \"jitter_ms\"}}")
 	return cmd, cfg
 }
 
@@ -137,6 +144,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "coupakit serve: --body-timeout must be positive, not %s\n", cfg.bodyTimeout)
 		return 2
 	}
+	rules, latency, err := cfg.faultOptions()
+	if err != nil {
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		return 2
+	}
 	apis := []struct {
 		name, addr string
 	}{
@@ -167,7 +179,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
 		return 1
 	}
-	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg, AdminToken: cfg.adminToken, BodyTimeout: cfg.bodyTimeout,
+	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg, AdminToken: cfg.adminToken, BodyTimeout: cfg.bodyTimeout, Faults: rules, Latency: latency,
 		MaxTenants: cfg.maxTenants, DataFile: cfg.dataFile, StateFile: cfg.stateFile,
 		OnSaveError: func(err error) { fmt.Fprintf(stderr, "coupakit serve: %v\n", err) }})
 	if err != nil {

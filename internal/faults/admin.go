@@ -20,7 +20,21 @@ import (
 //
 // Errors are admin errors about "fault" or "settings".
 func (e *Engine) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /_mock/faults", func(w http.ResponseWriter, r *http.Request) {
+	RegisterFunc(mux, func(http.ResponseWriter, *http.Request) (*Engine, bool) { return e, true })
+}
+
+// RegisterFunc mounts the same routes over the engine that pick chooses
+// for each request (a tenant's, for example); when pick reports false it
+// has answered the request itself.
+func RegisterFunc(mux *http.ServeMux, pick func(http.ResponseWriter, *http.Request) (*Engine, bool)) {
+	with := func(h func(*Engine, http.ResponseWriter, *http.Request)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if e, ok := pick(w, r); ok {
+				h(e, w, r)
+			}
+		}
+	}
+	mux.HandleFunc("POST /_mock/faults", with(func(e *Engine, w http.ResponseWriter, r *http.Request) {
 		var rule Rule
 		if err := adminjson.Decode(w, r, &rule); err != nil {
 			adminjson.Error(w, http.StatusBadRequest, "fault", err.Error())
@@ -32,15 +46,15 @@ func (e *Engine) Register(mux *http.ServeMux) {
 			return
 		}
 		adminjson.Write(w, http.StatusCreated, v)
-	})
-	mux.HandleFunc("GET /_mock/faults", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("GET /_mock/faults", with(func(e *Engine, w http.ResponseWriter, r *http.Request) {
 		adminjson.Write(w, http.StatusOK, e.Rules())
-	})
-	mux.HandleFunc("DELETE /_mock/faults", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("DELETE /_mock/faults", with(func(e *Engine, w http.ResponseWriter, r *http.Request) {
 		e.Clear()
 		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("DELETE /_mock/faults/{id}", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("DELETE /_mock/faults/{id}", with(func(e *Engine, w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil || id < 1 {
 			adminjson.Error(w, http.StatusNotFound, "fault", "no fault rule has id "+strconv.Quote(r.PathValue("id")))
@@ -51,11 +65,11 @@ func (e *Engine) Register(mux *http.ServeMux) {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("GET /_mock/settings", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("GET /_mock/settings", with(func(e *Engine, w http.ResponseWriter, r *http.Request) {
 		adminjson.Write(w, http.StatusOK, e.Settings())
-	})
-	mux.HandleFunc("PUT /_mock/settings", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("PUT /_mock/settings", with(func(e *Engine, w http.ResponseWriter, r *http.Request) {
 		var s Settings
 		if err := adminjson.Decode(w, r, &s); err != nil {
 			adminjson.Error(w, http.StatusBadRequest, "settings", err.Error())
@@ -66,7 +80,7 @@ func (e *Engine) Register(mux *http.ServeMux) {
 			return
 		}
 		adminjson.Write(w, http.StatusOK, e.Settings())
-	})
+	}))
 }
 
 func problems(err error) []string {

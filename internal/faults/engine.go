@@ -38,6 +38,7 @@ type Engine struct {
 type snapshot struct {
 	rules    []*rule
 	settings Settings
+	index    *index // index.go
 }
 
 // rule is a compiled rule with its counts.
@@ -79,7 +80,7 @@ func (e *Engine) Reset() {
 		rules = append(rules, compile(e.nextID, r))
 	}
 	e.seq.Store(0)
-	e.snap.Store(&snapshot{rules: rules, settings: e.opts.Settings})
+	e.snap.Store(newSnapshot(rules, e.opts.Settings))
 }
 
 func compile(id int64, r Rule) *rule {
@@ -106,7 +107,7 @@ func (e *Engine) Add(r Rule) (View, error) {
 	c := compile(e.nextID, r)
 	old := e.snap.Load()
 	rules := append(append(make([]*rule, 0, len(old.rules)+1), old.rules...), c)
-	e.snap.Store(&snapshot{rules: rules, settings: old.settings})
+	e.snap.Store(newSnapshot(rules, old.settings))
 	return c.view(), nil
 }
 
@@ -127,7 +128,7 @@ func (e *Engine) Delete(id int64) error {
 	if len(rules) == len(old.rules) {
 		return fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
-	e.snap.Store(&snapshot{rules: rules, settings: old.settings})
+	e.snap.Store(newSnapshot(rules, old.settings))
 	return nil
 }
 
@@ -135,7 +136,7 @@ func (e *Engine) Delete(id int64) error {
 func (e *Engine) Clear() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.snap.Store(&snapshot{settings: e.snap.Load().settings})
+	e.snap.Store(newSnapshot(nil, e.snap.Load().settings))
 }
 
 // Rules lists the rules in the order they are tried, with their counts.
@@ -159,7 +160,7 @@ func (e *Engine) SetSettings(s Settings) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old := e.snap.Load()
-	e.snap.Store(&snapshot{rules: old.rules, settings: s})
+	e.snap.Store(&snapshot{rules: old.rules, settings: s, index: old.index})
 	return nil
 }
 

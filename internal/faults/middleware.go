@@ -54,15 +54,20 @@ func note(r *http.Request, a Applied) {
 // ends the wait and the request.
 func (e *Engine) Middleware(hooks Hooks) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			snap := e.snap.Load()
-			if len(snap.rules) == 0 && snap.settings == (Settings{}) {
-				next.ServeHTTP(w, r)
-				return
-			}
-			e.serve(snap, hooks, next, w, r)
-		})
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.Serve(hooks, next, w, r) })
 	}
+}
+
+// Serve is what Middleware's layer does for one request, for a pipeline
+// that picks the engine per request (a tenant's): it applies the rules and
+// the latency, and passes the request to next unless a fault answered it.
+func (e *Engine) Serve(hooks Hooks, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	snap := e.snap.Load()
+	if len(snap.rules) == 0 && snap.settings == (Settings{}) {
+		next.ServeHTTP(w, r)
+		return
+	}
+	e.serve(snap, hooks, next, w, r)
 }
 
 func (e *Engine) serve(snap *snapshot, hooks Hooks, next http.Handler, w http.ResponseWriter, r *http.Request) {
@@ -77,15 +82,17 @@ func (e *Engine) serve(snap *snapshot, hooks Hooks, next http.Handler, w http.Re
 	}
 	var hit *rule
 	var n uint64
-	for _, c := range snap.rules {
+	snap.index.candidates(r.URL.Path, describe, func(i int) bool {
+		c := snap.rules[i]
 		if !c.matches(r.Method, r.URL.Path, describe) {
-			continue
+			return false
 		}
-		if ok, k := c.fire(e.opts.Seed); ok {
+		ok, k := c.fire(e.opts.Seed)
+		if ok {
 			hit, n = c, k
-			break
 		}
-	}
+		return ok
+	})
 	delay := 0
 	if s := snap.settings; s.DelayMS > 0 || s.JitterMS > 0 {
 		delay = s.DelayMS + jitter(e.opts.Seed, 0, e.seq.Add(1), s.JitterMS)

@@ -29,12 +29,22 @@ type FindAnswer struct {
 // records returns (a journal's entries, oldest first). A bad match is an
 // admin error about "match".
 func Register(mux *http.ServeMux, records func() []Record) {
+	RegisterFunc(mux, func(http.ResponseWriter, *http.Request) ([]Record, bool) { return records(), true })
+}
+
+// RegisterFunc mounts the same routes over the records that records gives
+// for each request (a tenant's journal, for example); when it reports false
+// it has answered the request itself.
+func RegisterFunc(mux *http.ServeMux, records func(http.ResponseWriter, *http.Request) ([]Record, bool)) {
 	mux.HandleFunc("POST /_mock/requests/count", func(w http.ResponseWriter, r *http.Request) {
 		c, ok := compileBody(w, r)
 		if !ok {
 			return
 		}
-		all := records()
+		all, ok := records(w, r)
+		if !ok {
+			return
+		}
 		a := CountAnswer{Count: c.Count(all)}
 		if a.Count == 0 {
 			a.NearMisses = c.NearMisses(all, NearMissCount)
@@ -46,7 +56,10 @@ func Register(mux *http.ServeMux, records func() []Record) {
 		if !ok {
 			return
 		}
-		all := records()
+		all, ok := records(w, r)
+		if !ok {
+			return
+		}
 		a := FindAnswer{Requests: c.Find(all)}
 		if len(a.Requests) == 0 {
 			a.NearMisses = c.NearMisses(all, NearMissCount)

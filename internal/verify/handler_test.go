@@ -125,3 +125,30 @@ func TestHandlersOverTheMocksJournal(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterFunc: the routes read the records given for each request,
+// and leave a request alone that the function answered itself.
+func TestRegisterFunc(t *testing.T) {
+	mux := http.NewServeMux()
+	verify.RegisterFunc(mux, func(w http.ResponseWriter, r *http.Request) ([]verify.Record, bool) {
+		switch r.URL.Query().Get("tenant") {
+		case "":
+			return []verify.Record{{API: "core", Method: "GET", Path: "/api/x"}}, true
+		case "b":
+			return nil, true
+		}
+		w.WriteHeader(http.StatusNotFound)
+		return nil, false
+	})
+	for _, tt := range []struct {
+		target string
+		want   int
+		body   string
+	}{{"/_mock/requests/count", 200, `{"count":1}`}, {"/_mock/requests/count?tenant=b", 200, `{"count":0}`}, {"/_mock/requests/find?tenant=c", 404, ``}} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("POST", tt.target, strings.NewReader(`{"method": "GET"}`)))
+		if rec.Code != tt.want || strings.TrimSpace(rec.Body.String()) != tt.body {
+			t.Errorf("POST %s: %d %s, want %d %s", tt.target, rec.Code, rec.Body, tt.want, tt.body)
+		}
+	}
+}
