@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -34,6 +35,9 @@ type Request struct {
 	Status    int                 `json:"status"`
 	Body      string              `json:"body,omitempty"` // the first 16 KiB of the request body
 	Truncated bool                `json:"truncated,omitempty"`
+	// Warnings are the leniencies the mock allowed the request, as its
+	// Coupakit-Warning headers said them.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // redacted replaces the value of a credential header in the journal.
@@ -141,18 +145,29 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		entry.Status = sw.status
+		entry.Warnings = slices.Clone(sw.Header().Values(WarningHeader))
 		m.journal.add(entry)
 	})
 }
 
 // listRequests answers GET /_mock/requests, optionally filtered by exact
-// method, path and status.
+// method, path and status, and by whether the request drew warnings.
 func (m *Mock) listRequests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	var warned *bool
+	if q.Has("warnings") {
+		b, err := strconv.ParseBool(q.Get("warnings"))
+		if err != nil {
+			writeErrors(w, http.StatusBadRequest, "request", fmt.Sprintf("warnings: %q is not true or false", q.Get("warnings")))
+			return
+		}
+		warned = &b
+	}
 	out := []Request{}
 	for _, e := range m.Requests() {
 		if (q.Has("method") && q.Get("method") != e.Method) || (q.Has("path") && q.Get("path") != e.Path) ||
-			(q.Has("api") && q.Get("api") != e.API) || (q.Has("status") && q.Get("status") != strconv.Itoa(e.Status)) {
+			(q.Has("api") && q.Get("api") != e.API) || (q.Has("status") && q.Get("status") != strconv.Itoa(e.Status)) ||
+			(warned != nil && *warned != (len(e.Warnings) > 0)) {
 			continue
 		}
 		out = append(out, e)

@@ -77,7 +77,12 @@ func (a *api) readXML(next http.Handler) http.Handler {
 		}
 		_, singular := roots(rt, r.URL.Path)
 		schema := rt.Match.Route.Operation.RequestBody.Value.Content.Get("application/json").Schema.Value
-		_, value, err := coupaxml.Decode(r.Body, []string{singular}, schema, coupaxml.WithMaxBytes(a.m.opts.MaxBodyBytes))
+		// Rails reads the root with underscores too (integration_error).
+		roots := []string{singular}
+		if u := strings.ReplaceAll(singular, "-", "_"); u != singular {
+			roots = append(roots, u)
+		}
+		_, value, err := coupaxml.Decode(r.Body, roots, schema, coupaxml.WithMaxBytes(a.m.opts.MaxBodyBytes))
 		if err != nil {
 			status := http.StatusBadRequest
 			if errors.Is(err, coupaxml.ErrTooLarge) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"sync"
 	"time"
+	_ "time/tzdata" // --time-zone in the image FROM scratch, which has no zoneinfo
 
 	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/mock"
@@ -41,6 +42,10 @@ type serveConfig struct {
 	apiKey      string
 	csoAPIKey   string
 	rateLimit   bool
+
+	// Issue 9: leniency and the instance's time zone.
+	strict   bool
+	timeZone string
 }
 
 // serveUsage is printed above the flags by `coupakit serve --help`.
@@ -86,6 +91,8 @@ func serveFlags() (*command, *serveConfig) {
 	fs.StringVar(&cfg.apiKey, "api-key", "", "the legacy `key` accepted with --allow-api-key (default "+auth.DefaultAPIKey+")")
 	fs.StringVar(&cfg.csoAPIKey, "cso-api-key", auth.DefaultCSOAPIKey, "the Sourcing API's X-CSO-API-KEY `key`")
 	fs.BoolVar(&cfg.rateLimit, "rate-limit", false, "limit each client to Coupa's 25 requests per second, burst 20 (429 with Retry-After)")
+	fs.BoolVar(&cfg.strict, "strict", false, "refuse what Coupa reads leniently (underscore names, numeric strings, unknown elements) with a 400 naming the element, instead of a Coupakit-Warning header")
+	fs.StringVar(&cfg.timeZone, "time-zone", "UTC", "the instance's time `zone` (an IANA name such as Europe/Berlin) that datetimes are written in")
 	return cmd, cfg
 }
 
@@ -114,7 +121,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
 		return 2
 	}
-	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg})
+	loc, err := time.LoadLocation(cfg.timeZone)
+	if err != nil {
+		fmt.Fprintf(stderr, "coupakit serve: --time-zone: %v\n", err)
+		return 2
+	}
+	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg, Strict: cfg.strict, Location: loc})
 	if err != nil {
 		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
 		return 2

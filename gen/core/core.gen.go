@@ -1207,8 +1207,10 @@ type IntegrationError struct {
 	// Status The status of the transaction.
 	Status *string `json:"status,omitempty"`
 
-	// UpdatedAt Set automatically by Coupa (YYYY-MM-DDTHH:MM:SS+HH:MM); changes on every change
-	// of the record, so integrations can poll with it.
+	// UpdatedAt Set automatically by Coupa (YYYY-MM-DDTHH:MM:SS+HH:MM) to the time of each
+	// change of the record, never ahead of the clock; held to a fraction of a second
+	// and shown to the second, so two changes within one second show the same value and
+	// integrations can still poll with `updated-at[gt]` (see the list conventions).
 	UpdatedAt *time.Time `json:"updated-at,omitempty"`
 
 	// UpdatedBy The user who last updated the record.
@@ -1278,8 +1280,10 @@ type IntegrationErrorUpdate struct {
 	// Status The status of the transaction.
 	Status *string `json:"status,omitempty"`
 
-	// UpdatedAt Set automatically by Coupa (YYYY-MM-DDTHH:MM:SS+HH:MM); changes on every change
-	// of the record, so integrations can poll with it.
+	// UpdatedAt Set automatically by Coupa (YYYY-MM-DDTHH:MM:SS+HH:MM) to the time of each
+	// change of the record, never ahead of the clock; held to a fraction of a second
+	// and shown to the second, so two changes within one second show the same value and
+	// integrations can still poll with `updated-at[gt]` (see the list conventions).
 	UpdatedAt *time.Time `json:"updated-at,omitempty"`
 
 	// UpdatedBy The user who last updated the record.
