@@ -123,7 +123,7 @@ func (a *api) lenientQuery(r *http.Request, rt *Route, strict bool, warnings *[]
 			}
 		}
 	}
-	if o := q["order_by"]; len(o) == 1 && o[0] != "" {
+	if o := q["order_by"]; len(o) == 1 && o[0] != "" && hasParameter(rt.Match.Route.Operation, "order_by") {
 		canonical, warning, ok := normalizeOrderBy(o[0], record, strict)
 		props, _, _ := schemaShape(record)
 		switch _, respelt := otherSpelling(o[0], props); {
@@ -160,4 +160,14 @@ func recordSchema(op *openapi3.Operation) *openapi3.Schema {
 		return schemaItemsOf(s)
 	}
 	return s
+}
+
+// hasParameter reports whether the operation declares the query parameter.
+func hasParameter(op *openapi3.Operation, name string) bool {
+	for _, p := range op.Parameters {
+		if p != nil && p.Value != nil && p.Value.In == "query" && p.Value.Name == name {
+			return true
+		}
+	}
+	return false
 }

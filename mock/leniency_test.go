@@ -266,3 +266,40 @@ func TestRequestsWithWarnings(t *testing.T) {
 	assert.Len(t, list("", 200), 3)
 	list("?warnings=maybe", 400)
 }
+
+// TestLeniencySourcing reads a bulk create of events as Coupa would: the
+// underscore name respelt, the number read as a string, the unknown
+// element dropped, each item's warnings named by its index.
+func TestLeniencySourcing(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%t", strict), func(t *testing.T) {
+			_, _, s := newMock(t, mock.Options{Seed: 1, Records: 2, Strict: strict})
+			body := map[string]any{"events": []any{
+				map[string]any{"market_id": "9220538753220565329", "name": 2026, "Name": "Einkauf"},
+			}}
+			r := s.do("POST", "/api/events", body)
+			if strict {
+				r.expect(t, 400)
+				assert.Empty(t, r.header.Values(mock.WarningHeader))
+				return
+			}
+			var res struct {
+				Added  int `json:"added"`
+				Events []struct {
+					ID string `json:"id"`
+				} `json:"events"`
+			}
+			r.expect(t, 201).decode(t, &res)
+			require.Equal(t, 1, res.Added)
+			assert.ElementsMatch(t, []string{
+				`element "events[0].market_id" read as "events[0].market-id"`,
+				`element "events[0].name": 2026 read as the string "2026"`,
+				`unknown element "events[0].Name" ignored`,
+			}, r.header.Values(mock.WarningHeader))
+			var ev record
+			s.do("GET", "/api/events/"+res.Events[0].ID, nil).expect(t, 200).decode(t, &ev)
+			assert.Equal(t, "2026", ev["name"])
+			assert.Equal(t, "9220538753220565329", ev["market-id"])
+		})
+	}
+}
