@@ -289,7 +289,7 @@ func (r *coreRes) checks() []*check {
 			run:    r.checkRunReference})
 	}
 	out = append(out, unknownElementCheck(r, "statut", "error", r.sp.source("#/info/description"),
-		"A create with an element the resource does not have (a translated name such as statut) is rejected with 400 and creates nothing; Coupa itself is known to drop such elements."))
+		"A create with an element the resource does not have (a translated name such as statut) is either rejected with 400 naming it and creates nothing (strict), or creates the record without it (lenient, as Coupa); the note says which."))
 	r.add(&out, &check{id: n + ".create.media-type", op: r.create, level: Should, mutates: true,
 		source: r.opSource(r.create, "/responses/415"),
 		title:  "A create whose body is neither JSON nor XML (text/plain) is rejected with 415 and creates nothing.", run: r.checkMediaType})
@@ -321,7 +321,7 @@ func (r *coreRes) checks() []*check {
 	if slices.ContainsFunc(r.els, func(e element) bool { return e.name == "updated-at" }) {
 		r.add(&out, &check{id: n + ".update.updated-at", op: r.update(), element: "updated-at", level: Should, mutates: true,
 			source: r.sp.source(schemaPointer(r.schema) + "/properties/updated-at"),
-			title:  "updated-at moves forward on every change of the record, so integrations can poll with it.",
+			title:  "updated-at never moves back on a change of the record, and moves forward unless the change came within the second shown (Coupa shows it to the second), so integrations can poll with it.",
 			run:    r.checkUpdatedAt})
 	}
 	r.add(&out, &check{id: n + ".update.not-found", op: r.put, source: r.opSource(r.put, "/responses/404"), mutates: true,

@@ -110,8 +110,33 @@ func (r *coreRes) checkUpdatedAt(c *cctx) {
 	switch {
 	case err0 != nil || err1 != nil:
 		c.errorf(sex, "updated-at is not an RFC 3339 datetime: %s, then %s", short(before["updated-at"]), short(after["updated-at"]))
-	case !t1.After(t0):
-		c.errorf(sex, "updated-at did not move forward on a change: %s, then %s", short(before["updated-at"]), short(after["updated-at"]))
+	case t1.Before(t0):
+		c.errorf(sex, "updated-at moved back on a change: %s, then %s", short(before["updated-at"]), short(after["updated-at"]))
+	case t1.Equal(t0):
+		// Shown to the second: a change within the second keeps it. A
+		// change once that second is over must move it on: wait for the
+		// next second by this machine's clock (at most 1.1 s), and once
+		// more should the server's clock lag.
+		var again map[string]any
+		var aex *exchange
+		var t2 time.Time
+		for attempt := 0; attempt < 2; attempt++ {
+			time.Sleep(min(max(0, time.Until(t1.Add(1100*time.Millisecond))), 1100*time.Millisecond))
+			ex := c.do(request{method: r.updateMethod(), path: r.path(r.update(), id), body: r.updateBody(after, 4+attempt), valid: true})
+			c.expect(ex, r.updateMethod()+" "+id, http.StatusOK)
+			again, aex = r.fetch(c, id)
+			var err error
+			if t2, err = time.Parse(time.RFC3339, fmt.Sprint(again["updated-at"])); err != nil || t2.After(t1) {
+				break
+			}
+		}
+		if !t2.After(t1) {
+			c.errorf(aex, "updated-at did not move forward on a change a second later: %s, then %s", short(after["updated-at"]), short(again["updated-at"]))
+			return
+		}
+		c.notef("updated-at stayed %s on a change within that second, then moved to %s", short(after["updated-at"]), short(again["updated-at"]))
+	default:
+		c.notef("updated-at moved forward: %s, then %s", short(before["updated-at"]), short(after["updated-at"]))
 	}
 }
 

@@ -12,6 +12,10 @@ import (
 type inputCase struct {
 	value any
 	why   string // what makes it wrong, or right
+	// rails: Coupa, a Rails application, may cast the value instead of
+	// refusing it (a number for a string element is stored as its digits):
+	// a server may refuse it or store the cast value; the note says which.
+	rails any
 }
 
 // inputCases returns the values at the edge of an input element's schema:
@@ -23,41 +27,41 @@ func inputCases(el element, pad func(n int) string) (accept, refuse []inputCase)
 	s := el.schema
 	switch {
 	case el.is("string"):
-		refuse = append(refuse, inputCase{12345, "a number"})
+		refuse = append(refuse, inputCase{12345, "a number", "12345"})
 		if s.MaxLength != nil && *s.MaxLength > 0 && *s.MaxLength <= 4096 {
 			n := int(*s.MaxLength)
-			accept = append(accept, inputCase{pad(n), fmt.Sprintf("exactly %d characters, the maxLength", n)})
-			refuse = append(refuse, inputCase{pad(n + 1), fmt.Sprintf("%d characters, one past the maxLength", n+1)})
+			accept = append(accept, inputCase{pad(n), fmt.Sprintf("exactly %d characters, the maxLength", n), nil})
+			refuse = append(refuse, inputCase{pad(n + 1), fmt.Sprintf("%d characters, one past the maxLength", n+1), nil})
 		}
 		if s.MinLength > 0 {
-			refuse = append(refuse, inputCase{strings.Repeat("7", int(s.MinLength)-1), fmt.Sprintf("%d characters, short of the minLength", s.MinLength-1)})
+			refuse = append(refuse, inputCase{strings.Repeat("7", int(s.MinLength)-1), fmt.Sprintf("%d characters, short of the minLength", s.MinLength-1), nil})
 		}
 		if s.Pattern != "" {
 			if re, err := regexp.Compile(s.Pattern); err == nil {
 				for _, v := range []string{"coupakit not matching", "12a", "eur"} {
 					if !re.MatchString(v) {
-						refuse = append(refuse, inputCase{v, "outside the pattern " + s.Pattern})
+						refuse = append(refuse, inputCase{v, "outside the pattern " + s.Pattern, nil})
 						break
 					}
 				}
 			}
 		}
 		if s.Format == "date-time" {
-			refuse = append(refuse, inputCase{"2026-02-30T25:00:00Z", "not a date-time"})
+			refuse = append(refuse, inputCase{"2026-02-30T25:00:00Z", "not a date-time", nil})
 		}
 	case el.is("integer"):
-		refuse = append(refuse, inputCase{"abc", "a string"}, inputCase{1.5, "a fraction"})
+		refuse = append(refuse, inputCase{"abc", "a string", nil}, inputCase{1.5, "a fraction", nil})
 		if s.Min != nil {
-			refuse = append(refuse, inputCase{int64(*s.Min) - 1, fmt.Sprintf("below the minimum %v", *s.Min)})
+			refuse = append(refuse, inputCase{int64(*s.Min) - 1, fmt.Sprintf("below the minimum %v", *s.Min), nil})
 		}
 	case el.is("number"):
-		refuse = append(refuse, inputCase{"abc", "a string"})
+		refuse = append(refuse, inputCase{"abc", "a string", nil})
 	case el.is("boolean"):
-		refuse = append(refuse, inputCase{"maybe", "a string"})
+		refuse = append(refuse, inputCase{"maybe", "a string", nil})
 	case el.is("object"):
-		refuse = append(refuse, inputCase{"coupakit", "a string"})
+		refuse = append(refuse, inputCase{"coupakit", "a string", nil})
 	case el.is("array"):
-		refuse = append(refuse, inputCase{"coupakit", "a string"})
+		refuse = append(refuse, inputCase{"coupakit", "a string", nil})
 	}
 	return accept, refuse
 }
@@ -107,6 +111,10 @@ func checkInput(c *cctx, k kind, el element) {
 	base := k.minimal(c, marker)
 	isMarker := f.marker == el.name
 	for _, ic := range refuse {
+		if ic.rails != nil {
+			checkRailsCast(c, k, el, ic)
+			continue
+		}
 		body := with(base, el.name, ic.value)
 		_, _, ex := k.createOne(c, body, false)
 		switch {
@@ -140,6 +148,9 @@ func checkInput(c *cctx, k kind, el element) {
 	}
 	rejectedUpdates(c, k, fmt.Sprintf("rejected updates of %s", el.name), func(yield func(any) bool) {
 		for _, ic := range refuse {
+			if ic.rails != nil {
+				continue // checked on create, either way
+			}
 			if !yield(map[string]any{el.name: ic.value}) {
 				return
 			}
@@ -156,5 +167,28 @@ func checkInput(c *cctx, k kind, el element) {
 		if shown, sex := k.fetch(c, id); !jsonEqual(shown[el.name], v) {
 			c.errorf(sex, "%s of %s was read back after an update as %s", el.name, ic.why, short(shown[el.name]))
 		}
+	}
+}
+
+// checkRailsCast checks a value Coupa may cast rather than refuse: a
+// create with it is either refused with 400 naming the element and creates
+// nothing (strict), or creates the record with the cast value (lenient, as
+// Rails); the note says which.
+func checkRailsCast(c *cctx, k kind, el element, ic inputCase) {
+	marker := c.s.marker()
+	id, _, ex := k.createOne(c, with(k.minimal(c, marker), el.name, ic.value), false)
+	switch {
+	case id != "":
+		if shown, sex := k.fetch(c, id); !jsonEqual(shown[el.name], ic.rails) {
+			c.errorf(sex, "a create with %s %s (%s) was accepted, and read back as %s; want it refused, or cast to %s", el.name, short(ic.value), ic.why, short(shown[el.name]), short(ic.rails))
+			return
+		}
+		c.notef("lenient: %s %s (%s) cast to %s, as Rails does", el.name, short(ic.value), ic.why, short(ic.rails))
+	case ex.status != http.StatusBadRequest:
+		c.errorf(ex, "a create with %s %s (%s) answered %s; want 400, or a create with it cast to %s", el.name, short(ic.value), ic.why, ex.summary(), short(ic.rails))
+	case !ex.mentions(el.name):
+		c.errorf(ex, "the 400 for %s %s (%s) does not name the element: %s", el.name, short(ic.value), ic.why, ex.summary())
+	default:
+		k.nothingCreated(c, marker, fmt.Sprintf("a create with %s %s", el.name, ic.why))
 	}
 }

@@ -114,8 +114,11 @@ func WithMaxDepth(n int) Option {
 // the schema gives no type the type attribute does (type="integer",
 // "boolean", "decimal", "float", "array"). An element with nil="true", or
 // an empty integer, number, boolean or datetime element, is left out of
-// the value, as JSON leaves out null values. Elements the schema does not
-// declare are kept, as strings (or objects and arrays of strings when they
+// the value, as JSON leaves out null values. An element named with
+// underscores for the hyphens of a declared one (document_id for
+// document-id), or the other way round, keeps its name as sent and is read
+// by that element's schema, so that the caller can respell it (Rails reads
+// both). Elements the schema does not declare are kept, as strings (or objects and arrays of strings when they
 // hold elements, null when nil="true"), so that the JSON validator rejects
 // them with its usual message. Attributes other than type and nil are
 // ignored, and so are comments and processing instructions.
@@ -481,6 +484,12 @@ func (d *decoder) value(start xml.StartElement, s *openapi3.Schema, known bool, 
 			ok := known && k == kindAny
 			if known && k == kindObject {
 				ps, ok = property(s, name)
+				if !ok {
+					// Coupa (Rails) reads document_id as document-id:
+					// the value is read by the element's schema, under
+					// the name as sent, for the caller to respell.
+					ps, ok = respelt(s, name)
+				}
 			}
 			v, present, err := d.value(t, ps, ok, &here, depth+1)
 			if err != nil {

@@ -2,6 +2,7 @@ package coupaxml
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -145,6 +146,27 @@ func property(s *openapi3.Schema, name string) (prop *openapi3.Schema, ok bool) 
 	}
 	extra := additional(s)
 	return extra, extra != nil
+}
+
+// respelt returns the schema of the property of s that name spells with
+// underscores for hyphens or hyphens for underscores. ok is false when s
+// declares no such property.
+func respelt(s *openapi3.Schema, name string) (prop *openapi3.Schema, ok bool) {
+	for _, other := range []string{strings.ReplaceAll(name, "_", "-"), strings.ReplaceAll(name, "-", "_")} {
+		if other == name {
+			continue
+		}
+		if walk(s, func(s *openapi3.Schema) bool {
+			ref, found := s.Properties[other]
+			if found {
+				prop = deref(ref)
+			}
+			return found
+		}) {
+			return prop, true
+		}
+	}
+	return nil, false
 }
 
 // additional returns the schema additionalProperties gives, or nil when the

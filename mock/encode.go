@@ -11,18 +11,25 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/coupakit/coupakit/coupaxml"
 )
 
 // jsonOrder encodes the handlers' answers as Coupa lists elements: in the
 // spec's order, id first (encoding/json would follow the generated
 // structs, which are alphabetical). It writes what encoding/json writes
 // otherwise, byte for byte: the same escaping (HTML characters included),
-// omitempty, time.Time as RFC 3339, a trailing newline.
+// omitempty, a trailing newline; but a time.Time is written as Coupa writes
+// it (2026-12-01T08:17:20+00:00), not as RFC 3339 with a fraction.
 type jsonOrder struct {
 	order    map[string][]string // schema name -> property names
 	plans    sync.Map            // reflect.Type -> *plan
 	encoders sync.Map            // reflect.Type -> encFunc
 	statuses sync.Map            // reflect.Type -> int, see statusOf
+	// loc is the zone datetimes are written in (UTC when nil), as Coupa
+	// writes them: to the second, with a numeric offset
+	// (coupaxml.FormatDatetime).
+	loc *time.Location
 }
 
 // newJSONOrder reads the property order of a spec in YAML.
@@ -289,7 +296,7 @@ func (o *jsonOrder) encoderOf(t reflect.Type) encFunc {
 
 func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 	if t == timeType {
-		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+		return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
 			var tm time.Time
 			if v.CanAddr() {
 				tm = *v.Addr().Interface().(*time.Time) // no copy on the heap
@@ -299,8 +306,12 @@ func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 			if y := tm.Year(); y < 0 || y > 9999 {
 				return b, false
 			}
+			loc := o.loc
+			if loc == nil {
+				loc = time.UTC
+			}
 			b = append(b, '"')
-			b = tm.AppendFormat(b, time.RFC3339Nano)
+			b = tm.In(loc).Truncate(time.Second).AppendFormat(b, coupaxml.DatetimeLayout)
 			return append(b, '"'), true
 		}
 	}

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -59,7 +60,7 @@ func seedHistoryRecord(sd *seeding, i int) {
 		UpdatedBy:           seedPtr(sd, creator),
 		ContactAlertType:    core.ContactAlertType(alertTypes[f.Number(0, 2)]),
 		CreationMethod:      seedPtr(sd, creationMethod[f.Number(0, len(creationMethod)-1)]),
-		DocumentId:          int64(f.Number(1000, 99999)),
+		DocumentId:          seedPtr(sd, int64(f.Number(1000, 99999))),
 		DocumentType:        core.HistoryDocumentType(obj.doc),
 		ExternalId:          seedPtr(sd, fmt.Sprintf("%s-%d", strings.SplitN(*in.Code, "_", 2)[0], f.Number(100000, 999999))),
 		Integration:         seedPtr(sd, in),
@@ -85,9 +86,24 @@ func (s *coreServer) ListIntegrationHistoryRecords(ctx context.Context, req core
 	return core.ListIntegrationHistoryRecords200JSONResponse(out), nil
 }
 
+// createHistory creates a history record from a create body, whose type
+// differs from the record's only in that it requires document-id (a record
+// of a whole flat file has none).
+func (s *coreServer) createHistory(ctx context.Context, in *core.IntegrationHistoryRecordInput, then ...func(*core.IntegrationHistoryRecord, time.Time)) (core.IntegrationHistoryRecord, error) {
+	var rec core.IntegrationHistoryRecord
+	data, err := json.Marshal(in)
+	if err == nil {
+		err = json.Unmarshal(data, &rec)
+	}
+	if err != nil {
+		return rec, badRequest("%s", err.Error())
+	}
+	return s.history().create(ctx, &rec, then...)
+}
+
 // CreateIntegrationHistoryRecord implements POST /api/integration_history_records.
 func (s *coreServer) CreateIntegrationHistoryRecord(ctx context.Context, req core.CreateIntegrationHistoryRecordRequestObject) (core.CreateIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history().create(ctx, req.Body)
+	rec, err := s.createHistory(ctx, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +112,7 @@ func (s *coreServer) CreateIntegrationHistoryRecord(ctx context.Context, req cor
 
 // CreateIntegrationHistoryRecordAlert implements POST /api/integration_history_records/create_alert.
 func (s *coreServer) CreateIntegrationHistoryRecordAlert(ctx context.Context, req core.CreateIntegrationHistoryRecordAlertRequestObject) (core.CreateIntegrationHistoryRecordAlertResponseObject, error) {
-	rec, err := s.history().create(ctx, req.Body)
+	rec, err := s.createHistory(ctx, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +123,7 @@ func (s *coreServer) CreateIntegrationHistoryRecordAlert(ctx context.Context, re
 // CreateIntegrationHistoryRecordAlertAndMarkExported implements POST
 // /api/integration_history_records/create_alert_and_mark_exported.
 func (s *coreServer) CreateIntegrationHistoryRecordAlertAndMarkExported(ctx context.Context, req core.CreateIntegrationHistoryRecordAlertAndMarkExportedRequestObject) (core.CreateIntegrationHistoryRecordAlertAndMarkExportedResponseObject, error) {
-	rec, err := s.history().create(ctx, req.Body, markExported)
+	rec, err := s.createHistory(ctx, req.Body, markExported)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +230,7 @@ func clearIntegrationHistoryRecord(r *core.IntegrationHistoryRecord) {
 func applyIntegrationHistoryRecord(r *core.IntegrationHistoryRecord, u *core.IntegrationHistoryRecordUpdate) {
 	set(&r.ContactAlertType, u.ContactAlertType)
 	setPtr(&r.CreationMethod, u.CreationMethod)
-	set(&r.DocumentId, u.DocumentId)
+	setPtr(&r.DocumentId, u.DocumentId)
 	setPtr(&r.DocumentRevision, u.DocumentRevision)
 	setPtr(&r.DocumentStatus, u.DocumentStatus)
 	set(&r.DocumentType, u.DocumentType)

@@ -135,6 +135,15 @@ func TestFilesProcessedOverSFTPGetARun(t *testing.T) {
 	c.do("GET", "/api/integration_history_records?integration-filename=a.csv", nil).expect(t, 200).decode(t, &hist)
 	require.Len(t, hist, 1)
 	assert.Equal(t, "SFTP_INVOICES", hist[0]["integration"].(map[string]any)["code"])
+	assert.NotContains(t, hist[0], "document-id", "a whole file is no single document: Coupa shows none")
+	status, _, body := rawXML(t, c, "GET", fmt.Sprintf("/api/integration_history_records/%v", hist[0]["id"]), "application/xml", "", "")
+	require.Equal(t, 200, status, body)
+	assert.Contains(t, body, `<document-id type="integer" nil="true"/>`)
+	// A create through the API still names its document.
+	noDoc := validHistory(hist[0]["integration"].(map[string]any)["code"].(string))
+	delete(noDoc, "document-id")
+	msgs := c.do("POST", "/api/integration_history_records", noDoc).expect(t, 400).errors(t)
+	assert.True(t, anyContains(msgs, "document-id", "required"), "%v", msgs)
 	var run record
 	c.do("GET", fmt.Sprintf("/api/integration_runs/%v", hist[0]["integration-run-id"]), nil).expect(t, 200).decode(t, &run)
 	assert.Equal(t, "successful", run["status"])

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -41,6 +42,9 @@ type Request struct {
 	// Fault is the fault rule or global latency applied to the request,
 	// nil when none was.
 	Fault *AppliedFault `json:"fault,omitempty"`
+	// Warnings are the leniencies the mock allowed the request, as its
+	// Coupakit-Warning headers said them.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // redacted replaces the value of a credential header in the journal.
@@ -164,6 +168,7 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 			if !added {
 				added = true
 				entry.Status, entry.Fault = status, rep.Applied
+				entry.Warnings = slices.Clone(w.Header().Values(WarningHeader))
 				m.tenantOf(r.Context()).journal.add(entry)
 			}
 		}
@@ -174,17 +179,27 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 }
 
 // listRequests answers GET /_mock/requests, optionally filtered by exact
-// method, path and status.
+// method, path and status, and by whether the request drew warnings.
 func (m *Mock) listRequests(w http.ResponseWriter, r *http.Request) {
 	td, ok := m.adminLookup(w, r)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
+	var warned *bool
+	if q.Has("warnings") {
+		b, err := strconv.ParseBool(q.Get("warnings"))
+		if err != nil {
+			writeErrors(w, http.StatusBadRequest, "request", fmt.Sprintf("warnings: %q is not true or false", q.Get("warnings")))
+			return
+		}
+		warned = &b
+	}
 	out := []Request{}
 	for _, e := range td.journal.all() {
 		if (q.Has("method") && q.Get("method") != e.Method) || (q.Has("path") && q.Get("path") != e.Path) ||
-			(q.Has("api") && q.Get("api") != e.API) || (q.Has("status") && q.Get("status") != strconv.Itoa(e.Status)) {
+			(q.Has("api") && q.Get("api") != e.API) || (q.Has("status") && q.Get("status") != strconv.Itoa(e.Status)) ||
+			(warned != nil && *warned != (len(e.Warnings) > 0)) {
 			continue
 		}
 		out = append(out, e)

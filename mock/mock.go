@@ -76,6 +76,16 @@ type Options struct {
 	// Latency is the start-up global latency (PUT /_mock/settings), put
 	// back by Reset.
 	Latency Latency
+	// Strict refuses what Coupa reads leniently (element names with
+	// underscores, numeric and boolean strings, unknown elements, respelt
+	// names in fields and order_by): each is a 400 naming the element.
+	// Without it the mock reads requests as Coupa does and reports each
+	// leniency in a Coupakit-Warning header and the journal.
+	Strict bool
+	// Location is the instance's time zone: datetimes are written in it,
+	// with its offset (UTC when nil). Filters compare instants, whatever
+	// the zone of the value sent.
+	Location *time.Location
 }
 
 // Mock serves the Core and Sourcing APIs over one shared in-memory state.
@@ -100,6 +110,8 @@ type Mock struct {
 	// bodySlots holds a token per request body being read (bodyGuard).
 	bodySlots chan struct{}
 	docs      map[string]*openapi3.T // the specs, by API
+	// lastStamp is the newest stamp given, in Unix nanoseconds.
+	lastStamp atomic.Int64
 }
 
 // New builds a Mock seeded from opts.
@@ -170,6 +182,7 @@ func New(opts Options) (*Mock, error) {
 	if err != nil {
 		return nil, err
 	}
+	coreOrder.loc, csoOrder.loc = opts.Location, opts.Location
 	// The handlers' JSON answers list elements in the spec's order.
 	coreMW := func(f core.StrictHandlerFunc, _ string) core.StrictHandlerFunc {
 		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
@@ -260,15 +273,28 @@ func (m *Mock) Integrations() []core.IntegrationResource {
 	return out
 }
 
-// stamp returns the time for a change of a record last changed at prev: now,
-// to the second as Coupa shows it, and always after prev, so that
-// `updated-at` changes on every change.
+// stamp returns the time of a change of a record last changed at prev: the
+// clock's time, kept to the nanosecond though Coupa shows it to the second,
+// and after every stamp given before (prev included) by a nanosecond when
+// the clock has not moved on. updated-at so never runs ahead of the clock,
+// and every change is stamped after what any earlier read showed: a client
+// that polls with updated-at[gt] (or [gt_or_eq]) and the last value it saw
+// sees every later change at least once (a change in the second it saw
+// may come twice: the filters compare instants, not the seconds shown).
 func (m *Mock) stamp(prev *time.Time) time.Time {
-	t := m.now().UTC().Truncate(time.Second)
+	t := m.now().UTC().Round(0) // no monotonic reading: stamps are compared as instants
 	if prev != nil && !t.After(*prev) {
-		t = prev.Add(time.Second)
+		t = prev.Add(time.Nanosecond)
 	}
-	return t
+	for {
+		last := m.lastStamp.Load()
+		if t.UnixNano() <= last {
+			t = time.Unix(0, last+1).UTC()
+		}
+		if m.lastStamp.CompareAndSwap(last, t.UnixNano()) {
+			return t
+		}
+	}
 }
 
 // apiError is a domain error that the edge answers in the API's format.

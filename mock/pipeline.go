@@ -67,7 +67,10 @@ func (m *Mock) layers(a *api) []layer {
 		// XML bodies become JSON, after authentication so that an
 		// unauthenticated body is never parsed.
 		a.readXML,
-		// Leniency and warnings layers go here, before validation.
+		// Leniency: names and values read as Coupa reads them, each
+		// reported in a Coupakit-Warning header (leniency.go).
+		a.lenient,
+		// Other warnings layers go here, before validation.
 		//
 		// Validation: 404 and 405, the body's size and type, the contract.
 		a.validate,

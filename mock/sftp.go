@@ -52,11 +52,11 @@ func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 		rec := core.IntegrationHistoryRecord{
 			CreatedAt: &now, UpdatedAt: &now,
 			CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
-			ContactAlertType:    core.Functional,
-			CreationMethod:      ptr("flat_file"),
-			Integration:         in,
-			IntegrationRunId:    run,
-			DocumentId:          0,
+			ContactAlertType: core.Functional,
+			CreationMethod:   ptr("flat_file"),
+			Integration:      in,
+			IntegrationRunId: run,
+			// A file, not a document: Coupa shows no document-id.
 			DocumentType:        core.HistoryDocumentType(docType),
 			IntegrationFilename: ptr(r.FileName),
 			Status:              ptr("success"),

@@ -131,8 +131,11 @@ func TestEventsLifecycle(t *testing.T) {
 	s.do("GET", "/api/events/12ab", nil).expect(t, 400)
 }
 
+// TestEventsBulkValidation runs in strict mode, where unknown keys and
+// numbers for strings are 400s too (leniency_test.go has the lenient
+// answers).
 func TestEventsBulkValidation(t *testing.T) {
-	_, _, s := newMock(t, mock.Options{Seed: 1, Records: 3})
+	_, _, s := newMock(t, mock.Options{Seed: 1, Records: 3, Strict: true})
 	total := func() int {
 		var list eventList
 		s.do("GET", "/api/events", nil).expect(t, 200).decode(t, &list)

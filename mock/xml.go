@@ -44,6 +44,9 @@ func roots(rt *Route, path string) (plural, singular string) {
 // JSON, on the APIs that speak XML.
 func (a *api) answerXML(next http.Handler) http.Handler {
 	if !a.xml {
+		if a.name == sourcingAPI {
+			return errorsXML(next)
+		}
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -63,6 +66,38 @@ func (a *api) answerXML(next http.Handler) http.Handler {
 	})
 }
 
+// errorsXML answers the Sourcing API's 400s in XML, as its page says
+// (<errors><error>...</error></errors>), unless the client prefers JSON
+// (wire.Negotiate). Its other answers are JSON only.
+func errorsXML(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wire.Negotiate(r.Header.Get("Accept")) == wire.JSON {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &capture{header: http.Header{}, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		body := rec.body.Bytes()
+		mt, _, _ := mime.ParseMediaType(rec.header.Get("Content-Type"))
+		if rec.status == http.StatusBadRequest && mt == "application/json" {
+			msgs, err := coupaxml.ErrorMessages(body)
+			if err != nil {
+				msgs = []string{strings.TrimSpace(string(body))}
+			}
+			var buf bytes.Buffer
+			_ = coupaxml.EncodeErrors(&buf, msgs)
+			w.Header().Del("Content-Length")
+			writeXML(w, rec.status, buf.Bytes())
+			return
+		}
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(body)
+	})
+}
+
 // readXML turns an XML request body into JSON for the validator, on the
 // APIs that speak XML.
 func (a *api) readXML(next http.Handler) http.Handler {
@@ -77,7 +112,12 @@ func (a *api) readXML(next http.Handler) http.Handler {
 		}
 		_, singular := roots(rt, r.URL.Path)
 		schema := rt.Match.Route.Operation.RequestBody.Value.Content.Get("application/json").Schema.Value
-		_, value, err := coupaxml.Decode(r.Body, []string{singular}, schema, coupaxml.WithMaxBytes(a.m.opts.MaxBodyBytes))
+		// Rails reads the root with underscores too (integration_error).
+		roots := []string{singular}
+		if u := strings.ReplaceAll(singular, "-", "_"); u != singular {
+			roots = append(roots, u)
+		}
+		_, value, err := coupaxml.Decode(r.Body, roots, schema, coupaxml.WithMaxBytes(a.m.opts.MaxBodyBytes))
 		if err != nil && bodyTimedOut(r) {
 			a.m.writeBodyTimeout(w, singular)
 			return

@@ -23,7 +23,9 @@ type stack struct {
 // per resource) behind a proxy built with opts.
 func newMockStack(tb testing.TB, opts proxy.Options) *stack {
 	tb.Helper()
-	m, err := mock.New(mock.Options{Seed: 1, Records: 25, Auth: &auth.Config{}})
+	// Strict: the proxy judges requests by the contract, as a strict mock
+	// does; a lenient one accepts (with warnings) what the proxy reports.
+	m, err := mock.New(mock.Options{Seed: 1, Records: 25, Auth: &auth.Config{}, Strict: true})
 	if err != nil {
 		tb.Fatalf("mock.New: %v", err)
 	}

@@ -579,7 +579,7 @@ func TestCoreRecords(t *testing.T) {
 	})
 	t.Run("IntegrationHistoryRecord", func(t *testing.T) {
 		s := query.MustSchemaOf(core.IntegrationHistoryRecord{})
-		runMatch(t, s, &core.IntegrationHistoryRecord{DocumentId: 5, DocumentType: "Invoice", Exported: ptr(true)}, []matchCase{
+		runMatch(t, s, &core.IntegrationHistoryRecord{DocumentId: ptr(int64(5)), DocumentType: "Invoice", Exported: ptr(true)}, []matchCase{
 			{"document-id=5", true},
 			{"document-id[blank]=true", false},
 			{"document-type=Invoice", true},

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sync"
 	"time"
+	_ "time/tzdata" // --time-zone in the image FROM scratch, which has no zoneinfo
 
 	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/internal/tenant"
@@ -55,6 +56,10 @@ type serveConfig struct {
 
 	faults     faultFlag // serve_faults.go
 	faultsFile string
+
+	// Issue 9: leniency and the instance's time zone.
+	strict   bool
+	timeZone string
 }
 
 // serveUsage is printed above the flags by `coupakit serve --help`.
@@ -112,6 +117,8 @@ func serveFlags() (*command, *serveConfig) {
 	fs.StringVar(&cfg.stateFile, "state-file", "", "`file` keeping the default tenant's state across restarts: loaded at start, written shortly after changes and at shutdown")
 	fs.Var(&cfg.faults, "fault", faultUsage)
 	fs.StringVar(&cfg.faultsFile, "faults", "", "JSON or YAML `file` of fault rules, and optionally the global latency: {\"faults\": [...], \"settings\": {\"delay_ms\", \"jitter_ms\"}}")
+	fs.BoolVar(&cfg.strict, "strict", false, "refuse what Coupa reads leniently (underscore names, numeric strings, unknown elements) with a 400 naming the element, instead of a Coupakit-Warning header")
+	fs.StringVar(&cfg.timeZone, "time-zone", "UTC", "the instance's time `zone` (an IANA name such as Europe/Berlin) that datetimes are written in")
 	return cmd, cfg
 }
 
@@ -142,6 +149,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if cfg.bodyTimeout <= 0 {
 		fmt.Fprintf(stderr, "coupakit serve: --body-timeout must be positive, not %s\n", cfg.bodyTimeout)
+		return 2
+	}
+	loc, err := time.LoadLocation(cfg.timeZone)
+	if err != nil {
+		fmt.Fprintf(stderr, "coupakit serve: --time-zone: %v\n", err)
 		return 2
 	}
 	rules, latency, err := cfg.faultOptions()
@@ -180,6 +192,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg, AdminToken: cfg.adminToken, BodyTimeout: cfg.bodyTimeout, Faults: rules, Latency: latency,
+		Strict: cfg.strict, Location: loc,
 		MaxTenants: cfg.maxTenants, DataFile: cfg.dataFile, StateFile: cfg.stateFile,
 		OnSaveError: func(err error) { fmt.Fprintf(stderr, "coupakit serve: %v\n", err) }})
 	if err != nil {

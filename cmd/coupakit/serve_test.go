@@ -176,6 +176,7 @@ func TestServeFlags(t *testing.T) {
 		{name: "stray argument", args: []string{"serve", "extra"}, code: 2, stderr: []string{`unexpected argument "extra"`, "coupakit serve --help"}},
 		{name: "negative records", args: []string{"serve", "--records", "-1", "--addr", "127.0.0.1:0", "--cso-addr", "127.0.0.1:0"}, code: 2, stderr: []string{"records"}},
 		{name: "address in use", args: []string{"serve", "--addr", "256.0.0.1:1"}, code: 1, stderr: []string{"Core API"}},
+		{name: "unknown time zone", args: []string{"serve", "--time-zone", "Mars/Olympus"}, code: 2, stderr: []string{"--time-zone", "Mars/Olympus"}},
 		{name: "version", args: []string{"version"}, stdout: []string{"coupakit ", "(go1."}, quiet: true},
 		{name: "version with an argument", args: []string{"version", "x"}, code: 2, stderr: []string{`unexpected argument "x"`}},
 	}
@@ -344,5 +345,45 @@ func TestMainExitsZeroOnSignal(t *testing.T) {
 				t.Errorf("no graceful stop: %s", stdout)
 			}
 		})
+	}
+}
+
+// TestServeTimeZoneAndStrict serves with --time-zone and --strict: the
+// datetimes carry the zone's offset, and a body with an unknown element is
+// a 400 naming it instead of a warning.
+func TestServeTimeZoneAndStrict(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		args := []string{"--auth", "none", "--records", "3", "--time-zone", "Europe/Berlin"}
+		if strict {
+			args = append(args, "--strict")
+		}
+		urls, stop, _ := startServe(t, args...)
+		core := urls["Core API"]
+		code, body := get(t, core+"/api/integration_errors")
+		if code != 200 || !regexp.MustCompile(`"created-at":"2026-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00"`).MatchString(body) {
+			t.Errorf("--time-zone Europe/Berlin: %d %s", code, body)
+		}
+		req, err := http.NewRequest("POST", core+"/api/integration_errors", strings.NewReader(`{"contact-alert-type": "Both", "comment": "x"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		warning := resp.Header.Get("Coupakit-Warning")
+		switch {
+		case strict && (resp.StatusCode != 400 || !strings.Contains(string(data), "comment") || warning != ""):
+			t.Errorf("--strict: %d %q %s", resp.StatusCode, warning, data)
+		case !strict && (resp.StatusCode != 201 || warning != `unknown element "comment" ignored`):
+			t.Errorf("lenient: %d %q %s", resp.StatusCode, warning, data)
+		}
+		if code := stop(); code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
 	}
 }

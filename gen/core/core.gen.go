@@ -1207,8 +1207,10 @@ type IntegrationError struct {
 	// Status The status of the transaction.
 	Status *string `json:"status,omitempty"`
 
-	// UpdatedAt Set automatically by Coupa (YYYY-MM-DDTHH:MM:SS+HH:MM); changes on every change
-	// of the record, so integrations can poll with it.
+	// UpdatedAt Set automatically by Coupa (YYYY-MM-DDTHH:MM:SS+HH:MM) to the time of each
+	// change of the record, never ahead of the clock; held to a fraction of a second
+	// and shown to the second, so two changes within one second show the same value and
+	// integrations can still poll with `updated-at[gt]` (see the list conventions).
 	UpdatedAt *time.Time `json:"updated-at,omitempty"`
 
 	// UpdatedBy The user who last updated the record.
@@ -1278,8 +1280,10 @@ type IntegrationErrorUpdate struct {
 	// Status The status of the transaction.
 	Status *string `json:"status,omitempty"`
 
-	// UpdatedAt Set automatically by Coupa (YYYY-MM-DDTHH:MM:SS+HH:MM); changes on every change
-	// of the record, so integrations can poll with it.
+	// UpdatedAt Set automatically by Coupa (YYYY-MM-DDTHH:MM:SS+HH:MM) to the time of each
+	// change of the record, never ahead of the clock; held to a fraction of a second
+	// and shown to the second, so two changes within one second show the same value and
+	// integrations can still poll with `updated-at[gt]` (see the list conventions).
 	UpdatedAt *time.Time `json:"updated-at,omitempty"`
 
 	// UpdatedBy The user who last updated the record.
@@ -1288,8 +1292,9 @@ type IntegrationErrorUpdate struct {
 
 // IntegrationHistoryRecord A record of a document exchanged by an integration
 // (`/api/integration_history_records`). As a create body, `contact-alert-type`,
-// `document-id` and `document-type` are required and the read-only elements are
-// ignored.
+// `document-id` and `document-type` are required (a create without `document-id` is
+// a 400 naming it) and the read-only elements are ignored. `document-id` is not
+// required of an answer: a record of a whole flat file has none (see there).
 type IntegrationHistoryRecord struct {
 	// Acknowledged True once acknowledge named the record (not in the seed's table).
 	Acknowledged *bool `json:"acknowledged,omitempty"`
@@ -1310,8 +1315,95 @@ type IntegrationHistoryRecord struct {
 	// CreationMethod How the record was created (creation_method).
 	CreationMethod *string `json:"creation-method,omitempty"`
 
-	// DocumentId The Coupa id of the document concerned (document_id). A record the mock makes
-	// for a whole flat file received over SFTP has 0: no single document.
+	// DocumentId The Coupa id of the document concerned (document_id). Required on create. A
+	// record of a whole flat file (one Coupa makes for a file received over SFTP, of
+	// no single document) has none, as Coupa shows it: the element is left out of JSON
+	// and `nil="true"` in XML; `integration-filename` names the file.
+	DocumentId *int64 `json:"document-id,omitempty"`
+
+	// DocumentRevision The revision of that document (document_revision).
+	DocumentRevision *int64 `json:"document-revision,omitempty"`
+
+	// DocumentStatus The status of that document (document_status).
+	DocumentStatus *string `json:"document-status,omitempty"`
+
+	// DocumentType The document types of integration_errors plus `ReceiptRequest` and
+	// `InventoryRequestHeader`, which only the history record page lists.
+	DocumentType HistoryDocumentType `json:"document-type"`
+
+	// Exported True once mark_exported or create_alert_and_mark_exported marked the record.
+	// Not in the seed's table: the mock shows it so those actions are observable.
+	Exported *bool `json:"exported,omitempty"`
+
+	// ExternalId The id of the record in the external system (external_id).
+	ExternalId *string `json:"external-id,omitempty"`
+
+	// Id Unique Coupa identifier. Set by the server.
+	Id *int64 `json:"id,omitempty"`
+
+	// Integration The integration a record belongs to. On input it is a reference: `id` or `code`
+	// (at least one) of an integration that exists; an unknown one is rejected with 400.
+	// On output it shows the integration's `id`, `code` and `name`.
+	Integration *Integration `json:"integration,omitempty"`
+
+	// IntegrationFilename The file name of a bulk import or export, set by Coupa when a file is processed
+	// (output only). The Japanese table spells it `integration_filename`; the wire name
+	// is hyphenated like every other element.
+	IntegrationFilename *string `json:"integration-filename,omitempty"`
+
+	// IntegrationRun The integration run (input only; shown as `integration-run-id`). When both are
+	// sent they must agree.
+	IntegrationRun *IntegrationRun `json:"integration-run,omitempty"`
+
+	// IntegrationRunId The unique id of the integration run.
+	IntegrationRunId *int64 `json:"integration-run-id,omitempty"`
+
+	// LastExportedAt When the record was last marked exported (not in the seed's table).
+	LastExportedAt *time.Time `json:"last-exported-at,omitempty"`
+
+	// Resolved True once this record is resolved. Changed only by resolve and unresolve.
+	Resolved *bool `json:"resolved,omitempty"`
+
+	// Responses Responses of the external system. Sending it replaces the list.
+	Responses *[]IntegrationRecordResponse `json:"responses,omitempty"`
+
+	// Status The status of the transaction.
+	Status *string `json:"status,omitempty"`
+
+	// UpdatedAt Set automatically by Coupa; changes on every change of the record.
+	UpdatedAt *time.Time `json:"updated-at,omitempty"`
+
+	// UpdatedBy The user who last updated the record.
+	UpdatedBy *User `json:"updated-by,omitempty"`
+}
+
+// IntegrationHistoryRecordInput A history record as a create body: the elements of IntegrationHistoryRecord, of
+// which `contact-alert-type`, `document-id` and `document-type` are required (an
+// answer may lack `document-id`: a record of a whole flat file has none).
+type IntegrationHistoryRecordInput struct {
+	// Acknowledged True once acknowledge named the record (not in the seed's table).
+	Acknowledged *bool `json:"acknowledged,omitempty"`
+
+	// AcknowledgedAt When the record was acknowledged (not in the seed's table).
+	AcknowledgedAt *time.Time `json:"acknowledged-at,omitempty"`
+
+	// ContactAlertType Which contacts of the integration are alerted: `Technical`, `Functional` or `Both`
+	// (case-sensitive).
+	ContactAlertType ContactAlertType `json:"contact-alert-type"`
+
+	// CreatedAt Created automatically by Coupa (YYYY-MM-DDTHH:MM:SS+HH:MM).
+	CreatedAt *time.Time `json:"created-at,omitempty"`
+
+	// CreatedBy The user who created the record.
+	CreatedBy *User `json:"created-by,omitempty"`
+
+	// CreationMethod How the record was created (creation_method).
+	CreationMethod *string `json:"creation-method,omitempty"`
+
+	// DocumentId The Coupa id of the document concerned (document_id). Required on create. A
+	// record of a whole flat file (one Coupa makes for a file received over SFTP, of
+	// no single document) has none, as Coupa shows it: the element is left out of JSON
+	// and `nil="true"` in XML; `integration-filename` names the file.
 	DocumentId int64 `json:"document-id"`
 
 	// DocumentRevision The revision of that document (document_revision).
@@ -1392,8 +1484,10 @@ type IntegrationHistoryRecordUpdate struct {
 	// CreationMethod How the record was created (creation_method).
 	CreationMethod *string `json:"creation-method,omitempty"`
 
-	// DocumentId The Coupa id of the document concerned (document_id). A record the mock makes
-	// for a whole flat file received over SFTP has 0: no single document.
+	// DocumentId The Coupa id of the document concerned (document_id). Required on create. A
+	// record of a whole flat file (one Coupa makes for a file received over SFTP, of
+	// no single document) has none, as Coupa shows it: the element is left out of JSON
+	// and `nil="true"` in XML; `integration-filename` names the file.
 	DocumentId *int64 `json:"document-id,omitempty"`
 
 	// DocumentRevision The revision of that document (document_revision).
@@ -1734,11 +1828,10 @@ type UnsupportedMediaType = Errors
 // response, every read-only element but `created-by`/`updated-by` is always present.
 type IntegrationErrorCreate = IntegrationError
 
-// IntegrationHistoryRecordCreate A record of a document exchanged by an integration
-// (`/api/integration_history_records`). As a create body, `contact-alert-type`,
-// `document-id` and `document-type` are required and the read-only elements are
-// ignored.
-type IntegrationHistoryRecordCreate = IntegrationHistoryRecord
+// IntegrationHistoryRecordCreate A history record as a create body: the elements of IntegrationHistoryRecord, of
+// which `contact-alert-type`, `document-id` and `document-type` are required (an
+// answer may lack `document-id`: a record of a whole flat file has none).
+type IntegrationHistoryRecordCreate = IntegrationHistoryRecordInput
 
 // ListIntegrationErrorsParams defines parameters for ListIntegrationErrors.
 type ListIntegrationErrorsParams struct {
@@ -2493,16 +2586,16 @@ type PatchIntegrationErrorJSONRequestBody = IntegrationErrorUpdate
 type UpdateIntegrationErrorJSONRequestBody = IntegrationErrorUpdate
 
 // CreateIntegrationHistoryRecordJSONRequestBody defines body for CreateIntegrationHistoryRecord for application/json ContentType.
-type CreateIntegrationHistoryRecordJSONRequestBody = IntegrationHistoryRecord
+type CreateIntegrationHistoryRecordJSONRequestBody = IntegrationHistoryRecordInput
 
 // AcknowledgeIntegrationHistoryRecordsJSONRequestBody defines body for AcknowledgeIntegrationHistoryRecords for application/json ContentType.
 type AcknowledgeIntegrationHistoryRecordsJSONRequestBody = RecordIds
 
 // CreateIntegrationHistoryRecordAlertJSONRequestBody defines body for CreateIntegrationHistoryRecordAlert for application/json ContentType.
-type CreateIntegrationHistoryRecordAlertJSONRequestBody = IntegrationHistoryRecord
+type CreateIntegrationHistoryRecordAlertJSONRequestBody = IntegrationHistoryRecordInput
 
 // CreateIntegrationHistoryRecordAlertAndMarkExportedJSONRequestBody defines body for CreateIntegrationHistoryRecordAlertAndMarkExported for application/json ContentType.
-type CreateIntegrationHistoryRecordAlertAndMarkExportedJSONRequestBody = IntegrationHistoryRecord
+type CreateIntegrationHistoryRecordAlertAndMarkExportedJSONRequestBody = IntegrationHistoryRecordInput
 
 // MarkIntegrationHistoryRecordsExportedJSONRequestBody defines body for MarkIntegrationHistoryRecordsExported for application/json ContentType.
 type MarkIntegrationHistoryRecordsExportedJSONRequestBody = RecordIds
