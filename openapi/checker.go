@@ -1,7 +1,6 @@
 package openapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/bits"
@@ -78,6 +77,9 @@ type cnode struct {
 	minProps  int
 	maxProps  int // -1 for none
 	allOf     []*cnode
+	// pureAllOf says the schema is its allOf and nothing more: once its
+	// parts passed a value, there is nothing left to check.
+	pureAllOf bool
 }
 
 // allowedKeywords are the schema keywords a Checker knows. A schema with any
@@ -90,6 +92,9 @@ var allowedKeywords = map[string]bool{
 	"maxProperties": true, "allOf": true, "description": true, "title": true, "example": true,
 	"default": true, "deprecated": true, "externalDocs": true, "xml": true,
 }
+
+// annotations are the keywords that constrain nothing.
+var annotations = map[string]bool{"description": true, "title": true, "example": true, "deprecated": true, "externalDocs": true, "xml": true}
 
 // NewChecker compiles schema. It fails when the schema uses a keyword or a
 // format the Checker does not know; dateTime says "date-time" strings are
@@ -122,9 +127,13 @@ func (c *compiler) compile(s *openapi3.Schema, at string) (*cnode, error) {
 	if err := json.Unmarshal(data, &keys); err != nil {
 		return nil, fmt.Errorf("openapi: checker: %s: %w", at, err)
 	}
+	n.pureAllOf = len(s.AllOf) > 0
 	for k := range keys {
 		if !allowedKeywords[k] && !strings.HasPrefix(k, "x-") {
 			return nil, fmt.Errorf("openapi: checker: %s: keyword %q is not supported", at, k)
+		}
+		if !annotations[k] && k != "allOf" && !strings.HasPrefix(k, "x-") {
+			n.pureAllOf = false
 		}
 	}
 	n.empty = s.IsEmpty()
@@ -263,6 +272,15 @@ func (c *compiler) compile(s *openapi3.Schema, at string) (*cnode, error) {
 	return n, nil
 }
 
+// strPlain marks the bytes a string holds as they are: not the quote, the
+// backslash, a control character or the start of a multi-byte character.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // maxCheckDepth bounds the nesting of the documents checked.
 const maxCheckDepth = 512
 
@@ -318,6 +336,9 @@ func (s *scan) value(n *cnode, depth int) bool {
 			if !s.value(sub, depth+1) {
 				return false
 			}
+		}
+		if n.pureAllOf && s.data[start] != 'n' {
+			return true // past the value, as the last part left it
 		}
 		s.i = start
 	}
@@ -475,19 +496,24 @@ func (s *scan) digits() bool {
 func (s *scan) stringBytes() ([]byte, bool) {
 	s.i++ // the quote
 	start := s.i
-	end := bytes.IndexByte(s.data[start:], '"')
-	if end < 0 {
-		return nil, false
-	}
-	raw := s.data[start : start+end]
-	if bytes.IndexByte(raw, '\\') < 0 {
-		for _, c := range raw {
-			if c < 0x20 {
-				return nil, false
-			}
+	data := s.data
+	ascii := true
+plain:
+	for i := start; i < len(data); i++ {
+		c := data[i]
+		if strPlain[c] {
+			continue
 		}
-		s.i = start + end + 1
-		return raw, utf8.Valid(raw)
+		switch {
+		case c == '"':
+			raw := data[start:i]
+			s.i = i + 1
+			return raw, ascii || utf8.Valid(raw)
+		case c >= 0x80:
+			ascii = false
+			continue
+		}
+		break plain // an escape or a control character
 	}
 	// Escapes: find the closing quote, then let encoding/json unescape.
 	for s.i < len(s.data) {
