@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -179,11 +178,25 @@ func (ts *tokenSource) renew() error {
 	ts.token = ""
 	tx, err := ts.s.postToken(ts.s.target.Scope, ts.s.target.ClientSecret)
 	if err != nil {
+		if transportError(err) {
+			return fmt.Errorf("the token endpoint %s: %w: %w", ts.url, ErrUnreachable, err)
+		}
 		return fmt.Errorf("the token endpoint %s: %w", ts.url, err)
 	}
 	tok, ok := tx.accessToken()
 	if !ok {
-		return fmt.Errorf("%w: the token endpoint %s refused the client credentials of %q: %s", ErrUnreachable, ts.url, ts.s.target.ClientID, tx.summary())
+		if mt := strings.ToLower(tx.header.Get("Content-Type")); !strings.HasPrefix(mt, "application/json") {
+			return fmt.Errorf("%s is %w: POST %s answered %s", ts.s.core.base, ErrNotCoupa, strings.TrimPrefix(ts.url, ts.s.core.base), oneLine(tx.exchange().excerpt(120)))
+		}
+		code := fmt.Sprint(tx.status)
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(tx.body, &e) == nil && e.Error != "" {
+			code += " " + e.Error
+		}
+		return fmt.Errorf("%w: %s: the token endpoint %s refused the client credentials of %q (--client-id, --client-secret): %s",
+			ErrAuth, code, ts.url, ts.s.target.ClientID, oneLine(ts.s.redact(tx.summary())))
 	}
 	ttl := time.Hour
 	if n, ok := tx.answer.ExpiresIn.(json.Number); ok {
@@ -254,7 +267,7 @@ func (s *suite) authChecks() []*check {
 		title: "POST /oauth2/token with client credentials (form) answers 200 with access_token, token_type bearer, a positive expires_in and scope; where authentication is enforced, a wrong client_secret gets no token.",
 		run:   s.checkToken})
 	add(&check{id: "auth.required", op: "listIntegrationErrors", source: s.coreSpec.source("#/components/responses/Unauthorized"),
-		title: "A request without credentials is answered 401, on the index, show and (when the run may write) write operations of every resource.",
+		title: "A request without credentials is answered 401 on every operation: authentication is never ignored (writes only when the run may write, with an unknown id or an empty body).",
 		run:   s.checkAuthRequired})
 	add(&check{id: "auth.invalid-token", op: "listIntegrationErrors", source: s.coreSpec.source("#/components/responses/Unauthorized"),
 		title: "A malformed, forged (alg none) or tampered bearer token is answered 401.",
@@ -288,7 +301,7 @@ func (s *suite) rateLimitCheck(api, id, source string) *check {
 				}
 			}
 			if n == 0 {
-				c.skipf("no answer 429 seen")
+				c.skipTo("a target that throttles: start the mock with --rate-limit", "no answer 429 seen")
 			}
 			c.notef("%s", plural(n, "answer 429"))
 		}}
@@ -298,7 +311,7 @@ func (s *suite) rateLimitCheck(api, id, source string) *check {
 // API's authentication.
 func (s *suite) needAuth(c *cctx) {
 	if !s.coreAuth {
-		c.skipf("the target does not enforce authentication: an unauthenticated request was not answered 401")
+		c.skipTo("--auth oauth (the default), with the target's credentials", "--auth none: the certifier states that the target has no authentication")
 	}
 }
 
@@ -306,7 +319,7 @@ func (s *suite) needAuth(c *cctx) {
 // credentials.
 func (s *suite) needClient(c *cctx) {
 	if s.target.ClientID == "" {
-		c.skipf("no client credentials given (Target.ClientID, --client-id)")
+		c.skipTo("give client credentials (--client-id, --client-secret)", "no client credentials given")
 	}
 }
 
@@ -345,7 +358,7 @@ func (s *suite) checkToken(c *cctx) {
 	}
 	c.notef("token_type %s, expires_in %s, scope %q", short(tx.answer.TokenType), short(tx.answer.ExpiresIn), granted)
 	if !s.coreAuth {
-		c.notef("the target does not enforce authentication, so a wrong secret was not tried")
+		c.notef("--auth none: a wrong secret was not tried")
 		return
 	}
 	wrong, err := s.postToken(s.target.Scope, "coupakit-conformance-wrong-secret")
@@ -357,28 +370,38 @@ func (s *suite) checkToken(c *cctx) {
 	}
 }
 
-// authTargets are requests of every Core resource that need credentials:
-// the index, a show, and (unless reads is set) harmless writes that a
-// server without the rule would answer 404 or 400, never change anything
-// with.
+// authTargets are requests of every Core operation that need credentials:
+// the indexes and shows first (reads), then, unless reads is set, harmless
+// writes that a server without the rule would answer 404 or 400 (an
+// unknown id, an empty body), never change anything with.
 func (s *suite) authTargets(reads bool) []request {
-	var out []request
-	for _, res := range coreResources {
-		if _, ok := s.coreSpec.op(res.list); !ok {
+	return opTargets(s.coreSpec, unknownCoreID, "1", reads)
+}
+
+// opTargets are a request of every operation of sp, the GETs first: the
+// index with limit=1, a show of showID, and (unless reads is set) each
+// write with an empty body, of unknownID where the path has an id.
+func opTargets(sp *spec, unknownID, showID string, reads bool) []request {
+	var gets, writes []request
+	for _, o := range sp.ops {
+		if o.method == http.MethodGet {
+			rq := request{method: o.method, path: sp.pathOf(o.id, showID)}
+			if !strings.Contains(o.path, "{id}") {
+				rq.query = url.Values{"limit": {"1"}}
+			}
+			gets = append(gets, rq)
 			continue
 		}
-		r := &coreRes{coreResource: res, s: s, sp: s.coreSpec}
-		out = append(out,
-			request{method: http.MethodGet, path: r.path(res.list, ""), query: url.Values{"limit": {"1"}}},
-			request{method: http.MethodGet, path: r.path(res.show, "1")})
-		if reads {
-			continue
+		rq := request{method: o.method, path: sp.pathOf(o.id, unknownID)}
+		if o.method != http.MethodDelete || !strings.Contains(o.path, "{id}") {
+			rq.body = map[string]any{}
 		}
-		out = append(out,
-			request{method: http.MethodPost, path: r.path(res.create, ""), body: map[string]any{}},
-			request{method: http.MethodPut, path: r.path(res.put, unknownCoreID), body: map[string]any{}})
+		writes = append(writes, rq)
 	}
-	return out
+	if reads {
+		return gets
+	}
+	return append(gets, writes...)
 }
 
 func (s *suite) checkAuthRequired(c *cctx) {
@@ -481,7 +504,3 @@ func (s *suite) checkScope(c *cctx, has, lacks string) {
 		}
 	}
 }
-
-// errNoCredentials is returned by start when the target refuses the run's
-// requests.
-var errNoCredentials = errors.New("pass a token (--token), client credentials (--client-id, --client-secret) or the authentication headers")

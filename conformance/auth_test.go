@@ -3,6 +3,8 @@ package conformance_test
 import (
 	"bytes"
 	"errors"
+	"html"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -162,8 +164,8 @@ func TestTokenRenewedOnUnauthorized(t *testing.T) {
 		rv := &revoking{uses: map[string]int{}, all: true}
 		target := withCredentials(serve(t, tl.wrap(rv.wrap(m.CoreHandler())), nil))
 		_, err := conformance.Check(t.Context(), target)
-		if !errors.Is(err, conformance.ErrUnreachable) || !strings.Contains(err.Error(), "answered 401") {
-			t.Errorf("Check returned %v; want ErrUnreachable for the 401", err)
+		if !errors.Is(err, conformance.ErrAuth) || !strings.HasPrefix(err.Error(), "authentication failed: ") || !strings.Contains(err.Error(), "answered 401") {
+			t.Errorf("Check returned %v; want ErrAuth for the 401", err)
 		}
 		tl.mu.Lock()
 		defer tl.mu.Unlock()
@@ -228,26 +230,52 @@ func TestReadOnlyAuthenticated(t *testing.T) {
 	}
 }
 
-// TestAuthChecksSkippedWithoutEnforcement shows that against a target that
-// lets every request through, the authentication checks are skipped, not
-// failed, and say why.
-func TestAuthChecksSkippedWithoutEnforcement(t *testing.T) {
-	m := newAuthMock(t, auth.Config{Disabled: true})
-	target := withCredentials(serve(t, m.CoreHandler(), m.SourcingHandler()))
-	target.Only = regexp.MustCompile(`^(auth\.|events\.auth$)`)
-	report, err := conformance.Check(t.Context(), target)
-	if err != nil {
-		t.Fatalf("Check: %v", err)
-	}
-	for _, res := range report.Results {
-		switch {
-		case res.ID == "auth.token" || strings.HasSuffix(res.ID, ".rate-limit"):
-		case res.Status != conformance.Skip || !strings.Contains(res.Message, "does not enforce authentication"):
-			t.Errorf("%s: %s %q; want skipped, the target not enforcing authentication", res.ID, res.Status, res.Message)
-		}
-	}
-	if res := result(t, report, "auth.token"); res.Status != conformance.Pass {
-		t.Errorf("auth.token: %s %s", res.Status, res.Message)
+// TestAuthIsStatedNotInferred shows that the authentication a target must
+// enforce is the certifier's statement: with --auth none the checks of
+// authentication are skipped and say why; with oauth (stated, or implied
+// by the credentials) a target that lets every request through fails
+// auth.required and events.auth.
+func TestAuthIsStatedNotInferred(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		auth     conformance.Auth
+		failures []string
+	}{
+		{name: "none", auth: conformance.AuthNone},
+		{name: "oauth", auth: conformance.AuthOAuth, failures: []string{"auth.required", "auth.invalid-token", "auth.api-key", "auth.scope.read", "events.auth"}},
+		{name: "implied by the credentials", failures: []string{"auth.required", "events.auth"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newAuthMock(t, auth.Config{Disabled: true})
+			target := withCredentials(serve(t, m.CoreHandler(), m.SourcingHandler()))
+			target.Auth = tt.auth
+			target.Only = regexp.MustCompile(`^(auth\.|events\.auth$)`)
+			report, err := conformance.Check(t.Context(), target)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if tt.failures == nil {
+				for _, res := range report.Results {
+					switch {
+					case res.ID == "auth.token" || strings.HasSuffix(res.ID, ".rate-limit"):
+					case res.Status != conformance.Skip || !strings.Contains(res.Message, "--auth none") || res.Enable == "":
+						t.Errorf("%s: %s %q (enable %q); want skipped, saying --auth none and what would run it", res.ID, res.Status, res.Message, res.Enable)
+					}
+				}
+				if res := result(t, report, "auth.token"); res.Status != conformance.Pass {
+					t.Errorf("auth.token: %s %s", res.Status, res.Message)
+				}
+				return
+			}
+			for _, id := range tt.failures {
+				if res := result(t, report, id); res.Status != conformance.Fail {
+					t.Errorf("%s: %s %q; want a failure: the target answers without credentials", id, res.Status, res.Message)
+				}
+			}
+			if report.Passed() {
+				t.Errorf("the run passed, though the target does not enforce the authentication stated")
+			}
+		})
 	}
 }
 
@@ -282,19 +310,27 @@ func TestCredentialsNotShown(t *testing.T) {
 			t.Fatalf("%s is %s; the test needs it to fail", id, res.Status)
 		}
 	}
-	var out bytes.Buffer
-	if err := report.WriteJSON(&out); err != nil {
-		t.Fatal(err)
-	}
-	text := out.String()
-	for _, secret := range []string{auth.DefaultClientSecret, auth.DefaultCSOAPIKey, "eyJhbGciOiJIUzI1NiIs"} {
-		if strings.Contains(text, secret) {
-			t.Errorf("the report shows the credential %q", secret)
+	for name, write := range map[string]func(*conformance.Report, io.Writer) error{
+		"json": (*conformance.Report).WriteJSON, "text": (*conformance.Report).WriteText, "junit": (*conformance.Report).WriteJUnit,
+		"html": (*conformance.Report).WriteHTML, "markdown": (*conformance.Report).WriteMarkdown,
+	} {
+		var out bytes.Buffer
+		if err := write(&report, &out); err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, want := range []string{`$COUPAKIT_CLIENT_SECRET`, `$COUPAKIT_TOKEN`, `$COUPAKIT_CSO_API_KEY`} {
-		if !strings.Contains(text, want) {
-			t.Errorf("the report's curl commands do not name %s", want)
+		text := html.UnescapeString(out.String())
+		for _, secret := range []string{auth.DefaultClientSecret, auth.DefaultCSOAPIKey, "eyJhbGciOiJIUzI1NiIs"} {
+			if strings.Contains(text, secret) {
+				t.Errorf("the %s report shows the credential %q", name, secret)
+			}
+		}
+		if name == "markdown" {
+			continue
+		}
+		for _, want := range []string{`$COUPAKIT_CLIENT_SECRET`, `$COUPAKIT_TOKEN`, `$COUPAKIT_CSO_API_KEY`} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the %s report's curl commands do not name %s", name, want)
+			}
 		}
 	}
 }
@@ -324,7 +360,7 @@ func TestWrongClientSecret(t *testing.T) {
 	target := serveAuthMock(t, nil)
 	target.ClientSecret = "s3cr3t-not-this"
 	_, err := conformance.Check(t.Context(), target)
-	if !errors.Is(err, conformance.ErrUnreachable) || !strings.Contains(err.Error(), "invalid_client") || strings.Contains(err.Error(), target.ClientSecret) {
-		t.Errorf("Check returned %v; want ErrUnreachable with the invalid_client answer, without the secret", err)
+	if !errors.Is(err, conformance.ErrAuth) || !strings.HasPrefix(err.Error(), "authentication failed: 401 invalid_client") || strings.Contains(err.Error(), target.ClientSecret) {
+		t.Errorf("Check returned %v; want %q, without the secret", err, "authentication failed: 401 invalid_client")
 	}
 }

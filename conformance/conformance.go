@@ -30,11 +30,17 @@
 // run is safe against production: it sends GET requests only (and, with
 // client credentials, token requests).
 //
-// A target that enforces authentication is checked with the credentials of
-// the Target: an OAuth token (given, or fetched with client credentials)
-// for the Core API, the X-CSO-API-KEY for the Sourcing API. The checks of
-// authentication itself ("auth.*", "events.auth") run only when the target
-// refuses an unauthenticated request with 401.
+// Whoever certifies states the authentication the target must enforce
+// (Target.Auth): Coupa's ([AuthOAuth]: an OAuth token, given or fetched
+// with client credentials, for the Core API, the X-CSO-API-KEY for the
+// Sourcing API), or none ([AuthNone]). It is never inferred from the
+// target's answers: a target that answers an unauthenticated request when
+// authentication is expected fails "auth.required".
+//
+// Before any check, a probe sends one harmless request to each API: a
+// target that cannot be reached ([ErrUnreachable]), that is not a Coupa API
+// ([ErrNotCoupa]) or that refuses the credentials ([ErrAuth]) ends the run
+// with one error.
 package conformance
 
 import (
@@ -78,9 +84,31 @@ const (
 	Skip Status = "skip"
 )
 
-// ErrUnreachable is wrapped by the error Check returns when the target does
-// not answer, or refuses the credentials, so nothing can be checked.
-var ErrUnreachable = errors.New("target cannot be reached")
+// The errors of a target that cannot be checked at all, wrapped by the
+// error [Check] returns.
+var (
+	// ErrUnreachable is for a target that does not answer.
+	ErrUnreachable = errors.New("target cannot be reached")
+	// ErrNotCoupa is for a target that answers, but not as a Coupa API
+	// does: a web page, or no JSON on the API's index.
+	ErrNotCoupa = errors.New("not a Coupa API")
+	// ErrAuth is for a target that refuses the run's credentials, or the
+	// token endpoint that refuses its client credentials.
+	ErrAuth = errors.New("authentication failed")
+)
+
+// Auth is the authentication the certifier states the target enforces.
+type Auth string
+
+const (
+	// AuthOAuth is Coupa's: OAuth 2.0 bearer tokens on the Core API,
+	// X-CSO-API-KEY on the Sourcing API. Requests without them must be
+	// answered 401.
+	AuthOAuth Auth = "oauth"
+	// AuthNone is a target without authentication (a local mock): the
+	// checks of authentication are skipped.
+	AuthNone Auth = "none"
+)
 
 // Target is the server to judge and how to talk to it.
 type Target struct {
@@ -118,6 +146,13 @@ type Target struct {
 	// the Core API) as X-CSO-API-KEY. Reports show it as
 	// $COUPAKIT_CSO_API_KEY.
 	CSOAPIKey string
+	// Auth is the authentication the target must enforce. Empty means
+	// AuthOAuth when the target has credentials (Token, ClientID,
+	// CSOAPIKey or a credential in Header), else AuthNone.
+	Auth Auth
+	// Rate, when positive, paces the run at that many requests a second at
+	// most (Coupa allows about 25 a second per client; 20 keeps under it).
+	Rate float64
 	// ReadOnly runs only the checks that change nothing on the target.
 	ReadOnly bool
 	// Only, when set, runs only the checks whose ID it matches. Response
@@ -137,7 +172,8 @@ type config struct {
 	strict   bool
 	core     *openapi3.T
 	sourcing *openapi3.T
-	now      func() time.Time // the token source's clock (tests)
+	now      func() time.Time                           // the token source's and the pacing's clock (tests)
+	sleep    func(context.Context, time.Duration) error // the pacing's wait (tests)
 }
 
 // Strict makes a failed [Should] check fail the run, like a [Must] check.
@@ -151,7 +187,9 @@ func WithCoreSpec(doc *openapi3.T) Option { return func(c *config) { c.core = do
 // embedded openapi.Sourcing(). The document is not changed.
 func WithSourcingSpec(doc *openapi3.T) Option { return func(c *config) { c.sourcing = doc } }
 
-// Result is the outcome of one check.
+// Result is the outcome of one check. It is not bound to HTTP: another
+// family of checks (the SFTP checks, say) reports in the same shape, with
+// its own API and operation names and its own requests, or none.
 type Result struct {
 	// ID is the check's stable identifier, "<resource>.<aspect>[...]".
 	ID string `json:"id"`
@@ -159,10 +197,12 @@ type Result struct {
 	Level Level `json:"level"`
 	// Status is pass, fail or skip.
 	Status Status `json:"status"`
-	// API is "core" or "sourcing" ("sftp" for the checks of package
-	// conformance/sftpcheck).
+	// API is the family of the check: "core", "sourcing", or another
+	// family's name ("sftp").
 	API string `json:"api"`
-	// Operation is the operationId of the operation the check is about.
+	// Operation is what the check is about: the operationId of an HTTP
+	// operation, or an operation of another family ("upload"); "-" for
+	// none. The score and the reports group the checks by it.
 	Operation string `json:"operation"`
 	// Element is the data element the check is about, if any
 	// ("contact-alert-type").
@@ -175,7 +215,12 @@ type Result struct {
 	// Message says why the check failed or was skipped, or what a passing
 	// check saw.
 	Message string `json:"message,omitempty"`
-	// Request is the request that showed the failure, as a curl command.
+	// Enable, for a skipped check, says what would make it run ("start the
+	// mock with --rate-limit"); the reports group the skips by Message and
+	// Enable.
+	Enable string `json:"enable,omitempty"`
+	// Request is the request that showed the failure, as a curl command
+	// (empty when no single request did, or the family has none).
 	Request string `json:"request,omitempty"`
 	// Problems lists every problem found; Message and Request repeat the
 	// first.
@@ -189,8 +234,11 @@ type Problem struct {
 	// Message says what was wrong.
 	Message string `json:"message"`
 	// Request is the request that showed it, as a curl command (empty when
-	// no single request did).
+	// no single request did). Credentials are redacted.
 	Request string `json:"request,omitempty"`
+	// Response is an excerpt of the answer to Request: the status, the
+	// Content-Type and the start of the body, credentials redacted.
+	Response string `json:"response,omitempty"`
 }
 
 // Failed reports whether r failed in a way that fails the run: a failed

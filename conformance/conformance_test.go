@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +12,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/conformance"
@@ -93,23 +96,45 @@ func TestCheckTargetErrors(t *testing.T) {
 		_, _ = w.Write([]byte(`{"errors":{"request":["invalid token"]}}`))
 	}))
 	t.Cleanup(unauthorized.Close)
+	var webRequests atomic.Int32
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		webRequests.Add(1)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte("<!doctype html>\n<html><head><title>Welcome to nginx!</title></head>\n<body>It works</body></html>\n"))
+	}))
+	t.Cleanup(web.Close)
+	authMock := serveAuthMock(t, nil)
+	wrongKey := authMock
+	wrongKey.BaseURL, wrongKey.ClientID, wrongKey.ClientSecret, wrongKey.CSOAPIKey = "", "", "", "not-the-key"
+	noKey := wrongKey
+	noKey.CSOAPIKey = ""
+	noKey.Auth = conformance.AuthOAuth
 
 	tests := []struct {
-		name        string
-		target      conformance.Target
-		unreachable bool
-		want        string
+		name   string
+		target conformance.Target
+		is     error
+		want   string
 	}{
 		{name: "no base URL", target: conformance.Target{}, want: "no base URL"},
 		{name: "relative base URL", target: conformance.Target{BaseURL: "acme.coupahost.com"}, want: "not an absolute http(s) URL"},
 		{name: "base URL with a query", target: conformance.Target{CSOBaseURL: "http://127.0.0.1/?x=1"}, want: "must not have a query"},
 		{name: "bad run ID", target: conformance.Target{BaseURL: "http://127.0.0.1:1", RunID: "a b"}, want: "run ID"},
-		{name: "connection refused", target: conformance.Target{BaseURL: closed.URL}, unreachable: true, want: "Core API at " + closed.URL},
-		{name: "Sourcing refused", target: conformance.Target{CSOBaseURL: closed.URL}, unreachable: true, want: "Sourcing API at " + closed.URL},
-		{name: "credentials refused", target: conformance.Target{BaseURL: unauthorized.URL}, unreachable: true, want: "answered 401"},
+		{name: "bad auth", target: conformance.Target{BaseURL: "http://127.0.0.1:1", Auth: "basic"}, want: `auth "basic"`},
+		{name: "negative rate", target: conformance.Target{BaseURL: "http://127.0.0.1:1", Rate: -1}, want: "rate -1"},
+		{name: "connection refused", target: conformance.Target{BaseURL: closed.URL}, is: conformance.ErrUnreachable, want: "Core API at " + closed.URL},
+		{name: "Sourcing refused", target: conformance.Target{CSOBaseURL: closed.URL}, is: conformance.ErrUnreachable, want: "Sourcing API at " + closed.URL},
+		{name: "credentials refused", target: conformance.Target{BaseURL: unauthorized.URL}, is: conformance.ErrAuth, want: "authentication failed: the Core API at " + unauthorized.URL + " answered 401"},
+		{name: "web server", target: conformance.Target{BaseURL: web.URL, CSOBaseURL: web.URL}, is: conformance.ErrNotCoupa,
+			want: web.URL + " is not a Coupa API: GET /api/integration_errors answered 200 OK (text/html; charset=utf-8) <!doctype html> <html>"},
+		{name: "web server, client credentials", target: conformance.Target{BaseURL: web.URL, ClientID: "c", ClientSecret: "s"}, is: conformance.ErrNotCoupa,
+			want: web.URL + " is not a Coupa API: POST /oauth2/token answered 200 OK (text/html"},
+		{name: "wrong Sourcing key", target: wrongKey, is: conformance.ErrAuth, want: "with the X-CSO-API-KEY given: check --cso-api-key"},
+		{name: "no Sourcing key", target: noKey, is: conformance.ErrAuth, want: "give the Sourcing API's key with --cso-api-key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			webRequests.Store(0)
 			_, err := conformance.Check(t.Context(), tt.target)
 			if err == nil {
 				t.Fatal("Check returned no error")
@@ -117,8 +142,16 @@ func TestCheckTargetErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not say %q", err, tt.want)
 			}
-			if got := errors.Is(err, conformance.ErrUnreachable); got != tt.unreachable {
-				t.Errorf("errors.Is(err, ErrUnreachable) = %v; want %v (%v)", got, tt.unreachable, err)
+			if strings.Contains(err.Error(), "\n") || strings.HasPrefix(err.Error(), "conformance:") {
+				t.Errorf("error %q: want one line, without a package prefix", err)
+			}
+			for _, sentinel := range []error{conformance.ErrUnreachable, conformance.ErrNotCoupa, conformance.ErrAuth} {
+				if got := errors.Is(err, sentinel); got != (sentinel == tt.is) {
+					t.Errorf("errors.Is(err, %q) = %v (%v)", sentinel, got, err)
+				}
+			}
+			if n := webRequests.Load(); n > 1 {
+				t.Errorf("the web server got %d requests; want the probe's one", n)
 			}
 		})
 	}
@@ -434,6 +467,21 @@ func checksTable(report conformance.Report) []byte {
 	b.WriteString("specs; do not edit. IDs are stable: `coupakit check --only` and CI dashboards use them.\n")
 	b.WriteString("A `must` failure fails the run (exit 1); a `should` failure is reported only, unless `--strict`.\n")
 	b.WriteString("Read-only checks (R) also run with `--read-only`.\n\n")
+	b.WriteString("## The conformance score\n\n")
+	b.WriteString("Every report (`text`, `json`, `html`, `markdown`) gives a score from 0 to 100, computed from the\n")
+	b.WriteString("results alone, so two runs against the same target give the same score:\n\n")
+	b.WriteString("- every operation of the specs checked counts the same (the operations of another family of\n")
+	b.WriteString("  checks, such as SFTP, count like the HTTP ones);\n")
+	b.WriteString("- an operation the run did not exercise (no request) counts 0;\n")
+	b.WriteString("- an operation it exercised counts the share of its `must` checks that passed (skipped checks\n")
+	b.WriteString("  do not count; 1 when none was judged); with `--strict`, `should` checks count as `must`;\n")
+	b.WriteString("- the checks outside any operation of a spec (the token endpoint, the rate limit) count as one\n")
+	b.WriteString("  more operation, when some of them were judged;\n")
+	b.WriteString("- the score is the mean, times 100, rounded down, and at most 99 unless every `must` check\n")
+	b.WriteString("  passed and every operation was exercised: 100 means exactly that.\n\n")
+	b.WriteString("A read-only run exercises the reading operations only, so it scores well below 100 even against\n")
+	b.WriteString("a conforming target; the verdict (PASS or FAIL) says whether the checks that ran passed.\n\n")
+	b.WriteString("## The checks\n\n")
 	b.WriteString("| ID | level | R | operation | rule | spec |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, res := range report.Results {
 		ro := ""
@@ -511,8 +559,8 @@ func TestAuthenticatedMock(t *testing.T) {
 		t.Fatalf("no token: %d %v", resp.StatusCode, err)
 	}
 
-	if _, err := conformance.Check(t.Context(), target); !errors.Is(err, conformance.ErrUnreachable) {
-		t.Errorf("without credentials, Check returned %v; want ErrUnreachable", err)
+	if _, err := conformance.Check(t.Context(), target); !errors.Is(err, conformance.ErrAuth) {
+		t.Errorf("without credentials, Check returned %v; want ErrAuth", err)
 	}
 	target.Token = tok.AccessToken
 	target.Header = http.Header{"X-Cso-Api-Key": {auth.DefaultCSOAPIKey}}
@@ -522,5 +570,42 @@ func TestAuthenticatedMock(t *testing.T) {
 	}
 	if !report.Passed() || len(failedIDs(report)) > 0 {
 		t.Errorf("the authenticated mock fails:%s", describeFailures(report))
+	}
+}
+
+// TestRatePacesRequests shows that Target.Rate spaces the requests: at 10
+// a second, each request after the first waits 100 ms, and a run without a
+// rate does not wait at all.
+func TestRatePacesRequests(t *testing.T) {
+	for _, rate := range []float64{0, 10} {
+		t.Run(fmt.Sprint(rate), func(t *testing.T) {
+			var sent atomic.Int32
+			target := serveMock(t, func(core, sourcing http.Handler) (http.Handler, http.Handler) {
+				return core, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					sent.Add(1)
+					sourcing.ServeHTTP(w, r)
+				})
+			})
+			target.BaseURL, target.Rate, target.ReadOnly = "", rate, true
+			target.Only = regexp.MustCompile(`^events\.list(\.limit)?$`)
+			// A clock that moves only by the waits: the requests take no time.
+			start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+			var waited time.Duration
+			waits := 0
+			report, err := conformance.Check(t.Context(), target,
+				conformance.WithClock(func() time.Time { return start.Add(waited) }),
+				conformance.WithSleep(func(_ context.Context, d time.Duration) error { waited += d; waits++; return nil }))
+			if err != nil || !report.Passed() {
+				t.Fatalf("Check: %v%s", err, describeFailures(report))
+			}
+			n := int(sent.Load())
+			want := time.Duration(0)
+			if rate > 0 {
+				want = time.Duration(n-1) * 100 * time.Millisecond
+			}
+			if n < 3 || waited != want {
+				t.Errorf("%d requests waited %v in %d waits; want %v", n, waited, waits, want)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // queryChecks adds the checks of the query language and of ordering.
@@ -22,6 +23,11 @@ func (r *coreRes) queryChecks(out *[]*check) {
 		run: func(c *cctx) {
 			checkDatetime(c, r.sampled(c), r.fetchAll, r.listItems)
 		}})
+	if r.marker != "" && slices.ContainsFunc(r.listItems, func(e element) bool { return e.name == "updated-at" }) {
+		r.add(out, &check{id: n + ".list.filter-datetime-offsets", op: r.list, source: src, mutates: true,
+			title: "updated-at[gt], [gt_or_eq], [lt] and [lt_or_eq] with boundaries in +05:30 and -07:00, an hour before, at and an hour after the records the run made, return exactly the matching records: an offset read as UTC fails.",
+			run:   r.checkDatetimeOffsets})
+	}
 	r.add(out, &check{id: n + ".list.filter-nested", op: r.list, source: src,
 		title: "Filters on the elements of associations (integration[code], integration[code][in], created-by[login], [blank]) return exactly the matching records, with hyphens or underscores.",
 		run: func(c *cctx) {
@@ -76,7 +82,7 @@ func (r *coreRes) universe(c *cctx) *universe {
 		}
 	}
 	if len(r.qu.recs) == 0 {
-		c.skipf("no records to filter")
+		c.skipTo("a full run, which creates records", "no records to filter")
 	}
 	return r.qu
 }
@@ -88,7 +94,7 @@ func (r *coreRes) sampled(c *cctx) *universe {
 		r.su = r.sample(c)
 	}
 	if len(r.su.recs) == 0 {
-		c.skipf("no records to filter")
+		c.skipTo("a full run, which creates records", "no records to filter")
 	}
 	return r.su
 }
@@ -351,4 +357,48 @@ func sortedBy(u *universe, f field, fold bool) []string {
 		out[i] = u.ids[k]
 	}
 	return out
+}
+
+// offsetZones are the offsets the datetime filters are sent in: a server
+// that reads one as UTC puts the boundary hours off.
+var offsetZones = []*time.Location{time.FixedZone("+05:30", 5*3600+1800), time.FixedZone("-07:00", -7*3600)}
+
+// checkDatetimeOffsets filters the records the run made (never the
+// target's own) by updated-at, with boundaries in +05:30 and -07:00 an hour
+// before, at and an hour after their latest updated-at: each offset's
+// window holds the records on one side and not on the other, so that a
+// server which reads the offset as UTC answers the wrong records.
+func (r *coreRes) checkDatetimeOffsets(c *cctx) {
+	u := r.universe(c)
+	if !u.created {
+		c.skipTo("a full run on a resource with a marker", "the run made no records to filter")
+	}
+	verifyScope(c, u, r.fetchAll)
+	f := field{path: []string{"updated-at"}, kind: qTime}
+	var latest time.Time
+	for _, rec := range u.recs {
+		t, err := time.Parse(time.RFC3339, fmt.Sprint(rec["updated-at"]))
+		if err != nil {
+			c.fatalf(nil, "record %s has no RFC 3339 updated-at: %s", idString(rec["id"]), short(rec["updated-at"]))
+		}
+		latest = later(latest, t)
+	}
+	sent := 0
+	for _, zone := range offsetZones {
+		for _, at := range []time.Duration{-time.Hour, 0, time.Hour} {
+			b := latest.Add(at).In(zone).Format(time.RFC3339)
+			for _, op := range []string{"gt", "gt_or_eq", "lt", "lt_or_eq"} {
+				runCase(c, u, r.fetchAll, newCase(f, op, b))
+				sent++
+			}
+		}
+	}
+	c.notef("%d filters on updated-at around %s, in %s and %s, on %s", sent, latest.UTC().Format(time.RFC3339), offsetZones[0], offsetZones[1], u.describe())
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

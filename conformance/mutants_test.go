@@ -91,6 +91,385 @@ func TestMutantsAreCaught(t *testing.T) {
 }
 
 var mutants = []mutant{
+	// One mutant at least per check family (TestEveryCheckFamilyHasAMutant).
+	{
+		name: "index not ordered by id",
+		core: onResponse(route("GET", `/api/integrations`), func(_ *http.Request, status int, body any) (int, any) {
+			if a, ok := body.([]any); ok {
+				slices.Reverse(a)
+			}
+			return status, body
+		}),
+		want: "integrations.list",
+	},
+	{
+		name: "a page past the end answered 404",
+		core: onResponse(route("GET", `/api/integration_runs`), func(r *http.Request, status int, body any) (int, any) {
+			if r.URL.Query().Get("offset") == "1000000000" {
+				return http.StatusNotFound, map[string]any{"errors": map[string]any{"integration-run": []any{"No results"}}}
+			}
+			return status, body
+		}),
+		want: "integration_runs.list.past-end",
+	},
+	{
+		name: "limit=0 accepted",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) {
+			if q.Get("limit") == "0" {
+				q.Set("limit", "1")
+			}
+		}),
+		want: "integration_errors.list.bad-parameter",
+	},
+	{
+		name: "show answers another record",
+		core: onResponse(route("GET", `/api/integrations/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m != nil && status == 200 {
+				m["id"] = 987654
+			}
+			return status, body
+		}),
+		want: "integrations.show",
+	},
+	{
+		name: "show of an unknown id answered 200",
+		core: onResponse(route("GET", `/api/integration_history_records/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			if status == http.StatusNotFound {
+				return http.StatusOK, map[string]any{}
+			}
+			return status, body
+		}),
+		want: "integration_history_records.show.not-found",
+	},
+	{
+		name: "show of a malformed id answered 404, as Coupa may",
+		core: onResponse(route("GET", `/api/integrations/abc`), func(_ *http.Request, status int, body any) (int, any) {
+			return http.StatusNotFound, map[string]any{"errors": map[string]any{"integration": []any{"Not found"}}}
+		}),
+		want: "integrations.show.bad-id", lenient: true,
+	},
+	{
+		name: "XML errors without an error element",
+		core: onXML(func(_ *http.Request, status int, body string) (int, string) {
+			if status >= 400 {
+				return status, "<errors></errors>"
+			}
+			return status, body
+		}),
+		want: "integration_errors.xml.errors",
+	},
+	{
+		name: "unknown element dropped, as Coupa does",
+		core: onRequest(route("POST", `/api/integration_runs`), func(_ *http.Request, body any) { delete(obj(body), "statut") }),
+		want: "integration_runs.create.unknown-element", lenient: true,
+	},
+	{
+		name: "create_alert drops an element",
+		core: onRequest(route("POST", `/api/integration_errors/create_alert`), func(_ *http.Request, body any) { delete(obj(body), "status") }),
+		want: "integration_errors.create-alert",
+	},
+	{
+		name: "an allowed value refused (Both)",
+		core: onRequest(route("POST", `/api/integration_history_records`), func(_ *http.Request, body any) {
+			if obj(body)["contact-alert-type"] == "Both" {
+				obj(body)["contact-alert-type"] = "both"
+			}
+		}),
+		want: "integration_history_records.enum.contact-alert-type",
+	},
+	{
+		name: "400 without the allowed values",
+		core: onResponse(route("POST", `/api/integrations`), func(_ *http.Request, status int, body any) (int, any) {
+			if errs, ok := obj(body)["errors"].(map[string]any); ok && status == http.StatusBadRequest {
+				for k, v := range errs {
+					list, _ := v.([]any)
+					for i, m := range list {
+						msg, _ := m.(string)
+						msg, _, _ = strings.Cut(msg, "; allowed values")
+						list[i] = msg
+					}
+					errs[k] = list
+				}
+			}
+			return status, body
+		}),
+		want: "integrations.enum.direction.message", lenient: true,
+	},
+	{
+		name: "PUT ignores an element",
+		core: onRequest(route("PUT", `/api/integrations/\d+`), func(_ *http.Request, body any) { delete(obj(body), "description") }),
+		want: "integrations.update.put",
+	},
+	{
+		name: "PATCH ignores an element",
+		core: onRequest(route("PATCH", `/api/integration_history_records/\d+`), func(_ *http.Request, body any) { delete(obj(body), "document-status") }),
+		want: "integration_history_records.update.patch",
+	},
+	{
+		name: "update of an unknown id answered 200",
+		core: onResponse(route("PUT", `/api/integration_runs/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			if status == http.StatusNotFound {
+				return http.StatusOK, map[string]any{}
+			}
+			return status, body
+		}),
+		want: "integration_runs.update.not-found",
+	},
+	{
+		name: "unresolve does not change resolved",
+		core: actionAsShow(`^(/api/integration_history_records/\d+)/unresolve$`),
+		want: "integration_history_records.unresolve",
+	},
+	{
+		name: "create_alert_and_mark_exported not marked exported",
+		core: onResponse(route("POST", `/api/integration_history_records/create_alert_and_mark_exported`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m != nil && m["exported"] != nil {
+				m["exported"] = false
+			}
+			return status, body
+		}),
+		want: "integration_history_records.create-alert-and-mark-exported",
+	},
+	{
+		name: "mark_exported answers in id order",
+		core: onResponse(route("POST", `/api/integration_history_records/mark_exported`), func(_ *http.Request, status int, body any) (int, any) {
+			if a, ok := body.([]any); ok {
+				slices.Reverse(a)
+			}
+			return status, body
+		}),
+		want: "integration_history_records.mark-exported",
+	},
+	{
+		name: "acknowledge answers in id order",
+		core: onResponse(route("POST", `/api/integration_history_records/acknowledge`), func(_ *http.Request, status int, body any) (int, any) {
+			if a, ok := body.([]any); ok {
+				slices.Reverse(a)
+			}
+			return status, body
+		}),
+		want: "integration_history_records.acknowledge",
+	},
+	{
+		name: "acknowledge of an unknown id answered 200",
+		core: onResponse(route("POST", `/api/integration_history_records/acknowledge`), func(_ *http.Request, status int, body any) (int, any) {
+			if status == http.StatusNotFound {
+				return http.StatusOK, []any{}
+			}
+			return status, body
+		}),
+		want: "integration_history_records.acknowledge.unknown-id",
+	},
+	{
+		name: "a new run is running",
+		core: onResponse(route("POST", `/api/integration_runs`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m != nil && status == http.StatusCreated {
+				m["status"] = "running"
+			}
+			return status, body
+		}),
+		want: "integration_runs.create.pending",
+	},
+	{
+		name: "an alert error loses its run",
+		core: onRequest(route("POST", `/api/integration_errors/create_alert`), func(_ *http.Request, body any) {
+			delete(obj(body), "integration-run")
+			delete(obj(body), "integration-run-id")
+		}),
+		want: "integration_runs.lifecycle",
+	},
+	{
+		name: "a new event not in state Setup",
+		sourcing: onRequest(route("POST", `/api/events`), func(_ *http.Request, body any) {
+			items, _ := obj(body)["events"].([]any)
+			for _, it := range items {
+				if m := obj(it); m != nil && m["state"] == nil {
+					m["state"] = "Active"
+				}
+			}
+		}),
+		want: "events.create.default-state",
+	},
+	{
+		name: "updated miscounted",
+		sourcing: onResponse(route("PUT", `/api/events`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m["updated"] != nil {
+				m["updated"] = 1
+			}
+			return status, body
+		}),
+		want: "events.update.bulk",
+	},
+	{
+		name:     "single-event PUT ignores an element",
+		sourcing: onRequest(route("PUT", `/api/events/\d+`), func(_ *http.Request, body any) { delete(obj(body), "description") }),
+		want:     "events.update.one",
+	},
+	{
+		name: "a bulk update whose every item fails answered 200",
+		sourcing: onResponse(route("PUT", `/api/events`), func(_ *http.Request, status int, body any) (int, any) {
+			if status == http.StatusBadRequest {
+				return http.StatusOK, map[string]any{"updated": 0, "result": []any{}}
+			}
+			return status, body
+		}),
+		want: "events.update.all-invalid",
+	},
+	{
+		name: "deleted miscounted",
+		sourcing: onResponse(route("DELETE", `/api/events`), func(_ *http.Request, status int, body any) (int, any) {
+			if m := obj(body); m["deleted"] != nil {
+				m["deleted"] = 1
+			}
+			return status, body
+		}),
+		want: "events.delete.bulk",
+	},
+	{
+		name:     "bulk delete not lenient for an unknown id",
+		sourcing: refuseBulk("DELETE", func(it map[string]any) bool { return it["id"] == "1000000000000000001" }),
+		want:     "events.delete.lenient",
+	},
+	{
+		name: "a bulk delete whose every item fails answered 200",
+		sourcing: onResponse(route("DELETE", `/api/events`), func(_ *http.Request, status int, body any) (int, any) {
+			if status == http.StatusBadRequest {
+				return http.StatusOK, map[string]any{"deleted": 0, "result": []any{}}
+			}
+			return status, body
+		}),
+		want: "events.delete.all-invalid",
+	},
+	{
+		name: "DELETE of an unknown id answered 200",
+		sourcing: onResponse(route("DELETE", `/api/events/\d+`), func(_ *http.Request, status int, body any) (int, any) {
+			if status == http.StatusNotFound {
+				return http.StatusOK, map[string]any{"deleted": 0}
+			}
+			return status, body
+		}),
+		want: "events.delete.not-found",
+	},
+	{
+		name: "+05:30 read as UTC",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) {
+			for k, vs := range q {
+				if strings.HasPrefix(k, "updated-at[") && strings.HasSuffix(vs[0], "+05:30") {
+					q.Set(k, strings.TrimSuffix(vs[0], "+05:30")+"Z")
+				}
+			}
+		}),
+		want: "integration_errors.list.filter-datetime-offsets",
+	},
+	{
+		name: "-07:00 dropped (read as UTC)",
+		core: onQuery(route("GET", `/api/integration_history_records`), func(q url.Values) {
+			for k, vs := range q {
+				if strings.HasPrefix(k, "updated-at[") && strings.HasSuffix(vs[0], "-07:00") {
+					q.Set(k, strings.TrimSuffix(vs[0], "-07:00"))
+				}
+			}
+		}),
+		want: "integration_history_records.list.filter-datetime-offsets",
+	},
+	{
+		name: "resolved=false still lists resolved records",
+		core: onQuery(route("GET", `/api/integration_errors`), func(q url.Values) {
+			if q.Get("resolved") == "false" {
+				q.Del("resolved")
+			}
+		}),
+		want: "integration_errors.chain",
+	},
+	{
+		name:     "Sourcing filter on a changed state ignored",
+		sourcing: onQuery(route("GET", `/api/events`), func(q url.Values) { q.Del("state") }),
+		want:     "events.chain",
+	},
+	{
+		name:     "bulk update not lenient for an item without id",
+		sourcing: refuseBulk("PUT", func(it map[string]any) bool { return it["id"] == nil }),
+		want:     "events.update.lenient.no-id",
+	},
+	{
+		name:     "bulk update not lenient for an unknown id",
+		sourcing: refuseBulk("PUT", func(it map[string]any) bool { return it["id"] == "1000000000000000001" }),
+		want:     "events.update.lenient.unknown-id",
+	},
+	{
+		name:     "bulk delete not lenient for an item without id",
+		sourcing: refuseBulk("DELETE", func(it map[string]any) bool { return it["id"] == nil }),
+		want:     "events.delete.lenient.no-id",
+	},
+	{
+		name:     "bulk delete not lenient for an id that is not one",
+		sourcing: refuseBulk("DELETE", func(it map[string]any) bool { return it["id"] == "coupakit-not-an-id" }),
+		want:     "events.delete.lenient.invalid",
+	},
+	{
+		name: "a deleted event deleted again",
+		sourcing: func(next http.Handler) http.Handler {
+			var mu sync.Mutex
+			deleted := map[string]*httptest.ResponseRecorder{}
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != "DELETE" || !regexp.MustCompile(`^/api/events/\d+$`).MatchString(r.URL.Path) {
+					next.ServeHTTP(w, r)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if rec := deleted[r.URL.Path]; rec != nil {
+					replay(w, rec)
+					return
+				}
+				rec := record(next, r, nil)
+				if rec.Code == http.StatusOK {
+					deleted[r.URL.Path] = rec
+				}
+				replay(w, rec)
+			})
+		},
+		want: "events.delete.use-after",
+	},
+	{
+		name: "maxLength not enforced (long external-id truncated)",
+		core: onRequest(route("POST", `/api/integration_errors`), func(_ *http.Request, body any) {
+			if v, ok := obj(body)["external-id"].(string); ok && len(v) > 255 {
+				obj(body)["external-id"] = v[:255]
+			}
+		}),
+		want: "integration_errors.input.external-id",
+	},
+	{
+		name: "maxLength off by one (255 characters refused)",
+		core: onRequest(route("POST", `/api/integration_history_records`), func(_ *http.Request, body any) {
+			if v, ok := obj(body)["document-status"].(string); ok && len(v) == 255 {
+				obj(body)["document-status"] = v + "x"
+			}
+		}),
+		want: "integration_history_records.input.document-status",
+	},
+	{
+		name: "maxLength not enforced on update",
+		core: onRequest(route("PATCH", `/api/integration_errors/\d+`), func(_ *http.Request, body any) {
+			if v, ok := obj(body)["status"].(string); ok && len(v) > 255 {
+				obj(body)["status"] = v[:255]
+			}
+		}),
+		want: "integration_errors.input.status",
+	},
+	{
+		name: "a number taken for a string (Sourcing name)",
+		sourcing: onRequest(route("POST", `/api/events`), func(_ *http.Request, body any) {
+			items, _ := obj(body)["events"].([]any)
+			for _, it := range items {
+				if n, ok := obj(it)["name"].(float64); ok {
+					obj(it)["name"] = strconv.FormatFloat(n, 'f', -1, 64)
+				}
+			}
+		}),
+		want: "events.input.name",
+	},
 	{
 		name: "required output element dropped",
 		core: onResponse(route("GET", `/api/integration_errors/\d+`), func(_ *http.Request, status int, body any) (int, any) {
@@ -717,6 +1096,28 @@ var mutants = []mutant{
 		auth: true,
 	},
 	{
+		name: "authentication ignored on one operation (unresolve)",
+		core: withTokenWhen(func(r *http.Request) bool {
+			return r.Method == "PUT" && r.Header.Get("Authorization") == "" && strings.HasSuffix(r.URL.Path, "/unresolve")
+		}),
+		want: "auth.required",
+		auth: true,
+	},
+	{
+		name: "Sourcing authentication ignored on one operation (bulk delete)",
+		sourcing: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == "DELETE" && r.Header.Get("X-Cso-Api-Key") == "" && r.URL.Path == "/api/events" {
+					r = r.Clone(r.Context())
+					r.Header.Set("X-Cso-Api-Key", auth.DefaultCSOAPIKey)
+				}
+				next.ServeHTTP(w, r)
+			})
+		},
+		want: "events.auth",
+		auth: true,
+	},
+	{
 		name: "forged token accepted",
 		core: withTokenWhen(func(r *http.Request) bool {
 			return strings.HasPrefix(r.Header.Get("Authorization"), "Bearer eyJhbGciOiJub25l")
@@ -1060,4 +1461,66 @@ func xmlErrors(next http.Handler) http.Handler {
 		w.WriteHeader(rec.Code)
 		_, _ = io.WriteString(w, b.String())
 	})
+}
+
+// refuseBulk makes a bulk request of the Sourcing API with method fail as
+// a whole, 400, when one of its items matches: a server that is not
+// lenient for that kind of failing item.
+func refuseBulk(method string, match func(item map[string]any) bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			data, _ := io.ReadAll(r.Body)
+			var body struct{ Events []map[string]any }
+			if r.Method == method && r.URL.Path == "/api/events" && json.Unmarshal(data, &body) == nil && slices.ContainsFunc(body.Events, match) {
+				writeJSON(w, http.StatusBadRequest, map[string]any{"errors": map[string]any{"event": []any{"the request failed"}}})
+				return
+			}
+			replay(w, record(next, r, data))
+		})
+	}
+}
+
+// checkFamily is the family of a check ID: its aspect, without the
+// resource and without the element or operation it is about
+// ("integration_errors.enum.document-type.invalid" is "enum.invalid").
+func checkFamily(id string) string {
+	_, aspect, _ := strings.Cut(id, ".")
+	parts := strings.Split(aspect, ".")
+	switch {
+	case parts[0] == "enum" && len(parts) > 2:
+		return "enum." + parts[len(parts)-1]
+	case slices.Contains([]string{"enum", "readonly", "input", "response", "error-format", "bulk-shape", "action"}, parts[0]):
+		return parts[0]
+	case parts[0] == "create" && len(parts) > 2 && (parts[1] == "required" || parts[1] == "unique"):
+		return "create." + parts[1]
+	}
+	return aspect
+}
+
+// TestEveryCheckFamilyHasAMutant shows that the mutation tests keep at
+// least one mutant per family of checks: a family no mutant fails could
+// pass a wrong server unnoticed.
+func TestEveryCheckFamilyHasAMutant(t *testing.T) {
+	target := serveMock(t, nil)
+	target.ReadOnly = true
+	report, err := conformance.Check(t.Context(), target)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	caught := map[string]bool{}
+	for _, m := range mutants {
+		caught[checkFamily(m.want)] = true
+	}
+	families := map[string][]string{}
+	for _, res := range report.Results {
+		families[checkFamily(res.ID)] = append(families[checkFamily(res.ID)], res.ID)
+	}
+	for fam, ids := range families {
+		if !caught[fam] {
+			t.Errorf("no mutant is caught by a check of the family %s (%s)", fam, strings.Join(ids, ", "))
+		}
+	}
+	if len(families) < 80 {
+		t.Errorf("%d families of checks; the suite has lost some", len(families))
+	}
 }

@@ -92,7 +92,7 @@ func shallow(rec map[string]any) (out map[string]any, skip []string) {
 // index is empty and the run may write.
 func (r *coreRes) records(c *cctx, n int) []map[string]any {
 	if _, ok := r.first(c); !ok {
-		c.skipf("no records to show")
+		c.skipTo("a full run, which creates records", "no records to show")
 	}
 	page, ex := r.index(c, url.Values{"limit": {fmt.Sprint(n)}})
 	out := make([]map[string]any, 0, len(page))

@@ -9,19 +9,35 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
-// Report is the outcome of a run. It holds no timings, so that the same
-// run against the same server gives the same report.
+// Report is the outcome of a run. Date aside, it holds no timings, so that
+// the same run against the same server gives the same report (and the same
+// [Report.Score]).
+//
+// Another family of checks (the SFTP checks) adds its results and
+// operations with [Report.Add]; every format, the verdict and the score
+// then count them like the HTTP ones.
 type Report struct {
 	// RunID identifies the run, as in the markers of the records it created.
 	RunID string `json:"run_id"`
+	// Date is when the run started, in UTC to the second; zero when
+	// unknown.
+	Date time.Time `json:"date,omitzero"`
+	// Version is coupakit's version, from the build ("(devel)" from a
+	// source tree).
+	Version string `json:"version,omitempty"`
+	// Specs are the specs the target was judged against, with their
+	// versions.
+	Specs []SpecVersion `json:"specs,omitempty"`
 	// BaseURL and CSOBaseURL are the target's, as given.
 	BaseURL    string `json:"base_url,omitempty"`
 	CSOBaseURL string `json:"cso_base_url,omitempty"`
-	// SFTPURL is the SFTP endpoint's, as given, when the run checked one
-	// (package conformance/sftpcheck adds its results to the report).
-	SFTPURL string `json:"sftp_url,omitempty"`
+	// Targets names the other families' targets ("sftp": "127.0.0.1:2222").
+	Targets map[string]string `json:"targets,omitempty"`
+	// Auth is the authentication the target was expected to enforce.
+	Auth Auth `json:"auth,omitempty"`
 	// ReadOnly says that only the checks that change nothing ran.
 	ReadOnly bool `json:"read_only"`
 	// Strict says that failed should-level checks fail the run.
@@ -35,6 +51,26 @@ type Report struct {
 	Coverage Coverage `json:"coverage"`
 }
 
+// SpecVersion names a spec and its version (info.version).
+type SpecVersion struct {
+	// API is the family the spec describes ("core").
+	API string `json:"api"`
+	// File is the spec's file ("core.yaml"); Title and Version its
+	// info.title and info.version.
+	File    string `json:"file"`
+	Title   string `json:"title,omitempty"`
+	Version string `json:"version"`
+}
+
+// Add appends the results and the operations of another family of checks,
+// such as the SFTP checks, to r. Their operations count in the coverage
+// and the score like the HTTP ones: give every operation the family has,
+// with Requests > 0 for those it exercised.
+func (r *Report) Add(results []Result, ops ...OperationCoverage) {
+	r.Results = append(r.Results, results...)
+	r.Coverage.Operations = append(r.Coverage.Operations, ops...)
+}
+
 // Coverage says which operations, documented statuses and enum values a run
 // exercised.
 type Coverage struct {
@@ -46,15 +82,18 @@ type Coverage struct {
 
 // OperationCoverage is what a run exercised of one operation.
 type OperationCoverage struct {
-	// API is "core" or "sourcing".
+	// API is the family: "core", "sourcing" or another ("sftp").
 	API string `json:"api"`
-	// Operation is the operationId; Method and Path locate it in the spec.
+	// Operation is the operationId (or the family's name of the
+	// operation); Method and Path locate it in the spec, where it has them.
 	Operation string `json:"operation"`
-	Method    string `json:"method"`
-	Path      string `json:"path"`
-	// Requests counts the requests sent to it.
+	Method    string `json:"method,omitempty"`
+	Path      string `json:"path,omitempty"`
+	// Requests counts the requests sent to it; an operation is exercised
+	// when it is above 0.
 	Requests int `json:"requests"`
-	// Documented lists the statuses the spec documents.
+	// Documented lists the statuses the spec documents (none for a family
+	// without statuses).
 	Documented []int `json:"documented"`
 	// Exercised lists the documented statuses the target answered.
 	Exercised []int `json:"exercised"`
@@ -136,50 +175,42 @@ func (r *Report) Failed() []Result {
 	return out
 }
 
-// WriteText writes the report for a person: each failed and skipped check
-// with its problems and curl commands, a summary table by operation, the
-// coverage and the verdict.
+// WriteText writes the report for a person: each failed check with its
+// problems and curl commands, the skipped checks grouped by why they were
+// skipped and what would run them, a summary table by operation, the
+// coverage, the score and the verdict.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	target := r.BaseURL
-	if r.CSOBaseURL != "" {
-		target = strings.TrimPrefix(target+", sourcing "+r.CSOBaseURL, ", ")
-	}
-	if r.SFTPURL != "" {
-		target = strings.TrimPrefix(target+", "+r.SFTPURL, ", ")
-	}
-	mode := "full run"
-	if r.ReadOnly {
-		mode = "read-only run"
-	}
-	ew.printf("coupakit check: run %s against %s (%s)\n", r.RunID, target, mode)
-	for _, st := range []Status{Fail, Skip} {
-		for _, res := range r.Results {
-			if res.Status != st {
-				continue
-			}
-			ew.printf("\n%s  %-6s %s  (%s", strings.ToUpper(string(res.Status)), res.Level, res.ID, cmpOr(res.Operation, "-"))
-			if res.Element != "" {
-				ew.printf(", %s", res.Element)
-			}
-			ew.printf(")\n")
-			if st == Skip {
-				ew.printf("    %s\n", res.Message)
-				continue
-			}
-			ew.printf("    rule: %s\n    spec: %s\n", res.Title, res.Source)
-			for _, p := range res.Problems {
-				ew.printf("    - %s\n", indent(p.Message, "      "))
-				if p.Request != "" {
-					ew.printf("      %s\n", p.Request)
-				}
-			}
-			if res.Omitted > 0 {
-				ew.printf("    (and %d more problems)\n", res.Omitted)
+	ew.printf("coupakit check: run %s against %s (%s)\n", r.RunID, r.targetText(), r.modeText())
+	for _, res := range r.Results {
+		if res.Status != Fail {
+			continue
+		}
+		ew.printf("\nFAIL  %-6s %s  (%s", res.Level, res.ID, cmpOr(res.Operation, "-"))
+		if res.Element != "" {
+			ew.printf(", %s", res.Element)
+		}
+		ew.printf(")\n    rule: %s\n    spec: %s\n", res.Title, res.Source)
+		for _, p := range res.Problems {
+			ew.printf("    - %s\n", indent(p.Message, "      "))
+			if p.Request != "" {
+				ew.printf("      %s\n", p.Request)
 			}
 		}
+		if res.Omitted > 0 {
+			ew.printf("    (and %d more problems)\n", res.Omitted)
+		}
 	}
-
+	if groups := r.SkipGroups(); len(groups) > 0 {
+		ew.printf("\nSkipped: %s\n", plural(r.Counts().Skip, "check"))
+		for _, g := range groups {
+			ew.printf("  %s (%d)\n", g.Reason, len(g.IDs))
+			if g.Enable != "" {
+				ew.printf("    to run them: %s\n", g.Enable)
+			}
+			ew.printf("%s", wrap(g.list(), "    ", 100))
+		}
+	}
 	if ew.err != nil {
 		return ew.err
 	}
@@ -187,109 +218,153 @@ func (r *Report) WriteText(w io.Writer) error {
 	return r.WriteSummary(ew)
 }
 
+// targetText names the target's APIs.
+func (r *Report) targetText() string {
+	target := r.BaseURL
+	if r.CSOBaseURL != "" {
+		target = strings.TrimPrefix(target+", sourcing "+r.CSOBaseURL, ", ")
+	}
+	for _, k := range sortedKeys(r.Targets) {
+		target = strings.TrimPrefix(target+", "+k+" "+r.Targets[k], ", ")
+	}
+	return target
+}
+
+// modeText says how the run judged the target.
+func (r *Report) modeText() string {
+	mode := "full run"
+	if r.ReadOnly {
+		mode = "read-only run"
+	}
+	if r.Auth != "" {
+		mode += ", auth " + string(r.Auth)
+	}
+	return mode
+}
+
+// SkipGroup is the skipped checks that share a reason.
+type SkipGroup struct {
+	// Reason is why they were skipped; Enable what would run them.
+	Reason, Enable string
+	// IDs are the checks, in the order they ran.
+	IDs []string
+}
+
+// SkipGroups groups the skipped checks by reason (Message and Enable), in
+// the order the reasons first appear.
+func (r *Report) SkipGroups() []SkipGroup {
+	var out []SkipGroup
+	index := map[[2]string]int{}
+	for _, res := range r.Results {
+		if res.Status != Skip {
+			continue
+		}
+		key := [2]string{res.Message, res.Enable}
+		i, ok := index[key]
+		if !ok {
+			i = len(out)
+			index[key] = i
+			out = append(out, SkipGroup{Reason: cmpOr(res.Message, "skipped"), Enable: res.Enable})
+		}
+		out[i].IDs = append(out[i].IDs, res.ID)
+	}
+	return out
+}
+
+// list names the group's checks; past ten, it counts them by resource.
+func (g SkipGroup) list() string {
+	if len(g.IDs) <= 10 {
+		return strings.Join(g.IDs, ", ")
+	}
+	var order []string
+	n := map[string]int{}
+	for _, id := range g.IDs {
+		res, _, _ := strings.Cut(id, ".")
+		if n[res] == 0 {
+			order = append(order, res)
+		}
+		n[res]++
+	}
+	parts := make([]string, len(order))
+	for i, res := range order {
+		parts[i] = fmt.Sprintf("%s.* (%d)", res, n[res])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// wrap breaks text at spaces into lines of at most width, each with prefix.
+func wrap(text, prefix string, width int) string {
+	var b strings.Builder
+	line := prefix
+	for _, word := range strings.Fields(text) {
+		if len(line) > len(prefix) && len(line)+1+len(word) > width {
+			b.WriteString(line + "\n")
+			line = prefix
+		}
+		if len(line) > len(prefix) {
+			line += " "
+		}
+		line += word
+	}
+	if len(line) > len(prefix) {
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
 // WriteSummary writes the end of the text report: a table of the checks and
-// requests by operation, the coverage and the verdict.
+// requests by operation, the coverage, the score and the verdict.
 func (r *Report) WriteSummary(w io.Writer) error {
 	ew := &errWriter{w: w}
 	ew.printf("Summary by operation\n")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "OPERATION\tCHECKS\tPASS\tFAIL\tSKIP\tREQUESTS\tSTATUSES\t\n")
-	type row struct{ checks, pass, fail, skip int }
-	rows := map[string]*row{}
-	var order []string
-	for _, res := range r.Results {
-		key := cmpOr(res.Operation, "-")
-		if rows[key] == nil {
-			rows[key] = &row{}
-			order = append(order, key)
-		}
-		rw := rows[key]
-		rw.checks++
-		switch res.Status {
-		case Pass:
-			rw.pass++
-		case Fail:
-			rw.fail++
-		case Skip:
-			rw.skip++
-		}
-	}
-	ops := map[string]OperationCoverage{}
-	for _, oc := range r.Coverage.Operations {
-		ops[oc.Operation] = oc
-		if rows[oc.Operation] == nil {
-			rows[oc.Operation] = &row{}
-			order = append(order, oc.Operation)
-		}
-	}
-	var total row
-	for _, key := range order {
-		rw := rows[key]
-		oc := ops[key]
-		if rw.checks == 0 && oc.Requests == 0 {
+	var total OperationTally
+	for _, t := range r.Operations() {
+		if t.Checks == 0 && t.Coverage.Requests == 0 {
 			continue
 		}
+		oc := t.Coverage
 		statuses := joinInts(append(slices.Clone(oc.Exercised), oc.Undocumented...))
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n", key, rw.checks, rw.pass, rw.fail, rw.skip, oc.Requests, cmpOr(statuses, "-"))
-		total.checks += rw.checks
-		total.pass += rw.pass
-		total.fail += rw.fail
-		total.skip += rw.skip
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n", t.Operation, t.Checks, t.Pass, t.Fail, t.Skip, oc.Requests, cmpOr(statuses, "-"))
+		total.Checks += t.Checks
+		total.Pass += t.Pass
+		total.Fail += t.Fail
+		total.Skip += t.Skip
+		total.Coverage.Requests += oc.Requests
 	}
-	requests := 0
-	for _, oc := range r.Coverage.Operations {
-		requests += oc.Requests
-	}
-	fmt.Fprintf(tw, "TOTAL\t%d\t%d\t%d\t%d\t%d\t\t\n", total.checks, total.pass, total.fail, total.skip, requests)
+	fmt.Fprintf(tw, "TOTAL\t%d\t%d\t%d\t%d\t%d\t\t\n", total.Checks, total.Pass, total.Fail, total.Skip, total.Coverage.Requests)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 
+	cov := r.CoverageSummary()
 	ew.printf("\nCoverage\n")
-	exOps, docStatuses, exStatuses := 0, 0, 0
-	var missing, idle []string
-	for _, oc := range r.Coverage.Operations {
-		if oc.Requests == 0 {
-			idle = append(idle, oc.Operation)
-			continue
-		}
-		exOps++
-		docStatuses += len(oc.Documented)
-		exStatuses += len(oc.Exercised)
-		var not []int
-		for _, code := range oc.Documented {
-			if !slices.Contains(oc.Exercised, code) {
-				not = append(not, code)
-			}
-		}
-		if len(not) > 0 {
-			missing = append(missing, oc.Operation+" "+joinInts(not))
-		}
-	}
-	ew.printf("  operations exercised: %d of %d\n", exOps, len(r.Coverage.Operations))
-	if len(idle) > 0 {
-		ew.printf("  not exercised: %s\n", strings.Join(idle, ", "))
-	}
-	ew.printf("  documented statuses answered by the operations exercised: %d of %d\n", exStatuses, docStatuses)
-	if len(missing) > 0 {
-		ew.printf("  not answered: %s\n", strings.Join(missing, "; "))
-	}
+	ew.printf("  operations exercised: %d of %d\n", cov.Exercised, cov.Operations)
+	ew.printf("  documented statuses answered by the operations exercised: %d of %d\n", cov.StatusesAnswered, cov.StatusesDocumented)
 	for _, ec := range r.Coverage.Enums {
 		ew.printf("  %s %s: %d of %d allowed values accepted, %d values outside the set rejected\n",
 			ec.Resource, ec.Element, len(ec.Accepted), len(ec.Allowed), len(ec.Rejected))
 	}
-
 	if r.Throttled > 0 {
 		ew.printf("  requests throttled (429) and retried: %d\n", r.Throttled)
 	}
+	if p := cov.Paragraph(); p != "" {
+		ew.printf("\n%s", wrap(p, "", 100))
+	}
 
 	n := r.Counts()
-	verdict := "PASS"
-	if !r.Passed() {
-		verdict = "FAIL"
-	}
-	ew.printf("\n%s: %d passed, %d failed (%d must, %d should), %d skipped\n", verdict, n.Pass, n.Fail, n.MustFailed, n.ShouldFailed, n.Skip)
+	ew.printf("\nScore: %d/100 (see CHECKS.md)\n", r.Score())
+	ew.printf("%s: %d passed, %d failed (%d must, %d should), %d skipped\n", r.Verdict(), n.Pass, n.Fail, n.MustFailed, n.ShouldFailed, n.Skip)
 	return ew.err
+}
+
+// Verdict is "PASS" when the run passed, else "FAIL".
+func (r *Report) Verdict() string {
+	if r.Passed() {
+		return "PASS"
+	}
+	return "FAIL"
 }
 
 // WriteJSON writes the report as indented JSON: every check with its id,
@@ -298,9 +373,10 @@ func (r *Report) WriteSummary(w io.Writer) error {
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
 		Passed bool   `json:"passed"`
+		Score  int    `json:"score"`
 		Counts Counts `json:"counts"`
 		*Report
-	}{r.Passed(), r.Counts(), r}
+	}{r.Passed(), r.Score(), r.Counts(), r}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coupakit/coupakit/conformance"
 	"github.com/google/go-cmp/cmp"
@@ -21,6 +22,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func sampleReport() conformance.Report {
 	return conformance.Report{
 		RunID:      "golden",
+		Date:       time.Date(2026, 11, 30, 14, 5, 0, 0, time.UTC),
+		Version:    "v1.2.3",
+		Specs:      []conformance.SpecVersion{{API: "core", File: "core.yaml", Title: "Coupa Core API", Version: "1.0.0"}, {API: "sourcing", File: "sourcing.yaml", Version: "1.0.0"}},
+		Auth:       conformance.AuthOAuth,
 		BaseURL:    "http://core.example",
 		CSOBaseURL: "http://cso.example",
 		Results: []conformance.Result{
@@ -38,8 +43,9 @@ func sampleReport() conformance.Report {
 				Request: `curl -sS -X POST 'http://core.example/api/integration_errors' -H 'Content-Type: application/json' --data-raw '{"external-id":"coupakit-conformance-golden-1"}'`,
 				Problems: []conformance.Problem{
 					{
-						Message: "a create without contact-alert-type answered 201 {\"id\":7}; want 400",
-						Request: `curl -sS -X POST 'http://core.example/api/integration_errors' -H 'Content-Type: application/json' --data-raw '{"external-id":"coupakit-conformance-golden-1"}'`,
+						Message:  "a create without contact-alert-type answered 201 {\"id\":7}; want 400",
+						Request:  `curl -sS -X POST 'http://core.example/api/integration_errors' -H "Authorization: Bearer $COUPAKIT_TOKEN" -H 'Content-Type: application/json' --data-raw '{"external-id":"coupakit-conformance-golden-1"}'`,
+						Response: "201 Created (application/json)\n{\"id\":7,\"external-id\":\"coupakit-conformance-golden-1\"}",
 					},
 					{Message: "a create without contact-alert-type created records anyway (ids 7, external-id coupakit-conformance-golden-1)"},
 				},
@@ -58,6 +64,7 @@ func sampleReport() conformance.Report {
 				Operation: "listEvents", Source: "sourcing.yaml#/paths/~1api~1events/get/parameters",
 				Title:   "A limit above 250 is capped.",
 				Message: "fewer than 251 events, and a read-only run creates none: the cap cannot be observed",
+				Enable:  "a full run, which creates the events",
 			},
 		},
 		Coverage: conformance.Coverage{
@@ -82,6 +89,39 @@ func TestReportFormats(t *testing.T) {
 		parse  func(t *testing.T, data []byte)
 	}{
 		{"report.txt", (*conformance.Report).WriteText, nil},
+		{"report.html", (*conformance.Report).WriteHTML, func(t *testing.T, data []byte) {
+			page := string(data)
+			for _, banned := range []string{"<script", "src=", "<link", "@import", "url(", "http-equiv"} {
+				if strings.Contains(strings.ToLower(page), banned) {
+					t.Errorf("the HTML report is not self-contained: it has %q", banned)
+				}
+			}
+			for _, want := range []string{
+				`id="verdict">FAIL<`, "Conformance score 75/100", "http://core.example", "30 November 2026, 14:05 UTC", "v1.2.3", "core.yaml 1.0.0", "sourcing.yaml 1.0.0",
+				"<svg", "@page { size: A4",
+				"A create without contact-alert-type is rejected with 400 naming it, and nothing is created.",
+				"core.yaml#/components/schemas/IntegrationError/required",
+				"curl -sS -X POST &#39;http://core.example/api/integration_errors&#39; -H &#34;Authorization: Bearer $COUPAKIT_TOKEN&#34;",
+				"201 Created (application/json)", "and 2 more problems",
+				"To run them: a full run, which creates the events.",
+				"&lt;errors&gt; &amp; co",
+			} {
+				if !strings.Contains(page, want) {
+					t.Errorf("the HTML report does not show %q", want)
+				}
+			}
+		}},
+		{"report.md", (*conformance.Report).WriteMarkdown, func(t *testing.T, data []byte) {
+			md := string(data)
+			for _, want := range []string{"## coupakit check: FAIL, score 75/100", "**createIntegrationError**", "`integration_errors.create.required.contact-alert-type` (must)", "to run them, a full run"} {
+				if !strings.Contains(md, want) {
+					t.Errorf("the Markdown report does not say %q:\n%s", want, md)
+				}
+			}
+			if strings.Contains(md, "curl") || strings.Count(md, "\n") > 40 {
+				t.Errorf("the Markdown summary is not short:\n%s", md)
+			}
+		}},
 		{"report.json", (*conformance.Report).WriteJSON, func(t *testing.T, data []byte) {
 			var got struct {
 				Passed bool
@@ -168,5 +208,77 @@ func golden(tb testing.TB, path string, got []byte) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		tb.Errorf("%s mismatch (-want +got), run go test -update if the change is right:\n%s", path, diff)
+	}
+}
+
+// TestScore pins the score CHECKS.md defines: 100 only when every must
+// check passes and every operation is exercised, less for each gap.
+func TestScore(t *testing.T) {
+	res := func(op string, level conformance.Level, st conformance.Status) conformance.Result {
+		return conformance.Result{ID: "x." + op, Operation: op, Level: level, Status: st, API: "core"}
+	}
+	ops := func(requests ...int) []conformance.OperationCoverage {
+		out := make([]conformance.OperationCoverage, len(requests))
+		for i, n := range requests {
+			out[i] = conformance.OperationCoverage{API: "core", Operation: string(rune('a' + i)), Requests: n}
+		}
+		return out
+	}
+	M, S := conformance.Must, conformance.Should
+	P, F, K := conformance.Pass, conformance.Fail, conformance.Skip
+	for _, tt := range []struct {
+		name    string
+		results []conformance.Result
+		ops     []conformance.OperationCoverage
+		strict  bool
+		want    int
+	}{
+		{"everything passes", []conformance.Result{res("a", M, P), res("b", M, P), res("-", M, P)}, ops(1, 1), false, 100},
+		{"a should failure does not count", []conformance.Result{res("a", M, P), res("a", S, F), res("b", M, P)}, ops(1, 1), false, 100},
+		{"unless strict", []conformance.Result{res("a", M, P), res("a", S, F), res("b", M, P)}, ops(1, 1), true, 75},
+		{"skips do not count", []conformance.Result{res("a", M, P), res("a", M, K), res("b", M, P)}, ops(1, 1), false, 100},
+		{"half of an operation's must checks", []conformance.Result{res("a", M, P), res("a", M, F), res("b", M, P)}, ops(1, 1), false, 75},
+		{"an operation not exercised", []conformance.Result{res("a", M, P), res("b", M, K)}, ops(1, 0), false, 50},
+		{"exercised without a judged check", []conformance.Result{res("a", M, P)}, ops(1, 3), false, 100},
+		{"a failure outside any operation", []conformance.Result{res("a", M, P), res("b", M, P), res("-", M, F)}, ops(1, 1), false, 66},
+		{"one failure in many never rounds up to 100", append(repeat(res("a", M, P), 999), res("a", M, F)), ops(1), false, 99},
+		{"no operation", nil, nil, false, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := conformance.Report{Results: tt.results, Strict: tt.strict}
+			r.Coverage.Operations = tt.ops
+			if got := r.Score(); got != tt.want {
+				t.Errorf("score %d; want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func repeat(r conformance.Result, n int) []conformance.Result {
+	out := make([]conformance.Result, n)
+	for i := range out {
+		out[i] = r
+	}
+	return out
+}
+
+// TestReportAdd shows that another family's results and operations count
+// in the verdict, the score and the reports.
+func TestReportAdd(t *testing.T) {
+	r := conformance.Report{RunID: "add", Targets: map[string]string{"sftp": "127.0.0.1:2222"}}
+	r.Add([]conformance.Result{{ID: "sftp.upload.archive", API: "sftp", Operation: "upload", Level: conformance.Must, Status: conformance.Fail,
+		Title: "An uploaded file is archived.", Source: "sftpd", Message: "not archived", Problems: []conformance.Problem{{Message: "not archived"}}}},
+		conformance.OperationCoverage{API: "sftp", Operation: "upload", Requests: 2}, conformance.OperationCoverage{API: "sftp", Operation: "download"})
+	if r.Passed() || r.Score() != 0 {
+		t.Errorf("passed %v, score %d; want a failed run scoring 0", r.Passed(), r.Score())
+	}
+	var text bytes.Buffer
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"against sftp 127.0.0.1:2222", "FAIL  must   sftp.upload.archive  (upload)", "operations exercised: 1 of 2", "Not exercised: 1 of 2 operations (download)"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the text report does not say %q:\n%s", want, text.String())
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -158,8 +159,8 @@ func (e element) scalar() bool {
 	return e.is("string") || e.is("integer") || e.is("number") || e.is("boolean")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -200,4 +201,10 @@ func itemSchema(ref *openapi3.SchemaRef, name string) (*openapi3.SchemaRef, erro
 		return nil, fmt.Errorf("schema %s has no array property %q", schemaPointer(ref), name)
 	}
 	return p.Value.Items, nil
+}
+
+// pathOf returns the URL path of the operation opID, with id for {id}.
+func (sp *spec) pathOf(opID, id string) string {
+	o, _ := sp.op(opID)
+	return strings.ReplaceAll(o.path, "{id}", url.PathEscape(id))
 }

@@ -46,14 +46,21 @@ type suite struct {
 	throttled int
 	throttles []throttleNote
 
-	// now is the clock of the token source.
-	now func() time.Time
+	// now is the clock of the token source and the pacing; started is
+	// when the run began.
+	now     func() time.Time
+	started time.Time
 	// tokens fetches the Core API's token with the client credentials; nil
 	// without them.
 	tokens *tokenSource
-	// coreAuth and csoAuth say the APIs refused an unauthenticated request
-	// with 401: they enforce authentication.
+	// auth is the authentication the target must enforce; coreAuth and
+	// csoAuth say that each API must (both, with AuthOAuth).
+	auth              Auth
 	coreAuth, csoAuth bool
+	// sleep waits for the pacing; nextSend is when the next request may
+	// go, with Target.Rate.
+	sleep    func(context.Context, time.Duration) error
+	nextSend time.Time
 
 	discovered  bool
 	integration map[string]any // a reference to an existing integration
@@ -89,17 +96,36 @@ func newSuite(ctx context.Context, target Target, opts []Option) (*suite, error)
 	if s.cfg.now != nil {
 		s.now = s.cfg.now
 	}
+	s.started = s.now().UTC().Truncate(time.Second)
+	s.sleep = sleepCtx
+	if s.cfg.sleep != nil {
+		s.sleep = s.cfg.sleep
+	}
 	if target.BaseURL == "" && target.CSOBaseURL == "" {
-		return nil, errors.New("conformance: no base URL: set BaseURL (Core API), CSOBaseURL (Sourcing API) or both")
+		return nil, errors.New("no base URL: set BaseURL (Core API), CSOBaseURL (Sourcing API) or both")
 	}
 	switch {
 	case target.ClientID != "" && target.Token != "":
-		return nil, errors.New("conformance: give a Token or client credentials (ClientID), not both")
+		return nil, errors.New("give a Token or client credentials (ClientID), not both")
 	case target.ClientID != "" && target.ClientSecret == "":
-		return nil, errors.New("conformance: ClientID without ClientSecret")
+		return nil, errors.New("ClientID without ClientSecret")
 	case target.ClientID == "" && (target.ClientSecret != "" || target.Scope != ""):
-		return nil, errors.New("conformance: ClientSecret or Scope without ClientID")
+		return nil, errors.New("ClientSecret or Scope without ClientID")
+	case target.Rate < 0:
+		return nil, fmt.Errorf("rate %v: want a positive number of requests a second, or 0 for no pacing", target.Rate)
 	}
+	switch target.Auth {
+	case AuthOAuth, AuthNone:
+		s.auth = target.Auth
+	case "":
+		s.auth = AuthNone
+		if target.Token != "" || target.ClientID != "" || target.CSOAPIKey != "" || slices.ContainsFunc(sortedKeys(target.Header), credentialHeader) {
+			s.auth = AuthOAuth
+		}
+	default:
+		return nil, fmt.Errorf("auth %q: want %q or %q", target.Auth, AuthOAuth, AuthNone)
+	}
+	s.coreAuth, s.csoAuth = s.auth == AuthOAuth, s.auth == AuthOAuth
 	s.runID = target.RunID
 	if s.runID == "" {
 		var b [3]byte
@@ -107,7 +133,7 @@ func newSuite(ctx context.Context, target Target, opts []Option) (*suite, error)
 		s.runID = time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
 	}
 	if !runIDPattern.MatchString(s.runID) {
-		return nil, fmt.Errorf("conformance: run ID %q: use 1 to 64 letters, digits, '.', '_' or '-'", s.runID)
+		return nil, fmt.Errorf("run ID %q: use 1 to 64 letters, digits, '.', '_' or '-'", s.runID)
 	}
 	coreDoc, csoDoc := s.cfg.core, s.cfg.sourcing
 	var err error
@@ -146,62 +172,6 @@ func newSuite(ctx context.Context, target Target, opts []Option) (*suite, error)
 	return s, nil
 }
 
-// start checks that each API answers: first without credentials, to learn
-// whether it enforces authentication; then, with client credentials, it
-// fetches the run's token; then it sends a harmless list request with the
-// run's credentials.
-func (s *suite) start() error {
-	probes := []struct {
-		api      *apiClient
-		name     string
-		path     string
-		enforces *bool
-	}{
-		{s.core, "Core API", "/api/integration_errors", &s.coreAuth},
-		{s.cso, "Sourcing API", "/api/events", &s.csoAuth},
-	}
-	unreachable := func(name string, api *apiClient, err error) error {
-		if s.ctx.Err() != nil {
-			return s.ctx.Err()
-		}
-		if !transportError(err) {
-			return fmt.Errorf("conformance: %w", err)
-		}
-		return fmt.Errorf("conformance: the %s at %s: %w: %w", name, api.base, ErrUnreachable, err)
-	}
-	for _, p := range probes {
-		if p.api == nil {
-			continue
-		}
-		enforces, _, err := s.authProbe(p.api, p.path)
-		if err != nil {
-			return unreachable(p.name, p.api, err)
-		}
-		*p.enforces = enforces
-	}
-	if s.tokens != nil {
-		if err := s.tokens.renew(); err != nil {
-			if errors.Is(err, ErrUnreachable) || s.ctx.Err() != nil {
-				return fmt.Errorf("conformance: %w", err)
-			}
-			return unreachable("Core API", s.core, err)
-		}
-	}
-	for _, p := range probes {
-		if p.api == nil {
-			continue
-		}
-		ex, err := s.send(p.api, request{method: http.MethodGet, path: p.path, query: url.Values{"limit": {"1"}}, valid: true})
-		if err != nil {
-			return unreachable(p.name, p.api, err)
-		}
-		if ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden {
-			return fmt.Errorf("conformance: the %s at %s: %w: it answered %d to %s; %w", p.name, p.api.base, ErrUnreachable, ex.status, p.path, errNoCredentials)
-		}
-	}
-	return nil
-}
-
 // check is one entry of the table of checks.
 type check struct {
 	id      string
@@ -222,12 +192,20 @@ type item struct {
 }
 
 // plan returns the checks this run selects, in order.
-func (s *suite) plan() []item {
+func (s *suite) plan() []item { return s.items(s.planChecks()) }
+
+// planChecks returns every check of the plan, selected or not.
+func (s *suite) planChecks() []*check {
 	var checks []*check
 	checks = append(checks, s.authChecks()...)
 	checks = append(checks, s.coreChecks()...)
 	checks = append(checks, s.sourcingChecks()...)
-	return s.items(checks)
+	return checks
+}
+
+// selected reports whether the run runs chk.
+func (s *suite) selected(chk *check) bool {
+	return s.target.Only == nil || s.target.Only.MatchString(chk.id)
 }
 
 // finalPlan returns the checks that judge every response the run saw, and
@@ -243,7 +221,7 @@ func (s *suite) finalPlan() []item {
 func (s *suite) items(checks []*check) []item {
 	var out []item
 	for _, chk := range checks {
-		if s.target.Only != nil && !s.target.Only.MatchString(chk.id) {
+		if !s.selected(chk) {
 			continue
 		}
 		out = append(out, item{id: chk.id, exec: func() Result { return s.runCheck(chk) }})
@@ -276,6 +254,7 @@ type cctx struct {
 	problems []Problem
 	more     int
 	skipped  string
+	enable   string
 	notes    []string
 }
 
@@ -283,13 +262,13 @@ func (s *suite) runCheck(chk *check) Result {
 	r := Result{ID: chk.id, Level: chk.level, API: chk.api, Operation: chk.op, Element: chk.element, Source: chk.source, Title: chk.title}
 	switch {
 	case s.api(chk.api) == nil && chk.api == apiCore:
-		r.Status, r.Message = Skip, "no Core API base URL given"
+		r.Status, r.Message, r.Enable = Skip, "no Core API base URL given", "give the Core API's base URL (--base-url)"
 		return r
 	case s.api(chk.api) == nil:
-		r.Status, r.Message = Skip, "no Sourcing API base URL given"
+		r.Status, r.Message, r.Enable = Skip, "no Sourcing API base URL given", "give the Sourcing API's base URL (--cso-base-url)"
 		return r
 	case chk.mutates && s.target.ReadOnly:
-		r.Status, r.Message = Skip, "read-only run: this check creates or changes records"
+		r.Status, r.Message, r.Enable = Skip, "read-only run: these checks create or change records", "a full run (without --read-only), against a sandbox"
 		return r
 	}
 	c := &cctx{s: s, chk: chk}
@@ -305,13 +284,16 @@ func (s *suite) runCheck(chk *check) Result {
 	}()
 	switch {
 	case len(c.problems) > 0:
+		for i, p := range c.problems {
+			c.problems[i] = Problem{Message: s.redact(p.Message), Request: s.redact(p.Request), Response: s.redact(p.Response)}
+		}
 		r.Status, r.Problems, r.Omitted = Fail, c.problems, c.more
 		r.Message, r.Request = c.problems[0].Message, c.problems[0].Request
 		if n := len(c.problems) - 1 + c.more; n > 0 {
 			r.Message += fmt.Sprintf(" (and %d more)", n)
 		}
 	case c.skipped != "":
-		r.Status, r.Message = Skip, c.skipped
+		r.Status, r.Message, r.Enable = Skip, c.skipped, c.enable
 	default:
 		r.Status, r.Message = Pass, strings.Join(c.notes, "; ")
 	}
@@ -327,6 +309,9 @@ func (c *cctx) errorf(ex *exchange, format string, args ...any) {
 	p := Problem{Message: fmt.Sprintf(format, args...)}
 	if ex != nil {
 		p.Request = ex.curl
+		if ex.status != 0 {
+			p.Response = ex.excerpt(600)
+		}
 	}
 	c.problems = append(c.problems, p)
 }
@@ -341,6 +326,12 @@ func (c *cctx) fatalf(ex *exchange, format string, args ...any) {
 func (c *cctx) skipf(format string, args ...any) {
 	c.skipped = fmt.Sprintf(format, args...)
 	panic(abort{})
+}
+
+// skipTo ends the check as skipped, saying what would make it run.
+func (c *cctx) skipTo(enable, format string, args ...any) {
+	c.enable = enable
+	c.skipf(format, args...)
 }
 
 // notef adds to what a passing check reports.
@@ -442,101 +433,6 @@ func (s *suite) enumStats(resource string, el element) *enumStats {
 		s.enums[key] = es
 	}
 	return es
-}
-
-// responseChecks judge every response of every operation, at the end.
-func (s *suite) responseChecks() []*check {
-	var out []*check
-	for _, sp := range []*spec{s.coreSpec, s.csoSpec} {
-		for _, o := range sp.ops {
-			o, sp := o, sp
-			resource := cmpOr(o.tag, sp.api)
-			out = append(out, &check{
-				id:     resource + ".response." + o.id,
-				title:  fmt.Sprintf("Every response of %s %s has a documented status and Content-Type, matches the schema (required elements, types, formats, lengths, enums, element names) and has no null value.", o.method, o.path),
-				level:  Must,
-				api:    sp.api,
-				op:     o.id,
-				source: sp.source(o.pointer() + "/responses"),
-				run: func(c *cctx) {
-					st := s.stats[sp.api+" "+o.id]
-					if st == nil || st.requests == 0 {
-						c.skipf("not exercised by the checks that ran")
-					}
-					c.problems, c.more = st.problems, st.dropped
-					c.notef("%s (%s)", plural(st.requests, "response"), statusList(st.statuses))
-				},
-			})
-			if sp.api != apiSourcing {
-				continue
-			}
-			out = append(out, &check{
-				id:     resource + ".error-format." + o.id,
-				title:  "Error responses have the body the spec describes, {\"errors\": {\"event\": [...]}} (the page says XML, so this is not required).",
-				level:  Should,
-				api:    sp.api,
-				op:     o.id,
-				source: sp.source("#/components/schemas/Errors"),
-				run: func(c *cctx) {
-					st := s.stats[sp.api+" "+o.id]
-					if st == nil {
-						c.skipf("no error response seen")
-					}
-					n := 0
-					for code, k := range st.statuses {
-						if code >= 400 {
-							n += k
-						}
-					}
-					if n == 0 {
-						c.skipf("no error response seen")
-					}
-					c.problems = st.errors
-					c.notef("%s", plural(n, "error response"))
-				},
-			})
-			if o.id != "updateEvent" && o.id != "deleteEvent" {
-				continue
-			}
-			out = append(out, &check{
-				id:     resource + ".bulk-shape." + o.id,
-				title:  "The single-event answer has the bulk answer's shape, as the spec chose (the documents are uncertain).",
-				level:  Should,
-				api:    sp.api,
-				op:     o.id,
-				source: sp.source(o.pointer() + "/responses/200"),
-				run: func(c *cctx) {
-					st := s.stats[sp.api+" "+o.id]
-					if st == nil || st.statuses[http.StatusOK] == 0 {
-						c.skipf("no successful response seen")
-					}
-					c.problems = st.shape
-					c.notef("%s", plural(st.statuses[http.StatusOK], "successful response"))
-				},
-			})
-		}
-	}
-	return out
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-func statusList(m map[int]int) string {
-	codes := make([]int, 0, len(m))
-	for code := range m {
-		codes = append(codes, code)
-	}
-	slices.Sort(codes)
-	parts := make([]string, len(codes))
-	for i, code := range codes {
-		parts[i] = fmt.Sprintf("%d×%d", m[code], code)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // cleanup deletes the events the run created and did not delete. Its
@@ -667,57 +563,4 @@ func (s *suite) discoverCore() {
 func getRequest(target string) *http.Request {
 	req, _ := http.NewRequest(http.MethodGet, target, nil)
 	return req
-}
-
-// report assembles what the run found.
-func (s *suite) report() Report {
-	return Report{
-		RunID:      s.runID,
-		BaseURL:    s.target.BaseURL,
-		CSOBaseURL: s.target.CSOBaseURL,
-		ReadOnly:   s.target.ReadOnly,
-		Strict:     s.cfg.strict,
-		Throttled:  s.throttled,
-		Results:    slices.Clone(s.results),
-		Coverage:   s.coverage(),
-	}
-}
-
-// coverage says which operations, statuses and enum values the run
-// exercised.
-func (s *suite) coverage() Coverage {
-	var cov Coverage
-	for _, sp := range []*spec{s.coreSpec, s.csoSpec} {
-		if s.api(sp.api) == nil {
-			continue
-		}
-		for _, o := range sp.ops {
-			oc := OperationCoverage{API: sp.api, Operation: o.id, Method: o.method, Path: o.path, Documented: o.statuses()}
-			if st := s.stats[sp.api+" "+o.id]; st != nil {
-				oc.Requests = st.requests
-				for code := range st.statuses {
-					if slices.Contains(oc.Documented, code) {
-						oc.Exercised = append(oc.Exercised, code)
-					} else {
-						oc.Undocumented = append(oc.Undocumented, code)
-					}
-				}
-				slices.Sort(oc.Exercised)
-				slices.Sort(oc.Undocumented)
-			}
-			cov.Operations = append(cov.Operations, oc)
-		}
-	}
-	for _, key := range sortedKeys(s.enums) {
-		es := s.enums[key]
-		ec := EnumCoverage{Resource: es.resource, Element: es.element, Allowed: es.allowed}
-		for _, v := range es.allowed {
-			if es.accepted[v] {
-				ec.Accepted = append(ec.Accepted, v)
-			}
-		}
-		ec.Rejected = sortedKeys(es.rejected)
-		cov.Enums = append(cov.Enums, ec)
-	}
-	return cov
 }

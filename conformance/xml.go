@@ -301,7 +301,7 @@ func (r *coreRes) checkXMLShow(c *cctx) {
 	if r.s.target.ReadOnly {
 		rec, ok := r.first(c)
 		if !ok {
-			c.skipf("no records to show")
+			c.skipTo("a full run, which creates records", "no records to show")
 		}
 		id = idString(rec["id"])
 	} else {

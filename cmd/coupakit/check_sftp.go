@@ -131,8 +131,13 @@ func runSFTP(ctx context.Context, t sftpcheck.Target, http conformance.Target, r
 		t.RunID = report.RunID
 	}
 	got, err := sftpcheck.Check(ctx, t)
-	report.Results = append(report.Results, got.Results...)
-	report.SFTPURL = got.SFTPURL
+	report.Add(got.Results, got.Coverage.Operations...)
+	if report.Targets == nil {
+		report.Targets = map[string]string{}
+	}
+	for name, addr := range got.Targets {
+		report.Targets[name] = addr
+	}
 	if report.RunID == "" {
 		report.RunID = got.RunID
 	}

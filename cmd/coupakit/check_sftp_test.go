@@ -19,8 +19,8 @@ import (
 
 // jsonReport is what the tests read of a JSON report.
 type jsonReport struct {
-	Passed  bool   `json:"passed"`
-	SFTPURL string `json:"sftp_url"`
+	Passed  bool              `json:"passed"`
+	Targets map[string]string `json:"targets"`
 	Checks  []struct {
 		ID, Status, Message string
 	} `json:"checks"`
@@ -84,8 +84,8 @@ func TestCheckSFTPAgainstServe(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		r := readJSONReport(t, stdout)
-		if !r.Passed || r.SFTPURL != sftpURL {
-			t.Errorf("passed %v, sftp_url %q", r.Passed, r.SFTPURL)
+		if !r.Passed || r.Targets["sftp"] != sftpURL {
+			t.Errorf("passed %v, targets %q", r.Passed, r.Targets)
 		}
 		n := map[string]int{}
 		for _, c := range r.Checks {
@@ -105,7 +105,7 @@ func TestCheckSFTPAgainstServe(t *testing.T) {
 	t.Run("full with a key and the Core API", func(t *testing.T) {
 		code, stdout, stderr := runCheckArgs(t, "--sftp", sftpURL, "--sftp-key", keyFile, "--sftp-weak-key", weakFile,
 			"--base-url", urls["Core API"], "--client-id", auth.DefaultClientID, "--client-secret", auth.DefaultClientSecret,
-			"--only", `^(sftp\.|integration_errors\.list$)`, "--format", "json", "--run-id", "e2e")
+			"--only", `^(sftp\.|integration_errors\.list$)`, "--format", "json", "--run-id", "e2e", "--verbose")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,13 @@ import (
 	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/mock"
 	"github.com/google/go-cmp/cmp"
+)
+
+// datePattern finds the run's date in a report, which the golden files fix.
+var (
+	datePattern     = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+	htmlDatePattern = regexp.MustCompile(`\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC`)
+	mdDatePattern   = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d UTC`)
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -87,6 +95,11 @@ func runCheckArgs(t *testing.T, args ...string) (int, string, string) {
 func TestCheckExitCodes(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte("<!doctype html>\n<html><body>It works!</body></html>\n"))
+	}))
+	t.Cleanup(web.Close)
 	good := func(t *testing.T) checkTarget { return serveCheckTarget(t, nil) }
 	bad := func(t *testing.T) checkTarget { return serveCheckTarget(t, miscountAdded) }
 	tests := []struct {
@@ -99,14 +112,29 @@ func TestCheckExitCodes(t *testing.T) {
 		notStderr  string
 		notStdout  string
 		wantOutput bool
+		// lines, when positive, is how many lines stderr has; -1 says
+		// the read-only report on stdout is short.
+		lines int
 	}{
 		{name: "no base URL", args: func(checkTarget) []string { return nil }, code: 2, stderr: "give --base-url, --cso-base-url or both"},
-		{name: "unknown flag", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--bogus"} }, code: 2, stderr: "coupakit check: unknown flag --bogus\nRun 'coupakit check --help' for the flags.\n", notStderr: "Flags:"},
+		{name: "unknown flag", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--bogus"} }, code: 2, stderr: "unknown flag --bogus"},
 		{name: "stray argument", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "now"} }, code: 2, stderr: `unexpected argument "now"`},
-		{name: "bad format", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--format", "yaml"} }, code: 2, stderr: "want text, json or junit"},
-		{name: "bad --only", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--only", "("} }, code: 2, stderr: "--only: error parsing regexp"},
+		{name: "bad format", args: func(checkTarget) []string {
+			return []string{"--base-url", "http://127.0.0.1:1", "--auth", "none", "--format", "yaml"}
+		}, code: 2, stderr: "want text, json, junit, html or markdown"},
+		{name: "bad --only", args: func(checkTarget) []string {
+			return []string{"--base-url", "http://127.0.0.1:1", "--auth", "none", "--only", "("}
+		}, code: 2, stderr: "--only: error parsing regexp"},
+		{name: "bad --auth", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--auth", "basic"} }, code: 2, stderr: `--auth "basic": want oauth or none`},
+		{name: "bad --rate", args: func(checkTarget) []string {
+			return []string{"--base-url", "http://127.0.0.1:1", "--auth", "none", "--rate", "-2"}
+		}, code: 2, stderr: "--rate -2"},
+		{name: "oauth without Core credentials", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1"} }, code: 2,
+			stderr: "--auth oauth (the default) needs the Core API's credentials"},
+		{name: "oauth without the Sourcing key", args: func(checkTarget) []string { return []string{"--cso-base-url", "http://127.0.0.1:1"} }, code: 2,
+			stderr: "--auth oauth (the default) needs the Sourcing API's key: --cso-api-key"},
 		{name: "bad --header", args: func(checkTarget) []string { return []string{"--base-url", "http://127.0.0.1:1", "--header", "NoColon"} }, code: 2, stderr: "want 'Name: value'"},
-		{name: "bad URL", args: func(checkTarget) []string { return []string{"--base-url", "acme.coupahost.com"} }, code: 2, stderr: "not an absolute http(s) URL"},
+		{name: "bad URL", args: func(checkTarget) []string { return []string{"--base-url", "acme.coupahost.com", "--token", "t"} }, code: 2, stderr: "not an absolute http(s) URL"},
 		{name: "token and client", args: func(checkTarget) []string {
 			return []string{"--base-url", "http://127.0.0.1:1", "--token", "t", "--client-id", "c", "--client-secret", "s"}
 		}, code: 2, stderr: "give --token or --client-id, not both"},
@@ -120,7 +148,24 @@ func TestCheckExitCodes(t *testing.T) {
 		{name: "client without Core URL", args: func(checkTarget) []string {
 			return []string{"--cso-base-url", "http://127.0.0.1:1", "--client-id", "c", "--client-secret", "s"}
 		}, code: 2, stderr: "--client-id needs --base-url"},
-		{name: "unreachable", args: func(checkTarget) []string { return []string{"--base-url", closed.URL} }, code: 2, stderr: "target cannot be reached"},
+		{name: "unreachable", args: func(checkTarget) []string { return []string{"--base-url", closed.URL, "--auth", "none"} }, code: 2, stderr: "target cannot be reached"},
+		{name: "not a Coupa API", args: func(checkTarget) []string {
+			return []string{"--base-url", web.URL, "--cso-base-url", web.URL, "--auth", "none"}
+		}, code: 2,
+			stderr: "coupakit check: " + web.URL + " is not a Coupa API: GET /api/integration_errors answered 200 OK (text/html", lines: 1},
+		{name: "wrong client secret", target: serveAuthCheckTarget, code: 2, lines: 1,
+			args: func(c checkTarget) []string {
+				return []string{"--base-url", c.core, "--client-id", auth.DefaultClientID, "--client-secret", "not-the-secret"}
+			},
+			stderr: "coupakit check: authentication failed: 401 invalid_client", notStderr: "cannot be reached"},
+		{name: "wrong Sourcing key", target: serveAuthCheckTarget, code: 2, lines: 1,
+			args:   func(c checkTarget) []string { return []string{"--cso-base-url", c.cso, "--cso-api-key", "not-the-key"} },
+			stderr: "coupakit check: authentication failed: the Sourcing API at", notStderr: "cannot be reached"},
+		{name: "paced on request", target: good, code: 0,
+			args: func(c checkTarget) []string {
+				return []string{"--cso-base-url", c.cso, "--auth", "none", "--read-only", "--only", `^events\.list$`, "--rate", "1000"}
+			},
+			stderr: "coupakit check: 1 check, about 6 requests at 1000 a second: expect about 0s\n"},
 		{
 			name: "help", args: func(checkTarget) []string { return []string{"--help"} }, code: 0,
 			stdout: "Exit status: 0 when every required (must) check passes",
@@ -128,16 +173,23 @@ func TestCheckExitCodes(t *testing.T) {
 		{
 			name: "conforming, read-only", target: good, code: 0,
 			args: func(c checkTarget) []string {
-				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--read-only"}
+				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--read-only", "--auth", "none", "--verbose"}
 			},
 			stdout: "PASS: ", stderr: "PASS  must   events.list\n", notStderr: "FAIL",
 		},
 		{
+			name: "conforming, read-only, quiet progress", target: good, code: 0,
+			args: func(c checkTarget) []string {
+				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--read-only", "--auth", "none"}
+			},
+			stdout: "to run them: a full run (without --read-only), against a sandbox", notStderr: "PASS", lines: -1,
+		},
+		{
 			name: "conforming, full run", target: good, code: 0,
 			args: func(c checkTarget) []string {
-				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--quiet"}
+				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--quiet", "--auth", "none"}
 			},
-			stdout: "PASS: 295 passed, 0 failed (0 must, 0 should), 9 skipped", notStderr: "PASS",
+			stdout: "PASS: 343 passed, 0 failed (0 must, 0 should), 9 skipped", notStderr: "PASS",
 		},
 		{
 			name: "conforming, authenticated", target: serveAuthCheckTarget, code: 0,
@@ -146,22 +198,24 @@ func TestCheckExitCodes(t *testing.T) {
 					"--client-secret", auth.DefaultClientSecret, "--scope", auth.ScopeRead + " " + auth.ScopeWrite,
 					"--cso-api-key", auth.DefaultCSOAPIKey, "--quiet"}
 			},
-			stdout: "PASS: 302 passed, 0 failed (0 must, 0 should), 2 skipped", notStdout: auth.DefaultClientSecret, notStderr: "PASS",
+			stdout: "PASS: 350 passed, 0 failed (0 must, 0 should), 2 skipped", notStdout: auth.DefaultClientSecret, notStderr: "PASS",
 		},
 		{
-			name: "authenticated target, no credentials", target: serveAuthCheckTarget, code: 2,
-			args:   func(c checkTarget) []string { return []string{"--base-url", c.core, "--quiet"} },
-			stderr: "answered 401",
+			name: "authenticated target, no credentials", target: serveAuthCheckTarget, code: 2, lines: 1,
+			args:   func(c checkTarget) []string { return []string{"--base-url", c.core, "--quiet", "--auth", "none"} },
+			stderr: "coupakit check: authentication failed: the Core API at",
 		},
 		{
 			name: "violation", target: bad, code: 1,
-			args:   func(c checkTarget) []string { return []string{"--cso-base-url", c.cso, "--only", `^events\.create$`} },
+			args: func(c checkTarget) []string {
+				return []string{"--cso-base-url", c.cso, "--only", `^events\.create$`, "--auth", "none"}
+			},
 			stdout: "FAIL  must   events.create", stderr: "FAIL  must   events.create: a create of 2 events answered added 1",
 		},
 		{
 			name: "violation, JSON to a file", target: bad, code: 1, wantOutput: true,
 			args: func(c checkTarget) []string {
-				return []string{"--cso-base-url", c.cso, "--only", `^events\.create$`, "--format", "json"}
+				return []string{"--cso-base-url", c.cso, "--only", `^events\.create$`, "--format", "json", "--auth", "none"}
 			},
 			stderr: "Summary by operation", notStdout: "events",
 		},
@@ -185,6 +239,15 @@ func TestCheckExitCodes(t *testing.T) {
 				if !strings.Contains(c.got, c.want) {
 					t.Errorf("%s does not say %q:\n%s", c.name, c.want, c.got)
 				}
+			}
+			if n := strings.Count(stderr, "\n"); tt.lines > 0 && n != tt.lines {
+				t.Errorf("stderr has %d lines; want %d:\n%s", n, tt.lines, stderr)
+			}
+			if n := strings.Count(stdout, "\n"); tt.lines < 0 && n > 120 {
+				t.Errorf("the report has %d lines; want a short one:\n%s", n, stdout)
+			}
+			if strings.Contains(stderr, "conformance:") {
+				t.Errorf("stderr repeats a package prefix:\n%s", stderr)
 			}
 			if tt.notStderr != "" && strings.Contains(stderr, tt.notStderr) {
 				t.Errorf("stderr says %q:\n%s", tt.notStderr, stderr)
@@ -218,7 +281,7 @@ func TestCheckHelpExplainsEveryFlag(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--help exited %d", code)
 	}
-	for _, f := range []string{"base-url", "cso-base-url", "token", "client-id", "client-secret", "scope", "cso-api-key", "header", "read-only", "only", "format", "output", "run-id", "timeout", "strict", "quiet", "sftp", "sftp-key", "sftp-password-env", "sftp-weak-key", "sftp-known-hosts", "sftp-folder", "sftp-good-file", "sftp-timeout"} {
+	for _, f := range []string{"base-url", "cso-base-url", "token", "client-id", "client-secret", "scope", "cso-api-key", "header", "read-only", "only", "format", "output", "run-id", "timeout", "strict", "quiet", "auth", "rate", "verbose"} {
 		if !strings.Contains(stdout, "  --"+f+" ") && !strings.Contains(stdout, "  --"+f+"\n") {
 			t.Errorf("--help does not explain --%s:\n%s", f, stdout)
 		}
@@ -263,7 +326,7 @@ func TestCheckPassesCredentials(t *testing.T) {
 			mu.Lock()
 			clear(seen)
 			mu.Unlock()
-			args := append([]string{"--base-url", core.URL, "--cso-base-url", cso.URL, "--read-only", "--only", `^(events|integration_errors)\.list$`, "--quiet"}, tt.args...)
+			args := append([]string{"--base-url", core.URL, "--cso-base-url", cso.URL, "--read-only", "--only", `^(events|integration_errors)\.list$`, "--quiet", "--auth", "none"}, tt.args...)
 			if code, stdout, stderr := runCheckArgs(t, args...); code != 0 {
 				t.Fatalf("exit code %d\n%s%s", code, stdout, stderr)
 			}
@@ -290,17 +353,20 @@ func TestCheckPassesCredentials(t *testing.T) {
 // the run ID is fixed and the servers' URLs are replaced, so the output is
 // deterministic. Run go test -update to rewrite the golden files.
 func TestCheckReportGolden(t *testing.T) {
-	for _, format := range []string{"json", "junit", "text"} {
+	for _, format := range []string{"json", "junit", "text", "markdown", "html"} {
 		t.Run(format, func(t *testing.T) {
 			c := serveCheckTarget(t, miscountAdded)
 			code, stdout, stderr := runCheckArgs(t,
-				"--base-url", c.core, "--cso-base-url", c.cso, "--run-id", "golden", "--format", format, "--quiet",
+				"--base-url", c.core, "--cso-base-url", c.cso, "--run-id", "golden", "--format", format, "--quiet", "--auth", "none",
 				"--only", `^(events\.(create|show|response\.createEvents)|integration_errors\.(list|response\.listIntegrationErrors))$`)
 			if code != 1 {
 				t.Fatalf("exit code %d; want 1\n%s", code, stderr)
 			}
 			got := strings.NewReplacer(c.core, "http://core.test", c.cso, "http://cso.test").Replace(stdout)
-			path := filepath.Join("testdata", "check_report."+map[string]string{"json": "json", "junit": "xml", "text": "txt"}[format])
+			got = datePattern.ReplaceAllString(got, "2026-01-02T03:04:05Z")
+			got = htmlDatePattern.ReplaceAllString(got, "2 January 2026, 03:04 UTC")
+			got = mdDatePattern.ReplaceAllString(got, "2026-01-02 03:04 UTC")
+			path := filepath.Join("testdata", "check_report."+map[string]string{"json": "json", "junit": "xml", "text": "txt", "markdown": "md", "html": "html"}[format])
 			if *updateGolden {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 					t.Fatal(err)

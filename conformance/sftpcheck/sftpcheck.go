@@ -100,7 +100,7 @@ type Target struct {
 }
 
 // Check runs the SFTP checks against target and returns their report, with
-// Report.SFTPURL set. It returns an error, with a partial report, when the
+// Report.Targets["sftp"] set. It returns an error, with a partial report, when the
 // target cannot be judged: a malformed URL or key, or an endpoint that cannot
 // be reached or refuses the login (wrapping [conformance.ErrUnreachable]).
 // A target that breaks the contract is not an error: see
@@ -108,7 +108,7 @@ type Target struct {
 func Check(ctx context.Context, target Target) (conformance.Report, error) {
 	r, err := newRun(ctx, target)
 	if err != nil {
-		return conformance.Report{SFTPURL: target.URL, ReadOnly: target.ReadOnly}, err
+		return conformance.Report{Targets: map[string]string{"sftp": target.URL}, ReadOnly: target.ReadOnly}, err
 	}
 	err = r.run()
 	return r.report(), err
@@ -239,7 +239,28 @@ func bitsNote(bits int, ok bool) string {
 
 // report is what the run found.
 func (r *run) report() conformance.Report {
-	return conformance.Report{RunID: r.runID, SFTPURL: r.t.URL, ReadOnly: r.t.ReadOnly, Results: slices.Clone(r.results)}
+	rep := conformance.Report{RunID: r.runID, Targets: map[string]string{"sftp": r.t.URL}, ReadOnly: r.t.ReadOnly}
+	rep.Add(slices.Clone(r.results), coverage(r.results)...)
+	return rep
+}
+
+// coverage lists the SFTP operations the checks are about, in the order
+// they first appear, each exercised by the checks that ran (not skipped).
+func coverage(results []conformance.Result) []conformance.OperationCoverage {
+	var ops []conformance.OperationCoverage
+	at := map[string]int{}
+	for _, res := range results {
+		i, ok := at[res.Operation]
+		if !ok {
+			i = len(ops)
+			at[res.Operation] = i
+			ops = append(ops, conformance.OperationCoverage{API: "sftp", Operation: res.Operation})
+		}
+		if res.Status != conformance.Skip {
+			ops[i].Requests++
+		}
+	}
+	return ops
 }
 
 // dial connects and logs in with auth.

@@ -54,8 +54,8 @@ func TestMockPassesEveryCheck(t *testing.T) {
 					t.Errorf("%s: API %q", res.ID, res.API)
 				}
 			}
-			if !report.Passed() || report.SFTPURL != target.URL {
-				t.Errorf("passed %v, SFTP URL %q", report.Passed(), report.SFTPURL)
+			if !report.Passed() || report.Targets["sftp"] != target.URL {
+				t.Errorf("passed %v, SFTP URL %q", report.Passed(), report.Targets["sftp"])
 			}
 			// The run leaves nothing behind, and the tree as it was.
 			c := dialSFTP(t, target.URL)
