@@ -103,6 +103,20 @@ func TestAdminRoutes(t *testing.T) {
 	if err := xml.Unmarshal(g.body, &suites); err != nil || suites.Failures != 1 {
 		t.Errorf("junit report (%v): %s", err, g.body)
 	}
+	for format, wants := range map[string][]string{
+		"html":     {"<!DOCTYPE html>", "integration_errors.request.listIntegrationErrors", "request.filter"},
+		"markdown": {"integration_errors.request.listIntegrationErrors", "request.filter"},
+	} {
+		g = checkAdmin(t, router, http.MethodGet, st.csoURL+"/_proxy/report?format="+format, http.StatusOK)
+		for _, want := range wants {
+			if !strings.Contains(string(g.body), want) {
+				t.Errorf("%s report lacks %q:\n%s", format, want, g.body)
+			}
+		}
+		if strings.Contains(string(g.body), "secret-token") {
+			t.Errorf("the %s report shows the token", format)
+		}
+	}
 	checkAdmin(t, router, http.MethodGet, st.coreURL+"/_proxy/report?format=pdf", http.StatusBadRequest)
 
 	checkAdmin(t, router, http.MethodDelete, st.csoURL+"/_proxy/violations", http.StatusNoContent)

@@ -55,7 +55,7 @@
 // the violation.
 //
 // The admin routes, on both ports, are GET /_proxy/violations (JSON),
-// DELETE /_proxy/violations and GET /_proxy/report?format=text|json|junit,
+// DELETE /_proxy/violations and GET /_proxy/report?format=text|json|junit|html|markdown,
 // the report in the formats of coupakit check ([conformance.Report]),
 // described with the mock's routes in openapi/admin.yaml.
 package proxy
