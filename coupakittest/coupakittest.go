@@ -87,7 +87,14 @@ type Kit struct {
 	// SFTPUser and SFTPPassword log in to the SFTP server.
 	SFTPUser, SFTPPassword string
 
-	tb       testing.TB // nil for a Kit from Start
+	tb testing.TB // nil for a Kit from Start
+	// tenant names the Kit's tenant ("" for the default); parent is the
+	// Kit whose servers a tenant's Kit shares (nil for the Kit that owns
+	// them). See tenant.go.
+	tenant               string
+	parent               *Kit
+	coreOrigin, csOrigin string
+
 	core     *httptest.Server
 	sourcing *httptest.Server
 	sftpSrv  *sftpd.Server
@@ -131,7 +138,7 @@ func Start(opts ...Option) (*Kit, error) {
 	}
 	k.sftpSrv, err = sftpd.New(sftpd.Config{
 		Users:    []sftpd.User{{Name: k.SFTPUser, Password: k.SFTPPassword}},
-		StateDir: cfg.stateDir, Seed: cfg.seed, Recorder: m,
+		StateDir: cfg.stateDir, Seed: cfg.seed, Recorder: m, Tenant: m.OpenTenant, Files: m.SFTPFiles,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -146,12 +153,17 @@ func Start(opts ...Option) (*Kit, error) {
 	k.SFTPAddr = ln.Addr().String()
 	k.core, k.sourcing = httptest.NewServer(m.CoreHandler()), httptest.NewServer(m.SourcingHandler())
 	k.CoreURL, k.SourcingURL = k.core.URL, k.sourcing.URL
+	k.coreOrigin, k.csOrigin = k.core.URL, k.sourcing.URL
 	return k, nil
 }
 
 // Close stops the servers and closes the clients SFTP opened. It may be
 // called more than once.
 func (k *Kit) Close() {
+	if k.parent != nil {
+		k.closeTenant()
+		return
+	}
 	k.mu.Lock()
 	if k.closed {
 		k.mu.Unlock()
@@ -170,9 +182,9 @@ func (k *Kit) Close() {
 	_ = k.sftpSrv.Shutdown(ctx)
 }
 
-// Requests returns the request journal: the newest requests the APIs
-// answered, oldest first.
-func (k *Kit) Requests() []mock.Request { return k.Mock.Requests() }
+// Requests returns the request journal of the Kit's tenant: the newest
+// requests the APIs answered, oldest first.
+func (k *Kit) Requests() []mock.Request { return k.Mock.TenantRequests(k.tenant) }
 
 // Token returns a fresh access token for the Core API with the scopes asked
 // for (all of the client's when none), from the mock's OAuth token
@@ -225,14 +237,14 @@ type credentials struct {
 func (c *credentials) RoundTrip(r *http.Request) (*http.Response, error) {
 	origin := r.URL.Scheme + "://" + r.URL.Host
 	switch {
-	case origin == c.k.CoreURL && r.Header.Get("Authorization") == "" && r.URL.Path != "/oauth2/token":
+	case origin == c.k.coreOrigin && r.Header.Get("Authorization") == "" && !strings.HasSuffix(r.URL.Path, "/oauth2/token"):
 		tok, err := c.k.clientToken()
 		if err != nil {
 			return nil, err
 		}
 		r = r.Clone(r.Context())
 		r.Header.Set("Authorization", "Bearer "+tok)
-	case origin == c.k.SourcingURL && r.Header.Get("X-CSO-API-KEY") == "":
+	case origin == c.k.csOrigin && r.Header.Get("X-CSO-API-KEY") == "":
 		r = r.Clone(r.Context())
 		r.Header.Set("X-CSO-API-KEY", c.k.CSOAPIKey)
 	}
@@ -291,7 +303,11 @@ func (k *Kit) dialSFTP() (*sftp.Client, error) {
 
 // hostKey accepts the SFTP server's own host keys only.
 func (k *Kit) hostKey(_ string, _ net.Addr, key ssh.PublicKey) error {
-	for _, hk := range k.sftpSrv.HostKeys() {
+	srv := k.sftpSrv
+	if k.parent != nil {
+		srv = k.parent.sftpSrv
+	}
+	for _, hk := range srv.HostKeys() {
 		if bytes.Equal(hk.Marshal(), key.Marshal()) {
 			return nil
 		}

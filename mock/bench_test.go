@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/coupakit/coupakit/mock"
@@ -91,5 +92,32 @@ func BenchmarkListTwoFilters100k(b *testing.B) {
 				serve(b, h, "GET", "/api/integration_errors?"+bc.query, nil, 200)
 			}
 		})
+	}
+}
+
+// BenchmarkGetByIDTenant is BenchmarkGetByID in a tenant named by the path
+// prefix.
+func BenchmarkGetByIDTenant(b *testing.B) {
+	h := benchMock(b).CoreHandler()
+	serve(b, h, "GET", "/t/bench/api/integration_errors/500", nil, 200)
+	b.ReportAllocs()
+	for b.Loop() {
+		serve(b, h, "GET", "/t/bench/api/integration_errors/500", nil, 200)
+	}
+}
+
+// BenchmarkNewTenant makes a tenant of 25 seeded records per resource (the
+// serve default) by its first request: its B/op is what a tenant costs.
+func BenchmarkNewTenant(b *testing.B) {
+	m, err := mock.New(mock.Options{Seed: 1, Records: 25, MaxTenants: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := m.CoreHandler()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		serve(b, h, "GET", "/t/b"+strconv.Itoa(i)+"/api/integration_errors/5", nil, 200)
 	}
 }

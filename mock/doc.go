@@ -32,6 +32,11 @@
 // answers and bodies; journal.go the request journal; sftp.go the records
 // of flat files.
 //
+// Control plane: tenants.go holds the tenants (tenantData is everything one
+// tenant owns: records, journal, tokens; per-tenant things go there),
+// state.go the state format (fixtures, GET and PUT /_mock/state), and
+// persist.go the state file.
+//
 // # Adding a resource
 //
 //  1. Describe it in the spec (openapi/core.yaml or openapi/sourcing.yaml):

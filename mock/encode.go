@@ -148,6 +148,9 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 // write answers status with v encoded, reporting false when v is not a
 // value it encodes (then nothing is written).
 func (o *jsonOrder) write(w http.ResponseWriter, status int, v any) bool {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && !rv.IsNil() && rv.Type().Elem().Kind() != reflect.Uint8 && !rv.Type().Implements(marshalerType) {
+		return o.writeList(w, status, rv)
+	}
 	bp := bufPool.Get().(*[]byte)
 	b, ok := o.append((*bp)[:0], reflect.ValueOf(v))
 	if ok {
@@ -161,6 +164,59 @@ func (o *jsonOrder) write(w http.ResponseWriter, status int, v any) bool {
 		bufPool.Put(bp)
 	}
 	return ok
+}
+
+// listFlush is the size past which writeList hands what it has encoded to
+// the client.
+const listFlush = 64 << 10
+
+// writeList answers a list as write does, byte for byte, but item by item:
+// whenever the buffer passes listFlush it goes to w, so that a list costs
+// its largest item and a buffer, not its whole size, however long it is
+// (issue 12: a list of large records cost several times its size while
+// the buffer grew). When an item cannot be encoded before anything was
+// sent, it reports false as write does; after, the answer is cut short
+// (http.ErrAbortHandler), which the client sees as a broken answer, never
+// as a whole one.
+func (o *jsonOrder) writeList(w http.ResponseWriter, status int, v reflect.Value) bool {
+	bp := bufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 1<<20 {
+			bufPool.Put(bp)
+		}
+	}()
+	b := append((*bp)[:0], '[')
+	sent := false
+	for i := 0; i < v.Len(); i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = o.append(b, v.Index(i)); !ok {
+			if !sent {
+				*bp = b
+				return false
+			}
+			panic(http.ErrAbortHandler)
+		}
+		if len(b) >= listFlush {
+			if !sent {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				sent = true
+			}
+			_, _ = w.Write(b)
+			b = b[:0]
+		}
+	}
+	b = append(b, ']', '\n')
+	if !sent {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+	}
+	_, _ = w.Write(b)
+	*bp = b
+	return true
 }
 
 // respond encodes a strict handler's response when it is a JSON answer of

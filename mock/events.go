@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coupakit/coupakit/gen/sourcing"
+	"github.com/coupakit/coupakit/internal/adminjson"
 	"github.com/coupakit/coupakit/query"
 )
 
@@ -42,6 +43,42 @@ const firstEventID int64 = 9220538753252871000
 type eventRow struct {
 	id int64
 	ev sourcing.Event
+}
+
+// MarshalJSON writes the event as the API shows it.
+func (r eventRow) MarshalJSON() ([]byte, error) { return json.Marshal(r.ev) }
+
+// UnmarshalJSON reads an event as the API shows it (the state format),
+// refusing elements an event does not have; its id must be a number in a
+// string.
+func (r *eventRow) UnmarshalJSON(data []byte) error {
+	var ev sourcing.Event
+	if err := adminjson.Strict(data, &ev); err != nil {
+		return err
+	}
+	if ev.Id == nil {
+		return errors.New("id: missing; every record needs its id")
+	}
+	n, ok := parseEventID(*ev.Id)
+	if !ok {
+		return fmt.Errorf("id: %q is not an event id (digits)", *ev.Id)
+	}
+	r.id, r.ev = n, ev
+	return nil
+}
+
+// complete gives loaded events that have none an event-number (the next)
+// and a state (Setup).
+func (*eventsRuntime) complete(st *state, rows any) {
+	for i := range rows.([]eventRow) {
+		ev := &rows.([]eventRow)[i].ev
+		if ev.EventNumber == nil {
+			ev.EventNumber = ptr(st.eventNumber.Add(1))
+		}
+		if ev.State == nil {
+			ev.State = ptr(sourcing.Setup)
+		}
+	}
 }
 
 func (s *state) events() *table[eventRow] { return tableOf[eventRow](s, events) }
@@ -142,7 +179,7 @@ func (s *sourcingServer) ListEvents(ctx context.Context, req sourcing.ListEvents
 	if !f.Empty() {
 		match = func(r *eventRow) bool { return f.Match(&r.ev) }
 	}
-	rows, total := s.m.st().events().list(match, offset, limit, true)
+	rows, total := s.m.st(ctx).events().list(match, offset, limit, true)
 	out := sourcing.EventList{Total: int64(total), Events: make([]sourcing.Event, len(rows))}
 	for i := range rows {
 		out.Events[i] = rows[i].ev
@@ -165,7 +202,7 @@ func (s *sourcingServer) CreateEvents(ctx context.Context, req sourcing.CreateEv
 			b.fail(i, nil, prefix+msg)
 			continue
 		}
-		created := s.insert(ev)
+		created := s.insert(ctx, ev)
 		ids = append(ids, sourcing.EventRef{Id: *created.Id})
 		b.done++
 	}
@@ -178,8 +215,8 @@ func (s *sourcingServer) CreateEvents(ctx context.Context, req sourcing.CreateEv
 
 // insert stores a new event: the server assigns id and event-number, and
 // state defaults to Setup.
-func (s *sourcingServer) insert(ev sourcing.Event) sourcing.Event {
-	st := s.m.st()
+func (s *sourcingServer) insert(ctx context.Context, ev sourcing.Event) sourcing.Event {
+	st := s.m.st(ctx)
 	in := sourcing.Event{MarketId: ev.MarketId}
 	applyEvent(&in, &sourcing.EventUpdate{Description: ev.Description, Name: ev.Name, ReferenceNumber: ev.ReferenceNumber,
 		Settings: ev.Settings, State: ev.State, TimeZone: ev.TimeZone})
@@ -195,12 +232,12 @@ func (s *sourcingServer) insert(ev sourcing.Event) sourcing.Event {
 }
 
 // update changes one event; a different market-id fails it.
-func (s *sourcingServer) update(id string, in *sourcing.EventUpdate, marketID *string) error {
+func (s *sourcingServer) update(ctx context.Context, id string, in *sourcing.EventUpdate, marketID *string) error {
 	n, ok := parseEventID(id)
 	if !ok {
 		return notFound("no event has id %s", id)
 	}
-	_, err := s.m.st().events().update(n, func(r eventRow) (eventRow, error) {
+	_, err := s.m.st(ctx).events().update(n, func(r eventRow) (eventRow, error) {
 		if marketID != nil && *marketID != r.ev.MarketId {
 			return r, badRequest("market-id: cannot be changed once set (it is %s)", r.ev.MarketId)
 		}
@@ -227,7 +264,7 @@ func (s *sourcingServer) UpdateEvents(ctx context.Context, req sourcing.UpdateEv
 			b.fail(i, &item.Id, prefix+msg)
 			continue
 		}
-		if err := s.update(item.Id, bulkUpdate(&item), item.MarketId); err != nil {
+		if err := s.update(ctx, item.Id, bulkUpdate(&item), item.MarketId); err != nil {
 			b.fail(i, &item.Id, prefix+errText(err))
 			continue
 		}
@@ -251,7 +288,7 @@ func (s *sourcingServer) DeleteEvents(ctx context.Context, req sourcing.DeleteEv
 			b.fail(i, idIn(raw), msgs...)
 			continue
 		}
-		res, err := s.remove(item.Id)
+		res, err := s.remove(ctx, item.Id)
 		if err != nil {
 			b.fail(i, &item.Id, prefix+errText(err))
 			continue
@@ -265,12 +302,12 @@ func (s *sourcingServer) DeleteEvents(ctx context.Context, req sourcing.DeleteEv
 	return sourcing.DeleteEvents200JSONResponse{Result: append(deleted, b.results...), Deleted: b.done}, nil
 }
 
-func (s *sourcingServer) remove(id string) (sourcing.Result, error) {
+func (s *sourcingServer) remove(ctx context.Context, id string) (sourcing.Result, error) {
 	n, ok := parseEventID(id)
 	if !ok {
 		return sourcing.Result{}, notFound("no event has id %s", id)
 	}
-	row, ok := s.m.st().events().remove(n)
+	row, ok := s.m.st(ctx).events().remove(n)
 	if !ok {
 		return sourcing.Result{}, notFound("no event has id %s", id)
 	}
@@ -284,7 +321,7 @@ func (s *sourcingServer) remove(id string) (sourcing.Result, error) {
 // ShowEvent implements GET /api/events/{id}.
 func (s *sourcingServer) ShowEvent(ctx context.Context, req sourcing.ShowEventRequestObject) (sourcing.ShowEventResponseObject, error) {
 	if n, ok := parseEventID(req.Id); ok {
-		if row, ok := s.m.st().events().get(n); ok {
+		if row, ok := s.m.st(ctx).events().get(n); ok {
 			return sourcing.ShowEvent200JSONResponse(row.ev), nil
 		}
 	}
@@ -296,7 +333,7 @@ func (s *sourcingServer) UpdateEvent(ctx context.Context, req sourcing.UpdateEve
 	if msg := nullIn(req.Body.Settings); msg != "" {
 		return nil, badRequest("%s", msg)
 	}
-	if err := s.update(req.Id, req.Body, req.Body.MarketId); err != nil {
+	if err := s.update(ctx, req.Id, req.Body, req.Body.MarketId); err != nil {
 		return nil, err
 	}
 	return sourcing.UpdateEvent200JSONResponse{Result: []sourcing.Result{{Type: "api.put.updated", Description: "1 objects updated."}}, Updated: 1}, nil
@@ -304,7 +341,7 @@ func (s *sourcingServer) UpdateEvent(ctx context.Context, req sourcing.UpdateEve
 
 // DeleteEvent implements DELETE /api/events/{id}.
 func (s *sourcingServer) DeleteEvent(ctx context.Context, req sourcing.DeleteEventRequestObject) (sourcing.DeleteEventResponseObject, error) {
-	res, err := s.remove(req.Id)
+	res, err := s.remove(ctx, req.Id)
 	if err != nil {
 		return nil, err
 	}

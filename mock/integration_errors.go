@@ -89,7 +89,7 @@ func (s *coreServer) ListIntegrationErrors(ctx context.Context, req core.ListInt
 
 // CreateIntegrationError implements POST /api/integration_errors.
 func (s *coreServer) CreateIntegrationError(ctx context.Context, req core.CreateIntegrationErrorRequestObject) (core.CreateIntegrationErrorResponseObject, error) {
-	rec, err := s.errors().create(req.Body)
+	rec, err := s.errors().create(ctx, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -98,17 +98,17 @@ func (s *coreServer) CreateIntegrationError(ctx context.Context, req core.Create
 
 // CreateIntegrationErrorAlert implements POST /api/integration_errors/create_alert.
 func (s *coreServer) CreateIntegrationErrorAlert(ctx context.Context, req core.CreateIntegrationErrorAlertRequestObject) (core.CreateIntegrationErrorAlertResponseObject, error) {
-	rec, err := s.errors().create(req.Body)
+	rec, err := s.errors().create(ctx, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	s.errors().alert(&rec, string(rec.ContactAlertType), "integration_error")
+	s.errors().alert(ctx, &rec, string(rec.ContactAlertType), "integration_error")
 	return core.CreateIntegrationErrorAlert201JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
 }
 
 // ShowIntegrationError implements GET /api/integration_errors/{id}.
 func (s *coreServer) ShowIntegrationError(ctx context.Context, req core.ShowIntegrationErrorRequestObject) (core.ShowIntegrationErrorResponseObject, error) {
-	rec, err := s.errors().show(req.Id)
+	rec, err := s.errors().show(ctx, req.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *coreServer) ShowIntegrationError(ctx context.Context, req core.ShowInte
 
 // PatchIntegrationError implements PATCH /api/integration_errors/{id}.
 func (s *coreServer) PatchIntegrationError(ctx context.Context, req core.PatchIntegrationErrorRequestObject) (core.PatchIntegrationErrorResponseObject, error) {
-	rec, err := s.errors().update(req.Id, req.Body)
+	rec, err := s.errors().update(ctx, req.Id, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (s *coreServer) PatchIntegrationError(ctx context.Context, req core.PatchIn
 
 // UpdateIntegrationError implements PUT /api/integration_errors/{id}.
 func (s *coreServer) UpdateIntegrationError(ctx context.Context, req core.UpdateIntegrationErrorRequestObject) (core.UpdateIntegrationErrorResponseObject, error) {
-	rec, err := s.errors().update(req.Id, req.Body)
+	rec, err := s.errors().update(ctx, req.Id, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *coreServer) UpdateIntegrationError(ctx context.Context, req core.Update
 
 // ResolveIntegrationError implements PUT /api/integration_errors/{id}/resolve.
 func (s *coreServer) ResolveIntegrationError(ctx context.Context, req core.ResolveIntegrationErrorRequestObject) (core.ResolveIntegrationErrorResponseObject, error) {
-	rec, err := s.errors().setResolved(req.Id, true)
+	rec, err := s.errors().setResolved(ctx, req.Id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (s *coreServer) ResolveIntegrationError(ctx context.Context, req core.Resol
 
 // UnresolveIntegrationError implements PUT /api/integration_errors/{id}/unresolve.
 func (s *coreServer) UnresolveIntegrationError(ctx context.Context, req core.UnresolveIntegrationErrorRequestObject) (core.UnresolveIntegrationErrorResponseObject, error) {
-	rec, err := s.errors().setResolved(req.Id, false)
+	rec, err := s.errors().setResolved(ctx, req.Id, false)
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func (s *coreServer) ListIntegrationHistoryRecords(ctx context.Context, req core
 
 // CreateIntegrationHistoryRecord implements POST /api/integration_history_records.
 func (s *coreServer) CreateIntegrationHistoryRecord(ctx context.Context, req core.CreateIntegrationHistoryRecordRequestObject) (core.CreateIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history().create(req.Body)
+	rec, err := s.history().create(ctx, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -96,28 +96,28 @@ func (s *coreServer) CreateIntegrationHistoryRecord(ctx context.Context, req cor
 
 // CreateIntegrationHistoryRecordAlert implements POST /api/integration_history_records/create_alert.
 func (s *coreServer) CreateIntegrationHistoryRecordAlert(ctx context.Context, req core.CreateIntegrationHistoryRecordAlertRequestObject) (core.CreateIntegrationHistoryRecordAlertResponseObject, error) {
-	rec, err := s.history().create(req.Body)
+	rec, err := s.history().create(ctx, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	s.history().alert(&rec, string(rec.ContactAlertType), "integration_history_record")
+	s.history().alert(ctx, &rec, string(rec.ContactAlertType), "integration_history_record")
 	return core.CreateIntegrationHistoryRecordAlert201JSONResponse{IntegrationHistoryRecordJSONResponse: core.IntegrationHistoryRecordJSONResponse(rec)}, nil
 }
 
 // CreateIntegrationHistoryRecordAlertAndMarkExported implements POST
 // /api/integration_history_records/create_alert_and_mark_exported.
 func (s *coreServer) CreateIntegrationHistoryRecordAlertAndMarkExported(ctx context.Context, req core.CreateIntegrationHistoryRecordAlertAndMarkExportedRequestObject) (core.CreateIntegrationHistoryRecordAlertAndMarkExportedResponseObject, error) {
-	rec, err := s.history().create(req.Body, markExported)
+	rec, err := s.history().create(ctx, req.Body, markExported)
 	if err != nil {
 		return nil, err
 	}
-	s.history().alert(&rec, string(rec.ContactAlertType), "integration_history_record")
+	s.history().alert(ctx, &rec, string(rec.ContactAlertType), "integration_history_record")
 	return core.CreateIntegrationHistoryRecordAlertAndMarkExported201JSONResponse{IntegrationHistoryRecordJSONResponse: core.IntegrationHistoryRecordJSONResponse(rec)}, nil
 }
 
 // MarkIntegrationHistoryRecordsExported implements POST /api/integration_history_records/mark_exported.
 func (s *coreServer) MarkIntegrationHistoryRecordsExported(ctx context.Context, req core.MarkIntegrationHistoryRecordsExportedRequestObject) (core.MarkIntegrationHistoryRecordsExportedResponseObject, error) {
-	recs, err := s.markHistory(req.Body.Ids, markExported)
+	recs, err := s.markHistory(ctx, req.Body.Ids, markExported)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (s *coreServer) MarkIntegrationHistoryRecordsExported(ctx context.Context, 
 
 // AcknowledgeIntegrationHistoryRecords implements POST /api/integration_history_records/acknowledge.
 func (s *coreServer) AcknowledgeIntegrationHistoryRecords(ctx context.Context, req core.AcknowledgeIntegrationHistoryRecordsRequestObject) (core.AcknowledgeIntegrationHistoryRecordsResponseObject, error) {
-	recs, err := s.markHistory(req.Body.Ids, markAcknowledged)
+	recs, err := s.markHistory(ctx, req.Body.Ids, markAcknowledged)
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +142,8 @@ func markAcknowledged(r *core.IntegrationHistoryRecord, now time.Time) {
 }
 
 // markHistory applies mark to every record named, all or nothing.
-func (s *coreServer) markHistory(ids []int64, mark func(*core.IntegrationHistoryRecord, time.Time)) ([]core.IntegrationHistoryRecord, error) {
-	st := s.m.st()
+func (s *coreServer) markHistory(ctx context.Context, ids []int64, mark func(*core.IntegrationHistoryRecord, time.Time)) ([]core.IntegrationHistoryRecord, error) {
+	st := s.m.st(ctx)
 	recs, missing, err := st.history().updateAll(ids, func(r core.IntegrationHistoryRecord) core.IntegrationHistoryRecord {
 		s.history().touch(st, s.history().shared(&r))
 		mark(&r, *r.UpdatedAt)
@@ -161,7 +161,7 @@ func (s *coreServer) markHistory(ids []int64, mark func(*core.IntegrationHistory
 
 // ShowIntegrationHistoryRecord implements GET /api/integration_history_records/{id}.
 func (s *coreServer) ShowIntegrationHistoryRecord(ctx context.Context, req core.ShowIntegrationHistoryRecordRequestObject) (core.ShowIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history().show(req.Id)
+	rec, err := s.history().show(ctx, req.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (s *coreServer) ShowIntegrationHistoryRecord(ctx context.Context, req core.
 
 // PatchIntegrationHistoryRecord implements PATCH /api/integration_history_records/{id}.
 func (s *coreServer) PatchIntegrationHistoryRecord(ctx context.Context, req core.PatchIntegrationHistoryRecordRequestObject) (core.PatchIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history().update(req.Id, req.Body)
+	rec, err := s.history().update(ctx, req.Id, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (s *coreServer) PatchIntegrationHistoryRecord(ctx context.Context, req core
 
 // UpdateIntegrationHistoryRecord implements PUT /api/integration_history_records/{id}.
 func (s *coreServer) UpdateIntegrationHistoryRecord(ctx context.Context, req core.UpdateIntegrationHistoryRecordRequestObject) (core.UpdateIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history().update(req.Id, req.Body)
+	rec, err := s.history().update(ctx, req.Id, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (s *coreServer) UpdateIntegrationHistoryRecord(ctx context.Context, req cor
 
 // ResolveIntegrationHistoryRecord implements PUT /api/integration_history_records/{id}/resolve.
 func (s *coreServer) ResolveIntegrationHistoryRecord(ctx context.Context, req core.ResolveIntegrationHistoryRecordRequestObject) (core.ResolveIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history().setResolved(req.Id, true)
+	rec, err := s.history().setResolved(ctx, req.Id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ func (s *coreServer) ResolveIntegrationHistoryRecord(ctx context.Context, req co
 
 // UnresolveIntegrationHistoryRecord implements PUT /api/integration_history_records/{id}/unresolve.
 func (s *coreServer) UnresolveIntegrationHistoryRecord(ctx context.Context, req core.UnresolveIntegrationHistoryRecordRequestObject) (core.UnresolveIntegrationHistoryRecordResponseObject, error) {
-	rec, err := s.history().setResolved(req.Id, false)
+	rec, err := s.history().setResolved(ctx, req.Id, false)
 	if err != nil {
 		return nil, err
 	}

@@ -87,11 +87,11 @@ func (s *coreServer) ListIntegrationRuns(ctx context.Context, req core.ListInteg
 // CreateIntegrationRun implements POST /api/integration_runs: a run of an
 // existing integration, pending.
 func (s *coreServer) CreateIntegrationRun(ctx context.Context, req core.CreateIntegrationRunRequestObject) (core.CreateIntegrationRunResponseObject, error) {
-	in, err := s.m.st().integration(&req.Body.Integration)
+	in, err := s.m.st(ctx).integration(&req.Body.Integration)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.runs().create(req.Body, func(r *core.IntegrationRunResource, _ time.Time) {
+	rec, err := s.runs().create(ctx, req.Body, func(r *core.IntegrationRunResource, _ time.Time) {
 		r.Integration = *in
 		r.Status = ptr(core.Pending)
 	})
@@ -103,7 +103,7 @@ func (s *coreServer) CreateIntegrationRun(ctx context.Context, req core.CreateIn
 
 // ShowIntegrationRun implements GET /api/integration_runs/{id}.
 func (s *coreServer) ShowIntegrationRun(ctx context.Context, req core.ShowIntegrationRunRequestObject) (core.ShowIntegrationRunResponseObject, error) {
-	rec, err := s.runs().show(req.Id)
+	rec, err := s.runs().show(ctx, req.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (s *coreServer) ShowIntegrationRun(ctx context.Context, req core.ShowIntegr
 func (s *coreServer) UpdateIntegrationRun(ctx context.Context, req core.UpdateIntegrationRunRequestObject) (core.UpdateIntegrationRunResponseObject, error) {
 	body := *req.Body
 	body.Integration = nil
-	rec, err := s.runs().update(req.Id, &body)
+	rec, err := s.runs().update(ctx, req.Id, &body)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +124,8 @@ func (s *coreServer) UpdateIntegrationRun(ctx context.Context, req core.UpdateIn
 
 // moveRun changes a run's status, with the counts the action carries. A run
 // that ended (successful or failed) cannot change.
-func (s *coreServer) moveRun(id int64, to core.RunStatus, counts *core.IntegrationRunCounts) (core.IntegrationRunResource, error) {
-	st := s.m.st()
+func (s *coreServer) moveRun(ctx context.Context, id int64, to core.RunStatus, counts *core.IntegrationRunCounts) (core.IntegrationRunResource, error) {
+	st := s.m.st(ctx)
 	rec, err := st.runs().update(id, func(r core.IntegrationRunResource) (core.IntegrationRunResource, error) {
 		if r.Status != nil && (*r.Status == core.Successful || *r.Status == core.Failed) {
 			return r, badRequest("integration run %d already ended (%s) and cannot change", id, *r.Status)
@@ -162,7 +162,7 @@ func (s *coreServer) moveRun(id int64, to core.RunStatus, counts *core.Integrati
 
 // RunIntegrationRun implements PUT /api/integration_runs/{id}/run.
 func (s *coreServer) RunIntegrationRun(ctx context.Context, req core.RunIntegrationRunRequestObject) (core.RunIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Running, req.Body)
+	rec, err := s.moveRun(ctx, req.Id, core.Running, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (s *coreServer) RunIntegrationRun(ctx context.Context, req core.RunIntegrat
 
 // PendIntegrationRun implements PUT /api/integration_runs/{id}/pending.
 func (s *coreServer) PendIntegrationRun(ctx context.Context, req core.PendIntegrationRunRequestObject) (core.PendIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Pending, nil)
+	rec, err := s.moveRun(ctx, req.Id, core.Pending, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (s *coreServer) PendIntegrationRun(ctx context.Context, req core.PendIntegr
 
 // PauseIntegrationRun implements PUT /api/integration_runs/{id}/pause.
 func (s *coreServer) PauseIntegrationRun(ctx context.Context, req core.PauseIntegrationRunRequestObject) (core.PauseIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Paused, nil)
+	rec, err := s.moveRun(ctx, req.Id, core.Paused, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func (s *coreServer) PauseIntegrationRun(ctx context.Context, req core.PauseInte
 
 // SucceedIntegrationRun implements PUT /api/integration_runs/{id}/success.
 func (s *coreServer) SucceedIntegrationRun(ctx context.Context, req core.SucceedIntegrationRunRequestObject) (core.SucceedIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Successful, req.Body)
+	rec, err := s.moveRun(ctx, req.Id, core.Successful, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (s *coreServer) SucceedIntegrationRun(ctx context.Context, req core.Succeed
 
 // FailIntegrationRun implements PUT /api/integration_runs/{id}/fail.
 func (s *coreServer) FailIntegrationRun(ctx context.Context, req core.FailIntegrationRunRequestObject) (core.FailIntegrationRunResponseObject, error) {
-	rec, err := s.moveRun(req.Id, core.Failed, req.Body)
+	rec, err := s.moveRun(ctx, req.Id, core.Failed, req.Body)
 	if err != nil {
 		return nil, err
 	}

@@ -109,7 +109,7 @@ func (s *coreServer) ListIntegrations(ctx context.Context, req core.ListIntegrat
 
 // CreateIntegration implements POST /api/integrations.
 func (s *coreServer) CreateIntegration(ctx context.Context, req core.CreateIntegrationRequestObject) (core.CreateIntegrationResponseObject, error) {
-	rec, err := s.integrations().create(req.Body)
+	rec, err := s.integrations().create(ctx, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *coreServer) CreateIntegration(ctx context.Context, req core.CreateInteg
 
 // ShowIntegration implements GET /api/integrations/{id}.
 func (s *coreServer) ShowIntegration(ctx context.Context, req core.ShowIntegrationRequestObject) (core.ShowIntegrationResponseObject, error) {
-	rec, err := s.integrations().show(req.Id)
+	rec, err := s.integrations().show(ctx, req.Id)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (s *coreServer) ShowIntegration(ctx context.Context, req core.ShowIntegrati
 
 // UpdateIntegration implements PUT /api/integrations/{id}.
 func (s *coreServer) UpdateIntegration(ctx context.Context, req core.UpdateIntegrationRequestObject) (core.UpdateIntegrationResponseObject, error) {
-	rec, err := s.integrations().update(req.Id, req.Body)
+	rec, err := s.integrations().update(ctx, req.Id, req.Body)
 	if err != nil {
 		return nil, err
 	}

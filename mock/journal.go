@@ -66,10 +66,11 @@ func journalHeaders(h http.Header) map[string][]string {
 }
 
 // journal keeps the newest journalSize requests in a ring, safe for
-// concurrent use.
+// concurrent use. The ring grows as entries come, so that the journals of
+// many little-used tenants stay small.
 type journal struct {
 	mu    sync.Mutex
-	ring  []Request // allocated on first use, journalSize long
+	ring  []Request // at most journalSize long
 	start int       // index of the oldest entry
 	n     int       // entries held
 	next  int64
@@ -78,13 +79,14 @@ type journal struct {
 func (j *journal) add(r Request) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.ring == nil {
-		j.ring = make([]Request, journalSize)
-	}
 	j.next++
 	r.ID = j.next
 	if j.n < journalSize {
-		j.ring[(j.start+j.n)%journalSize] = r
+		if len(j.ring) < journalSize {
+			j.ring = append(j.ring, r) // start is 0 until the ring is full
+		} else {
+			j.ring[(j.start+j.n)%journalSize] = r
+		}
 		j.n++
 		return
 	}
@@ -105,13 +107,20 @@ func (j *journal) all() []Request {
 func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	clear(j.ring)
+	j.ring = nil
 	j.start, j.n = 0, 0
 }
 
+func (j *journal) len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.n
+}
+
 // Requests returns the journal: the newest requests the APIs answered (at
-// most 1000), oldest first. Reset empties it.
-func (m *Mock) Requests() []Request { return m.journal.all() }
+// most 1000), oldest first, of the default tenant (see TenantRequests).
+// Reset empties it.
+func (m *Mock) Requests() []Request { return m.def.journal.all() }
 
 // journalLayer journals every request the API answers.
 func (m *Mock) journalLayer(a *api) layer {
@@ -141,16 +150,20 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		entry.Status = sw.status
-		m.journal.add(entry)
+		m.tenantOf(r.Context()).journal.add(entry)
 	})
 }
 
 // listRequests answers GET /_mock/requests, optionally filtered by exact
 // method, path and status.
 func (m *Mock) listRequests(w http.ResponseWriter, r *http.Request) {
+	td, ok := m.adminLookup(w, r)
+	if !ok {
+		return
+	}
 	q := r.URL.Query()
 	out := []Request{}
-	for _, e := range m.Requests() {
+	for _, e := range td.journal.all() {
 		if (q.Has("method") && q.Get("method") != e.Method) || (q.Has("path") && q.Get("path") != e.Path) ||
 			(q.Has("api") && q.Get("api") != e.API) || (q.Has("status") && q.Get("status") != strconv.Itoa(e.Status)) {
 			continue
@@ -178,12 +191,20 @@ type statusWriter struct {
 	wrote  bool
 }
 
+// WriteHeader passes the first status on and drops any later one: a later
+// one (an error answered after a write to a client that left) could not
+// reach the client, and net/http would log it as superfluous.
 func (s *statusWriter) WriteHeader(status int) {
-	if !s.wrote {
-		s.status, s.wrote = status, true
+	if s.wrote {
+		return
 	}
+	s.status, s.wrote = status, true
 	s.ResponseWriter.WriteHeader(status)
 }
+
+// answered reports whether the answer has begun (responseError then
+// writes nothing).
+func (s *statusWriter) answered() bool { return s.wrote }
 
 func (s *statusWriter) Write(p []byte) (int, error) {
 	s.wrote = true

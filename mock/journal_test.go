@@ -85,7 +85,7 @@ func TestJournalRecordsWhatTheClientSent(t *testing.T) {
 func TestJournalPassesTheWholeBodyOn(t *testing.T) {
 	long := strings.Repeat("z", journalBodySize+100)
 	var got string
-	m := &Mock{now: time.Now}
+	m := &Mock{now: time.Now, def: &tenantData{}}
 	h := m.record("core", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		got = string(b)

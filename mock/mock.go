@@ -18,6 +18,8 @@ import (
 	"github.com/coupakit/coupakit/auth"
 	"github.com/coupakit/coupakit/gen/core"
 	"github.com/coupakit/coupakit/gen/sourcing"
+	"github.com/coupakit/coupakit/internal/persist"
+	"github.com/coupakit/coupakit/internal/tenant"
 	"github.com/coupakit/coupakit/openapi"
 )
 
@@ -37,6 +39,35 @@ type Options struct {
 	// tokens on the Core API, X-CSO-API-KEY on the Sourcing API. When nil
 	// every request passes, which suits tests in process.
 	Auth *auth.Config
+	// AdminToken, when set, is wanted by every /_mock/ route but
+	// GET /_mock/health, as `Authorization: Bearer <token>`; `coupakit
+	// serve` sets one whenever it listens beyond loopback.
+	AdminToken string
+	// BodyTimeout is how long a request body may take to arrive before the
+	// request is answered 408 (DefaultBodyTimeout when 0, none when
+	// negative).
+	BodyTimeout time.Duration
+	// MaxBodyReaders bounds the request bodies read at once; past it a
+	// request with a body is answered 503 (DefaultMaxBodyReaders when 0).
+	MaxBodyReaders int
+	// MaxTenants bounds the tenants (tenant.DefaultMax, 1,000, when 0);
+	// a request naming one more is refused with 429.
+	MaxTenants int
+	// DataFile, when set, is a fixtures file (JSON, or YAML when it ends
+	// in .yaml or .yml; the format of GET /_mock/state) loaded on top of
+	// the Records seeded records (a fixture with the id of a seeded record
+	// replaces it), or alone when Records is 0, in every tenant. An
+	// invalid file fails New with an error naming the file, the record and
+	// the element.
+	DataFile string
+	// StateFile, when set, keeps the default tenant's state across
+	// restarts: loaded by New when it exists (a file that cannot be read
+	// or parsed fails New), written atomically shortly after every change
+	// and by Close.
+	StateFile string
+	// OnSaveError hears of failed writes of StateFile (nil: ignored until
+	// Close reports the last one).
+	OnSaveError func(error)
 }
 
 // Mock serves the Core and Sourcing APIs over one shared in-memory state.
@@ -44,15 +75,23 @@ type Mock struct {
 	opts     Options
 	auth     *auth.Authority
 	now      func() time.Time
-	state    atomic.Pointer[state]
 	core     http.Handler
 	sourcing http.Handler
 	outgoing outgoing
-	journal  journal
+	// def is the default tenant, tenants the named ones (tenants.go).
+	def     *tenantData
+	tenants *tenant.Registry[*tenantData]
+	// fixtures is the checked DataFile, loaded into every fresh state;
+	// saver writes StateFile (persist.go).
+	fixtures *stateDoc
+	saver    *persist.Saver
 	// claims names each operation's resource; runtimes holds each
 	// resource's run-time part by its registry index.
 	claims   map[string]*resourceDef
 	runtimes []any
+	// bodySlots holds a token per request body being read (bodyGuard).
+	bodySlots chan struct{}
+	docs     map[string]*openapi3.T // the specs, by API
 }
 
 // New builds a Mock seeded from opts.
@@ -60,10 +99,16 @@ func New(opts Options) (*Mock, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.BodyTimeout == 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
+	}
+	if opts.MaxBodyReaders <= 0 {
+		opts.MaxBodyReaders = DefaultMaxBodyReaders
+	}
 	if opts.Records < 0 {
 		return nil, fmt.Errorf("mock: records must not be negative, got %d", opts.Records)
 	}
-	m := &Mock{opts: opts, now: opts.Now}
+	m := &Mock{opts: opts, now: opts.Now, bodySlots: make(chan struct{}, opts.MaxBodyReaders)}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -76,6 +121,7 @@ func New(opts Options) (*Mock, error) {
 		return nil, err
 	}
 	docs := map[string]*openapi3.T{coreAPI: coreVal.Doc(), sourcingAPI: csoVal.Doc()}
+	m.docs = docs
 	if m.claims, err = claimAll(docs); err != nil {
 		return nil, err
 	}
@@ -90,7 +136,11 @@ func New(opts Options) (*Mock, error) {
 			return nil, err
 		}
 	}
-	m.state.Store(newState(opts.Seed, opts.Records))
+	if opts.DataFile != "" {
+		if m.fixtures, err = readStateFile(opts.DataFile, docs); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Auth != nil {
 		if m.auth, err = auth.New(*opts.Auth); err != nil {
 			return nil, fmt.Errorf("mock: %w", err)
@@ -144,6 +194,13 @@ func New(opts Options) (*Mock, error) {
 		a.adminMux = m.adminMux(a.token)
 	}
 	m.core, m.sourcing = chain(apis[0].handler, m.layers(apis[0])), chain(apis[1].handler, m.layers(apis[1]))
+	if m.def, err = m.newTenant(""); err != nil {
+		return nil, err
+	}
+	m.tenants = tenant.NewRegistry(opts.MaxTenants, m.newTenant)
+	if err := m.openStateFile(docs); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -156,23 +213,34 @@ func (m *Mock) CoreHandler() http.Handler { return m.core }
 // /_mock/.
 func (m *Mock) SourcingHandler() http.Handler { return m.sourcing }
 
-// Reset puts the store back to its seeded state and empties the journal.
-func (m *Mock) Reset() {
-	m.state.Store(newState(m.opts.Seed, m.opts.Records))
-	m.journal.clear()
+// Reset puts every tenant's store back to its seeded state (with the
+// fixtures of Options.DataFile) and empties the journals.
+func (m *Mock) Reset() { _ = m.resetAll() }
+
+// freshState is a tenant's state at its start: the seeded records, then
+// the fixtures.
+func (m *Mock) freshState() (*state, error) {
+	st := newState(m.opts.Seed, m.opts.Records)
+	if m.fixtures != nil {
+		// With no records asked for, the fixtures alone: not even the
+		// integrations every seed has.
+		if err := m.load(st, m.fixtures, m.opts.Records > 0); err != nil {
+			return nil, fmt.Errorf("mock: %s: %w", m.opts.DataFile, err)
+		}
+	}
+	return st, nil
 }
 
-// Alerts returns every alert recorded since start or the last Reset.
-func (m *Mock) Alerts() []Alert { return m.st().alerts.all() }
+// Alerts returns every alert of the default tenant recorded since start or
+// the last Reset.
+func (m *Mock) Alerts() []Alert { return m.def.state.Load().alerts.all() }
 
-// Integrations returns the integrations records may reference, with their
-// contacts.
+// Integrations returns the integrations records of the default tenant may
+// reference, with their contacts.
 func (m *Mock) Integrations() []core.IntegrationResource {
-	out, _ := m.st().integrations().list(nil, 0, math.MaxInt, false)
+	out, _ := m.def.state.Load().integrations().list(nil, 0, math.MaxInt, false)
 	return out
 }
-
-func (m *Mock) st() *state { return m.state.Load() }
 
 // stamp returns the time for a change of a record last changed at prev: now,
 // to the second as Coupa shows it, and always after prev, so that
@@ -208,7 +276,13 @@ func requestError(w http.ResponseWriter, r *http.Request, err error) {
 
 // responseError answers a handler's error: an apiError with its own status,
 // anything else as 500 (a bug in the mock, never bad input).
+//
+// When the answer has begun, the error is the write's (the client left):
+// nothing more can reach the client, so nothing more is written.
 func responseError(w http.ResponseWriter, r *http.Request, err error) {
+	if a, ok := w.(interface{ answered() bool }); ok && a.answered() {
+		return
+	}
 	var ae *apiError
 	if errors.As(err, &ae) {
 		writeErrors(w, ae.status, resourceOf(r), ae.msgs...)
@@ -266,23 +340,36 @@ func (m *Mock) Authority() *auth.Authority { return m.auth }
 func (m *Mock) adminMux(token bool) http.Handler {
 	mux := http.NewServeMux()
 	if token {
-		mux.Handle("/oauth2/token", m.auth.TokenHandler())
+		mux.HandleFunc("/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+			td, err := m.getTenant(tenant.Name(r.Context()))
+			if err != nil {
+				m.refuseTenant(w, err)
+				return
+			}
+			td.token.ServeHTTP(w, r)
+		})
 	}
 	mux.HandleFunc("GET /_mock/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("POST /_mock/reset", func(w http.ResponseWriter, r *http.Request) {
-		m.Reset()
-		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
-	})
+	// Tenants, fixtures and state (tenants.go, state.go).
+	mux.HandleFunc("POST /_mock/reset", m.serveReset)
+	mux.HandleFunc("GET /_mock/tenants", m.listTenants)
+	mux.HandleFunc("DELETE /_mock/tenants/{name}", m.deleteTenant)
+	mux.HandleFunc("GET /_mock/state", m.getState)
+	mux.HandleFunc("PUT /_mock/state", m.putState)
 	mux.HandleFunc("GET /_mock/alerts", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, m.Alerts())
+		if td, ok := m.adminLookup(w, r); ok {
+			writeJSON(w, http.StatusOK, td.state.Load().alerts.all())
+		}
 	})
 	mux.HandleFunc("POST /_mock/sftp/outgoing/{object}", m.dropOutgoing)
 	mux.HandleFunc("GET /_mock/requests", m.listRequests)
 	mux.HandleFunc("DELETE /_mock/requests", func(w http.ResponseWriter, r *http.Request) {
-		m.journal.clear()
-		w.WriteHeader(http.StatusNoContent)
+		if td, ok := m.adminLookup(w, r); ok {
+			td.journal.clear()
+			w.WriteHeader(http.StatusNoContent)
+		}
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusNotFound, "request", fmt.Sprintf("no admin operation matches %s %s", r.Method, r.URL.Path))
@@ -331,6 +418,11 @@ type state struct {
 	alerts      alertLog
 	responseSeq atomic.Int64
 	eventNumber atomic.Int64
+	// sftp is the SFTP files of the state format, kept as loaded;
+	// sftpReplace says they replace the SFTP tree's files (a whole state)
+	// rather than join them (fixtures). See sftpfiles.go.
+	sftp        []SFTPFile
+	sftpReplace bool
 }
 
 // integration resolves a reference to an integration, by id or code (both

@@ -7,6 +7,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/coupakit/coupakit/auth"
+
 	"github.com/coupakit/coupakit/openapi"
 )
 
@@ -22,17 +24,32 @@ type layer func(next http.Handler) http.Handler
 // and put it in the list at the place the comments name.
 func (m *Mock) layers(a *api) []layer {
 	return []layer{
+		// Tenant name: a /t/{tenant} prefix comes off the path before
+		// routing; the name (or the X-Coupakit-Tenant header's) rides in
+		// the context (tenants.go).
+		m.tenantName(a),
 		// Route: the request's spec operation, found once; the route,
 		// operation and resource ride in the context (RouteOf).
 		a.route,
+		// Guards (issue 12): every request body, admin routes' included,
+		// is bounded in time (408) and in number (503); the admin routes
+		// want the admin token when the mock has one (401).
+		m.bodyGuard,
+		m.adminGuard,
 		// Admin: /_mock/* and /oauth2/token leave the pipeline here,
 		// unjournaled (the token body holds the client's secret).
 		m.admin(a),
+		// Tenant: the tenant's data (records, journal, tokens), made on
+		// first use, in the context (m.tenantOf).
+		m.tenantLayer(a),
+		// Changes: a change to the default tenant schedules a write of
+		// the state file (persist.go).
+		m.changes(a),
 		// Journal: what the client sent, as sent (the query, the headers with
 		// credentials redacted, the first 16 KiB of the body, read here), and
 		// the status.
 		m.journalLayer(a),
-		// Tenant and fault layers (the control plane) go here: after the
+		// Fault layers (the control plane) go here: after the
 		// journal, so that it shows what they did, and before the format,
 		// so that their answers come in the format the client asked for.
 		//
@@ -158,13 +175,26 @@ func isAdminPath(p string) bool { return p == "/_mock" || len(p) >= 7 && p[:7] =
 // the mock has authentication.
 func (m *Mock) authenticate(a *api) layer {
 	return func(next http.Handler) http.Handler {
-		switch {
-		case m.auth == nil:
+		if m.opts.Auth == nil {
 			return next
-		case a.name == sourcingAPI:
-			return m.auth.Sourcing(next)
 		}
-		return m.auth.Core(next, nil)
+		// Each tenant has its own authority (its own tokens), which wraps
+		// next once per tenant, on the tenant's first request here.
+		key := new(authedKey)
+		wrap := func(au *auth.Authority) http.Handler {
+			if a.name == sourcingAPI {
+				return au.Sourcing(next)
+			}
+			return au.Core(next, nil)
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			td := m.tenantOf(r.Context())
+			h, ok := td.authed.Load(key)
+			if !ok {
+				h, _ = td.authed.LoadOrStore(key, wrap(td.auth))
+			}
+			h.(http.Handler).ServeHTTP(w, r)
+		})
 	}
 }
 
@@ -175,3 +205,6 @@ func (a *api) project(next http.Handler) http.Handler {
 	}
 	return projection{}.wrap(next)
 }
+
+// authedKey names one authenticate layer in a tenant's authed map.
+type authedKey struct{ _ byte }

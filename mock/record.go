@@ -102,11 +102,11 @@ func (r *resource[T, U]) list(ctx context.Context, limit, offset *int) ([]T, err
 	q := queryOf(ctx)
 	orderBy, desc := q.Get("order_by"), q.Get("dir") == "desc"
 	if orderBy == "" && !desc {
-		out, _ := r.table(r.m.st()).list(match, skip, n, false)
+		out, _ := r.table(r.m.st(ctx)).list(match, skip, n, false)
 		return out, nil
 	}
 	// Another order: every match, sorted, then the page.
-	all, _ := r.table(r.m.st()).list(match, 0, math.MaxInt, true)
+	all, _ := r.table(r.m.st(ctx)).list(match, 0, math.MaxInt, true)
 	id := func(rec *T) int64 { return **r.shared(rec).id }
 	if orderBy == "" {
 		slices.Reverse(all)
@@ -132,8 +132,8 @@ func (r *resource[T, U]) list(ctx context.Context, limit, offset *int) ([]T, err
 	return all[skip:min(skip+n, len(all))], nil
 }
 
-func (r *resource[T, U]) show(id int64) (T, error) {
-	rec, ok := r.table(r.m.st()).get(id)
+func (r *resource[T, U]) show(ctx context.Context, id int64) (T, error) {
+	rec, ok := r.table(r.m.st(ctx)).get(id)
 	if !ok {
 		return rec, r.notFound(id)
 	}
@@ -146,8 +146,8 @@ func (r *resource[T, U]) notFound(id int64) error {
 
 // create stores a new record from a validated create body; then, if given,
 // changes it before it is stored (create_alert_and_mark_exported marks it).
-func (r *resource[T, U]) create(in *T, then ...func(*T, time.Time)) (T, error) {
-	st := r.m.st()
+func (r *resource[T, U]) create(ctx context.Context, in *T, then ...func(*T, time.Time)) (T, error) {
+	st := r.m.st(ctx)
 	rec := *in
 	r.fields.clear(&rec)
 	sh := r.shared(&rec)
@@ -174,8 +174,8 @@ func (r *resource[T, U]) create(in *T, then ...func(*T, time.Time)) (T, error) {
 }
 
 // update changes the elements sent in a validated update body.
-func (r *resource[T, U]) update(id int64, in *U) (T, error) {
-	st := r.m.st()
+func (r *resource[T, U]) update(ctx context.Context, id int64, in *U) (T, error) {
+	st := r.m.st(ctx)
 	rec, err := r.table(st).updateChecked(id, func(rec T, rows []T) (T, error) {
 		r.fields.apply(&rec, in)
 		sh := r.shared(&rec)
@@ -197,8 +197,8 @@ func (r *resource[T, U]) update(id int64, in *U) (T, error) {
 }
 
 // setResolved is resolve (true) and unresolve (false).
-func (r *resource[T, U]) setResolved(id int64, resolved bool) (T, error) {
-	st := r.m.st()
+func (r *resource[T, U]) setResolved(ctx context.Context, id int64, resolved bool) (T, error) {
+	st := r.m.st(ctx)
 	rec, err := r.table(st).update(id, func(rec T) (T, error) {
 		sh := r.shared(&rec)
 		*sh.resolved = ptr(resolved)
@@ -262,8 +262,8 @@ func (r *resource[T, U]) finish(st *state, sh shared) error {
 
 // alert records an alert for the contacts of the record's integration whose
 // alert type matches (a contact with Both receives every alert).
-func (r *resource[T, U]) alert(rec *T, kind string, resource string) Alert {
-	st := r.m.st()
+func (r *resource[T, U]) alert(ctx context.Context, rec *T, kind string, resource string) Alert {
+	st := r.m.st(ctx)
 	sh := r.shared(rec)
 	a := Alert{CreatedAt: r.m.stamp(nil), Resource: resource, RecordID: **sh.id, ContactAlertType: kind, Recipients: []string{}}
 	if in := *sh.integration; in != nil && in.Id != nil {
@@ -280,6 +280,30 @@ func (r *resource[T, U]) alert(rec *T, kind string, resource string) Alert {
 	}
 	a.Message = fmt.Sprintf("%s %d needs attention", r.human, a.RecordID)
 	return st.alerts.add(a)
+}
+
+// complete fills in the shared elements the server sets that loaded
+// records left out: the times (now), the users (the API user) and resolved
+// (false).
+func (r *resource[T, U]) complete(st *state, rows any) {
+	now := r.m.stamp(nil)
+	rs := rows.([]T)
+	for i := range rs {
+		sh := r.shared(&rs[i])
+		for _, t := range []**time.Time{sh.createdAt, sh.updatedAt} {
+			if t != nil && *t == nil {
+				*t = &now
+			}
+		}
+		for _, u := range []**core.User{sh.createdBy, sh.updatedBy} {
+			if u != nil && *u == nil {
+				*u = ptr(st.apiUser)
+			}
+		}
+		if sh.resolved != nil && *sh.resolved == nil {
+			*sh.resolved = ptr(false)
+		}
+	}
 }
 
 // set sets *dst to *src when src was sent (non-nil).

@@ -136,7 +136,8 @@ func TestAddingAResource(t *testing.T) {
 	require.Error(t, err, "a resource claims only its own API's operations")
 
 	m := &Mock{now: func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }}
-	m.state.Store(seedState([]*resourceDef{d}, 1, 3))
+	m.def = &tenantData{}
+	m.def.state.Store(seedState([]*resourceDef{d}, 1, 3))
 	r, err := newResource[widget, widgetUpdate](m, doc, d, func(w *widget) shared {
 		return shared{id: &w.Id, createdAt: &w.CreatedAt, updatedAt: &w.UpdatedAt, createdBy: new(*core.User), updatedBy: new(*core.User)}
 	}, fields[widget, widgetUpdate]{
@@ -151,12 +152,12 @@ func TestAddingAResource(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, seeded, 3, "seedEach seeded each record")
 
-	made, err := r.create(&widget{Id: ptr(int64(99)), Name: "sprocket", Size: ptr(int64(4))})
+	made, err := r.create(ctx, &widget{Id: ptr(int64(99)), Name: "sprocket", Size: ptr(int64(4))})
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), *made.Id, "the server sets the id: sent ones are read-only")
 	assert.Equal(t, "2026-12-01T09:00:00Z", made.CreatedAt.Format(time.RFC3339))
 
-	changed, err := r.update(4, &widgetUpdate{Name: ptr("cog")})
+	changed, err := r.update(ctx, 4, &widgetUpdate{Name: ptr("cog")})
 	require.NoError(t, err)
 	assert.Equal(t, "cog", changed.Name)
 	assert.Equal(t, int64(4), *changed.Size, "an update keeps what it does not send")
@@ -166,7 +167,7 @@ func TestAddingAResource(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []widget{changed}, found, "filters work on the new resource's elements")
 
-	_, err = r.show(42)
+	_, err = r.show(ctx, 42)
 	var ae *apiError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, []string{"no widget has id 42"}, ae.msgs)

@@ -25,8 +25,20 @@ var _ sftpd.Recorder = (*Mock)(nil)
 // Each file gets its own integration run, of the folder's flat-file
 // integration (code SFTP_<FOLDER>, made on first use): successful with the
 // row count for a good file, failed for a bad one.
+//
+// A file uploaded to a tenant's tree (r.Tenant) is recorded in that
+// tenant's store; a tenant deleted meanwhile gets nothing.
 func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
-	st := m.st()
+	if r.Tenant != "" {
+		td, ok := m.lookupTenant(r.Tenant)
+		if !ok {
+			return fmt.Errorf("mock: tenant %q is gone; %s is not recorded", r.Tenant, r.Path)
+		}
+		ctx = context.WithValue(ctx, tenantKey{}, td)
+	} else {
+		defer m.changed()
+	}
+	st := m.st(ctx)
 	now := m.stamp(nil)
 	docType := r.DocumentType
 	in, run := m.fileRun(st, r, now)
@@ -149,8 +161,9 @@ type outgoing struct {
 // through d. Until it is called, that route answers 404.
 func (m *Mock) AttachSFTP(d OutgoingDropper) {
 	m.outgoing.mu.Lock()
-	defer m.outgoing.mu.Unlock()
 	m.outgoing.dropper = d
+	m.outgoing.mu.Unlock()
+	m.placeSFTPFiles()
 }
 
 func (m *Mock) dropOutgoing(w http.ResponseWriter, r *http.Request) {

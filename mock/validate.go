@@ -71,11 +71,19 @@ func (a *api) validate(next http.Handler) http.Handler {
 		}
 		op := rt.Match.Route.Operation
 		resource := rt.Resource
+		if err := checkRequest(r, rt); err != nil {
+			writeErrors(w, http.StatusBadRequest, resource, err.Error())
+			return
+		}
 		var body []byte
 		if op.RequestBody != nil {
 			var status int
 			var msg string
 			body, status, msg = a.readBody(w, r)
+			if status == http.StatusRequestTimeout {
+				a.m.writeBodyTimeout(w, resource)
+				return
+			}
 			if status != 0 {
 				writeErrors(w, status, resource, msg)
 				return
@@ -85,6 +93,10 @@ func (a *api) validate(next http.Handler) http.Handler {
 				r.Header.Set("Content-Type", "application/json")
 			} else if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 				writeErrors(w, http.StatusUnsupportedMediaType, resource, fmt.Sprintf("Content-Type %q is not supported; send %s", ct, a.mediaTypes))
+				return
+			}
+			if err := checkBody(body, a.envelopes[op.OperationID] != nil); err != nil {
+				writeErrors(w, http.StatusBadRequest, resource, err.Error())
 				return
 			}
 		}
@@ -122,6 +134,9 @@ func (a *api) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, str
 		if errors.As(err, &tooLarge) {
 			return nil, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", a.m.opts.MaxBodyBytes)
 		}
+		if bodyTimedOut(r) {
+			return nil, http.StatusRequestTimeout, ""
+		}
 		return nil, http.StatusBadRequest, "cannot read request body: " + err.Error()
 	}
 	return data, 0, ""
@@ -134,6 +149,9 @@ func validateItem(schema *openapi3.Schema, raw json.RawMessage, dst any, prefix 
 	var value any
 	if err := json.Unmarshal(raw, &value); err != nil {
 		return []string{prefix + "not valid JSON: " + err.Error()}
+	}
+	if err := checkJSON(raw, true); err != nil {
+		return []string{prefix + err.Error()}
 	}
 	if err := schema.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors(), openapi3.DisableReadOnlyValidation()); err != nil {
 		msgs := wire.DescribeIn(err, "")

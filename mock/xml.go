@@ -51,7 +51,7 @@ func (a *api) answerXML(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rec := &capture{header: http.Header{}, status: http.StatusOK}
+		rec := &capture{header: http.Header{}, status: http.StatusOK, chunked: true}
 		next.ServeHTTP(rec, r)
 		rt := RouteOf(r.Context())
 		var route *routers.Route
@@ -78,6 +78,10 @@ func (a *api) readXML(next http.Handler) http.Handler {
 		_, singular := roots(rt, r.URL.Path)
 		schema := rt.Match.Route.Operation.RequestBody.Value.Content.Get("application/json").Schema.Value
 		_, value, err := coupaxml.Decode(r.Body, []string{singular}, schema, coupaxml.WithMaxBytes(a.m.opts.MaxBodyBytes))
+		if err != nil && bodyTimedOut(r) {
+			a.m.writeBodyTimeout(w, singular)
+			return
+		}
 		if err != nil {
 			status := http.StatusBadRequest
 			if errors.Is(err, coupaxml.ErrTooLarge) {
@@ -105,7 +109,11 @@ func answerXML(w http.ResponseWriter, r *http.Request, rec *capture, route *rout
 			w.Header()[k] = v
 		}
 	}
-	body := rec.body.Bytes()
+	if mt, _, _ := mime.ParseMediaType(rec.header.Get("Content-Type")); mt == "application/json" && rec.status < 400 && rec.startsWith('[') {
+		streamXMLList(w, r, rec, route, plural, singular)
+		return
+	}
+	body := rec.bytes()
 	if mt, _, _ := mime.ParseMediaType(rec.header.Get("Content-Type")); mt != "application/json" {
 		w.WriteHeader(rec.status)
 		_, _ = w.Write(body)
@@ -171,6 +179,74 @@ func answerXML(w http.ResponseWriter, r *http.Request, rec *capture, route *rout
 		return
 	}
 	writeXML(w, rec.status, buf.Bytes())
+}
+
+// streamXMLList turns a JSON list into Coupa's XML record by record: each
+// record is decoded, encoded and handed on before the next, so that the
+// answer costs the JSON the handler wrote and about one record, not a
+// decoded copy of the list and its whole XML (issue 12: 20 records of 4 MiB
+// descriptions took 1 GB). An empty list is Coupa's 404 "No results"; a
+// projected list's records each keep only their own elements.
+func streamXMLList(w http.ResponseWriter, r *http.Request, rec *capture, route *routers.Route, plural, singular string) {
+	dec := json.NewDecoder(rec.reader())
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil { // the '['
+		writeErrors(w, http.StatusInternalServerError, singular, "cannot encode the answer as XML: "+err.Error())
+		return
+	}
+	if !dec.More() {
+		writeXML(w, http.StatusNotFound, coupaxml.NoResults())
+		return
+	}
+	var item *openapi3.Schema
+	if route != nil {
+		if resp := route.Operation.Responses.Status(rec.status); resp != nil && resp.Value != nil {
+			if mt := resp.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value.Items != nil {
+				item = mt.Schema.Value.Items.Value
+			}
+		}
+	}
+	q := r.URL.Query()
+	projected := q.Has("return_object") || q.Has("fields")
+	fw := &failWriter{w: w}
+	lw, err := coupaxml.NewListWriter(fw, plural, singular)
+	if err != nil {
+		writeErrors(w, http.StatusInternalServerError, singular, "cannot encode the answer as XML: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", coupaxml.ContentType)
+	w.WriteHeader(rec.status)
+	for dec.More() {
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			panic(http.ErrAbortHandler) // the status is sent: cut the answer short
+		}
+		schema := item
+		if projected {
+			schema = prune(item, v)
+		}
+		if err := lw.Write(v, schema); err != nil {
+			if fw.failed {
+				return // the client left: nothing more reaches it
+			}
+			panic(http.ErrAbortHandler)
+		}
+	}
+	_ = lw.Close()
+}
+
+// failWriter notes that a write to the client failed.
+type failWriter struct {
+	w      io.Writer
+	failed bool
+}
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	if err != nil {
+		f.failed = true
+	}
+	return n, err
 }
 
 // encodeProjectedList writes a list whose records each keep only their own
@@ -241,12 +317,52 @@ func writeXML(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// capture holds a handler's answer until it is converted.
+// capture holds a handler's answer until it is converted. A chunked one
+// keeps each write as its own chunk, so that holding an answer costs its
+// size once (a growing buffer costs up to twice), and reads it back
+// through reader.
 type capture struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-	wrote  bool
+	header  http.Header
+	status  int
+	body    bytes.Buffer
+	wrote   bool
+	chunked bool
+	chunks  [][]byte
+}
+
+// bytes returns the whole answer.
+func (c *capture) bytes() []byte {
+	if !c.chunked {
+		return c.body.Bytes()
+	}
+	return bytes.Join(c.chunks, nil)
+}
+
+// reader reads the whole answer.
+func (c *capture) reader() io.Reader {
+	if !c.chunked {
+		return bytes.NewReader(c.body.Bytes())
+	}
+	rs := make([]io.Reader, len(c.chunks))
+	for i, ch := range c.chunks {
+		rs[i] = bytes.NewReader(ch)
+	}
+	return io.MultiReader(rs...)
+}
+
+// startsWith reports whether the answer's first byte that is not white
+// space is b.
+func (c *capture) startsWith(b byte) bool {
+	chunks := c.chunks
+	if !c.chunked {
+		chunks = [][]byte{c.body.Bytes()}
+	}
+	for _, ch := range chunks {
+		if t := bytes.TrimLeft(ch, " \t\r\n"); len(t) > 0 {
+			return t[0] == b
+		}
+	}
+	return false
 }
 
 func (c *capture) Header() http.Header { return c.header }
@@ -259,5 +375,11 @@ func (c *capture) WriteHeader(status int) {
 
 func (c *capture) Write(p []byte) (int, error) {
 	c.wrote = true
+	if c.chunked {
+		if len(p) > 0 {
+			c.chunks = append(c.chunks, bytes.Clone(p))
+		}
+		return len(p), nil
+	}
 	return c.body.Write(p)
 }

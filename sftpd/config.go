@@ -120,6 +120,15 @@ type Config struct {
 	// Recorder receives the outcome of every processed incoming file. Nil
 	// means outcomes are only logged.
 	Recorder Recorder
+	// Tenant, when set, lets users log in to a tenant's tree as
+	// <user>+<tenant> (see TenantSeparator); it is asked at every such
+	// login and its error refuses the login (an invalid name, too many
+	// tenants). Nil: no tenants.
+	Tenant func(name string) error
+	// Files, when set, gives the files a tenant's trees start with beyond
+	// the seeded exports (the mock's fixtures), asked when a tenant's tree
+	// is made.
+	Files func(tenant string) []File
 	// Now is the clock for file times, archive suffixes, export file names
 	// and Result.ProcessedAt. Default time.Now. ProcessDelay always runs on
 	// real time.
@@ -150,6 +159,9 @@ type User struct {
 type Result struct {
 	// User is the SFTP user who uploaded the file.
 	User string
+	// Tenant is the tenant whose tree the file was uploaded to ("" for
+	// the default tree).
+	Tenant string
 	// Folder is the /Incoming/ object folder, for example "Invoices".
 	Folder string
 	// FileName is the file's name as uploaded (integration-filename).

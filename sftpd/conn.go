@@ -112,7 +112,8 @@ func (s *Server) handleConn(c net.Conn) {
 	defer sconn.Close()
 	go ssh.DiscardRequests(reqs)
 	user := sconn.User()
-	a := s.users[user]
+	a, tenant := s.account(user)
+	tree := s.treeOf(a, tenant)
 
 	n, ok := s.acquire(user)
 	if !ok {
@@ -162,7 +163,7 @@ func (s *Server) handleConn(c net.Conn) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.serveChannel(ch, creqs, &handler{srv: s, fs: a.fs, user: user, remote: remote})
+			s.serveChannel(ch, creqs, &handler{srv: s, fs: tree, user: user, remote: remote})
 			closed()
 			s.log.Info("sftp: session ended", "user", user, "remote", remote)
 		}()

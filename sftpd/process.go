@@ -230,7 +230,7 @@ func (s *Server) runPickup(pk pickup) {
 	for _, f := range batch {
 		rows, cols, problems := checkFile(f.data)
 		r := Result{
-			User: u.user, Folder: dir.object, FileName: f.name, Path: f.from, ArchivePath: f.to,
+			User: u.user, Tenant: u.tenant, Folder: dir.object, FileName: f.name, Path: f.from, ArchivePath: f.to,
 			DocumentType: DocumentType(dir.object), Size: int64(len(f.data)), Rows: rows,
 			Columns: cols, Problems: problems, ReceivedAt: f.receivedAt, ProcessedAt: s.now(),
 		}

@@ -51,6 +51,8 @@ type Server struct {
 	connWG    sync.WaitGroup
 
 	drop outgoingGen
+	// tenants holds the trees of <user>+<tenant> logins (tenants.go).
+	tenants tenantTrees
 }
 
 // account is a user with its filesystem.
@@ -371,7 +373,7 @@ func (s *Server) checkPassword(md ssh.ConnMetadata, password []byte) (*ssh.Permi
 	if wait > 0 && !s.sleep(s.ctx, wait) {
 		return nil, errors.New("server closing")
 	}
-	a := s.users[md.User()]
+	a, tenant := s.account(md.User())
 	if a == nil || a.Password == "" || subtle.ConstantTimeCompare([]byte(a.Password), password) != 1 {
 		if s.guard.Fail(key) {
 			s.log.Warn("sftp: repeated failed logins: further attempts of this user from this address are slowed down",
@@ -380,7 +382,7 @@ func (s *Server) checkPassword(md ssh.ConnMetadata, password []byte) (*ssh.Permi
 		return nil, errors.New("wrong user name or password")
 	}
 	s.guard.Succeed(key)
-	return nil, nil
+	return nil, s.checkTenant(tenant)
 }
 
 // sleepCtx waits d, or until ctx is done; it reports whether d passed.
@@ -398,7 +400,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // checkKeyboardInteractive asks for the password, for clients that send
 // passwords through keyboard-interactive authentication.
 func (s *Server) checkKeyboardInteractive(md ssh.ConnMetadata, client ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
-	if a := s.users[md.User()]; a == nil || a.Password == "" {
+	if a, _ := s.account(md.User()); a == nil || a.Password == "" {
 		return nil, errors.New("no password login for this user")
 	}
 	answers, err := client(md.User(), "", []string{"Password: "}, []bool{false})
@@ -432,9 +434,12 @@ func (s *Server) checkPublicKey(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 			Message: fmt.Sprintf("coupakit sftp: %s key %s refused: %s.\n", key.Type(), fp, why),
 		}
 	}
-	a := s.users[md.User()]
+	a, tenant := s.account(md.User())
 	if a == nil || !a.keys[string(key.Marshal())] {
 		return nil, fmt.Errorf("public key %s is not authorized", fp)
+	}
+	if err := s.checkTenant(tenant); err != nil {
+		return nil, err
 	}
 	return &ssh.Permissions{Extensions: map[string]string{"pubkey-fp": fp}}, nil
 }

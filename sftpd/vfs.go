@@ -54,7 +54,8 @@ type fileNode struct {
 
 // userFS is one user's virtual filesystem.
 type userFS struct {
-	user string
+	user   string
+	tenant string // "" for the default tree
 
 	mu       sync.Mutex
 	dirs     map[string]*dirNode

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coupakit/coupakit/auth"
+	"github.com/coupakit/coupakit/internal/tenant"
 	"github.com/coupakit/coupakit/mock"
 	"github.com/coupakit/coupakit/sftpd"
 )
@@ -41,6 +44,14 @@ type serveConfig struct {
 	apiKey      string
 	csoAPIKey   string
 	rateLimit   bool
+
+	adminToken  string
+	bodyTimeout time.Duration
+
+	// Tenants, fixtures and the state file.
+	maxTenants int
+	dataFile   string
+	stateFile  string
 }
 
 // serveUsage is printed above the flags by `coupakit serve --help`.
@@ -51,7 +62,10 @@ deterministic fake data, and an SFTP server with Coupa's folders whose
 incoming files show up as integration records. Every request is validated
 against the specs in openapi/. Admin routes on both HTTP ports:
 GET /_mock/health, POST /_mock/reset, GET /_mock/alerts, GET /_mock/requests
-(the request journal), POST /_mock/sftp/outgoing/{object}.
+(the request journal), POST /_mock/sftp/outgoing/{object}, GET /_mock/tenants,
+DELETE /_mock/tenants/{name}, GET and PUT /_mock/state.
+Tenants: /t/{tenant}/api/... (or the X-Coupakit-Tenant header) gives a test
+its own records, journal and tokens; SFTP users log in as <user>+<tenant>.
 The default addresses listen on 127.0.0.1 only; with the environment variable
 COUPAKIT_LISTEN_ALL=1 (set in the container image) they listen on 0.0.0.0.
 Stop it with Ctrl-C (SIGINT) or SIGTERM: it shuts down gracefully and exits 0.
@@ -86,6 +100,11 @@ func serveFlags() (*command, *serveConfig) {
 	fs.StringVar(&cfg.apiKey, "api-key", "", "the legacy `key` accepted with --allow-api-key (default "+auth.DefaultAPIKey+")")
 	fs.StringVar(&cfg.csoAPIKey, "cso-api-key", auth.DefaultCSOAPIKey, "the Sourcing API's X-CSO-API-KEY `key`")
 	fs.BoolVar(&cfg.rateLimit, "rate-limit", false, "limit each client to Coupa's 25 requests per second, burst 20 (429 with Retry-After)")
+	fs.StringVar(&cfg.adminToken, "admin-token", "", "`token` the /_mock/ routes want as Authorization: Bearer (default: none on loopback; generated and printed when a listen address is not loopback)")
+	fs.DurationVar(&cfg.bodyTimeout, "body-timeout", mock.DefaultBodyTimeout, "how long a request body may take to arrive before the answer is 408")
+	fs.IntVar(&cfg.maxTenants, "max-tenants", tenant.DefaultMax, "most tenants (/t/{tenant}/...) at once; a request naming one more is refused with 429")
+	fs.StringVar(&cfg.dataFile, "data", "", "fixtures `file` (JSON, or YAML: .yaml/.yml) loaded on top of the seeded records, or alone with --records 0; the format of GET /_mock/state")
+	fs.StringVar(&cfg.stateFile, "state-file", "", "`file` keeping the default tenant's state across restarts: loaded at start, written shortly after changes and at shutdown")
 	return cmd, cfg
 }
 
@@ -114,19 +133,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
 		return 2
 	}
-	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg})
-	if err != nil {
-		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+	if cfg.bodyTimeout <= 0 {
+		fmt.Fprintf(stderr, "coupakit serve: --body-timeout must be positive, not %s\n", cfg.bodyTimeout)
 		return 2
 	}
 	apis := []struct {
 		name, addr string
-		handler    http.Handler
 	}{
-		{"Core API", cfg.addr, m.CoreHandler()},
-		{"Sourcing API", cfg.csoAddr, m.SourcingHandler()},
+		{"Core API", cfg.addr},
+		{"Sourcing API", cfg.csoAddr},
 	}
-	var servers []*http.Server
 	var listeners []net.Listener
 	for _, api := range apis {
 		ln, err := net.Listen("tcp", api.addr)
@@ -138,8 +154,34 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 		listeners = append(listeners, ln)
-		servers = append(servers, newHTTPServer(api.handler))
-		fmt.Fprintf(stdout, "%-13s http://%s\n", api.name+":", ln.Addr())
+	}
+	addrs := make([]net.Addr, len(listeners))
+	for i, ln := range listeners {
+		addrs[i] = ln.Addr()
+	}
+	adminNote, err := cfg.adminAccess(addrs)
+	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		return 1
+	}
+	m, err := mock.New(mock.Options{Seed: cfg.seed, Records: cfg.records, Auth: authCfg, AdminToken: cfg.adminToken, BodyTimeout: cfg.bodyTimeout,
+		MaxTenants: cfg.maxTenants, DataFile: cfg.dataFile, StateFile: cfg.stateFile,
+		OnSaveError: func(err error) { fmt.Fprintf(stderr, "coupakit serve: %v\n", err) }})
+	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		return 2
+	}
+	defer m.Close() // after a failed start too: the saver stops
+	var servers []*http.Server
+	for i, h := range []http.Handler{m.CoreHandler(), m.SourcingHandler()} {
+		servers = append(servers, newHTTPServer(h, cfg.bodyTimeout))
+		fmt.Fprintf(stdout, "%-13s http://%s\n", apis[i].name+":", listeners[i].Addr())
 	}
 	errc := make(chan error, len(servers)+1)
 	var sftpSrv *sftpd.Server
@@ -158,7 +200,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if listenHost() != "127.0.0.1" {
 		fmt.Fprintf(stdout, "%s=1: the default addresses listen on every interface (0.0.0.0)\n", listenAllEnv)
 	}
+	fmt.Fprint(stdout, adminNote)
 	fmt.Fprint(stdout, m.Authority().Describe())
+	if cfg.dataFile != "" {
+		fmt.Fprintf(stdout, "fixtures from %s\n", cfg.dataFile)
+	}
+	if cfg.stateFile != "" {
+		fmt.Fprintf(stdout, "state kept in %s\n", cfg.stateFile)
+	}
 	fmt.Fprintf(stdout, "seed %d, %d records per resource; Ctrl-C to stop\n", cfg.seed, cfg.records)
 
 	var wg sync.WaitGroup
@@ -187,6 +236,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		_ = sftpSrv.Shutdown(shutdownCtx)
 	}
 	wg.Wait()
+	if err := m.Close(); err != nil {
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		code = 1
+	}
 	fmt.Fprintln(stdout, "stopped")
 	return code
 }
@@ -243,6 +296,8 @@ func startSFTP(cfg *serveConfig, m *mock.Mock, stdout, stderr io.Writer, errc ch
 		Seed:         cfg.seed,
 		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
 		Recorder:     m,
+		Tenant:       m.OpenTenant,
+		Files:        m.SFTPFiles,
 	})
 	if err != nil {
 		return nil, err
@@ -268,14 +323,52 @@ func startSFTP(cfg *serveConfig, m *mock.Mock, stdout, stderr io.Writer, errc ch
 }
 
 // newHTTPServer wraps a handler in a server with timeouts, so that a slow or
-// stuck client cannot hold a connection forever.
-func newHTTPServer(h http.Handler) *http.Server {
+// stuck client cannot hold a connection forever: 10 s for the headers; the
+// body is the mock's (bodyTimeout, then 408), with the server's read
+// timeout a backstop just past it; 60 s to write an answer; 2 minutes for
+// an idle keep-alive connection.
+func newHTTPServer(h http.Handler, bodyTimeout time.Duration) *http.Server {
+	const headerTimeout = 10 * time.Second
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
+		ReadTimeout:       headerTimeout + bodyTimeout + 5*time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
 	}
+}
+
+// adminAccess decides whether the /_mock/ routes want a token: always with
+// --admin-token, and, when a listener is not on loopback, with one
+// generated here. It returns the line serve prints about it.
+func (cfg *serveConfig) adminAccess(addrs []net.Addr) (string, error) {
+	exposed := ""
+	for _, a := range addrs {
+		if !isLoopback(a) {
+			exposed = a.String()
+			break
+		}
+	}
+	switch {
+	case cfg.adminToken != "" && exposed != "":
+		return fmt.Sprintf("%-13s /_mock/* wants Authorization: Bearer <--admin-token> (%s is not loopback)\n", "admin:", exposed), nil
+	case cfg.adminToken != "":
+		return fmt.Sprintf("%-13s /_mock/* wants Authorization: Bearer <--admin-token>\n", "admin:"), nil
+	case exposed == "":
+		return "", nil
+	}
+	buf := make([]byte, 16)
+	if _, err := rand.Read(buf); err != nil {
+		return "", fmt.Errorf("cannot make an admin token: %w", err)
+	}
+	cfg.adminToken = hex.EncodeToString(buf)
+	return fmt.Sprintf("%-13s %s is not loopback: /_mock/* (but GET /_mock/health) wants Authorization: Bearer %s (or set --admin-token)\n", "admin:", exposed, cfg.adminToken), nil
+}
+
+// isLoopback reports whether a listener's address is on loopback only
+// (0.0.0.0 and :: are every interface).
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
