@@ -97,9 +97,10 @@ var allowedKeywords = map[string]bool{
 var annotations = map[string]bool{"description": true, "title": true, "example": true, "deprecated": true, "externalDocs": true, "xml": true}
 
 // NewChecker compiles schema. It fails when the schema uses a keyword or a
-// format the Checker does not know; dateTime says "date-time" strings are
-// judged to the second with an offset (SecondsDateTime), which is never more
-// lenient than kin-openapi's own date-time check.
+// format the Checker does not know. "date-time" strings are judged to the
+// second with an offset (as SecondsDateTime), which is never more lenient
+// than kin-openapi's own date-time check: a Sourcing API datetime with a
+// fraction of a second is judged the slow way.
 func NewChecker(schema *openapi3.Schema) (*Checker, error) {
 	c := compiler{nodes: map[*openapi3.Schema]*cnode{}}
 	root, err := c.compile(schema, "#")
