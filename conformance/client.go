@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +17,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/coupakit/coupakit/openapi"
 )
 
 // maxBody bounds the response bodies the suite reads.
@@ -35,22 +36,6 @@ type apiClient struct {
 	// lists, for the answers that hold only the elements asked for
 	// (return_object, fields); nil when the API has no such parameters.
 	relaxed routers.Router
-}
-
-// secondsDateTime validates the Core API's datetimes: ISO 8601 with an
-// offset, to the second, as the spec's conventions say.
-type secondsDateTime struct{}
-
-var secondsPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$`)
-
-func (secondsDateTime) Validate(v string) error {
-	if !secondsPattern.MatchString(v) {
-		return errors.New("not a datetime to the second with an offset (YYYY-MM-DDTHH:MM:SS+HH:MM)")
-	}
-	if _, err := time.Parse(time.RFC3339, v); err != nil {
-		return err
-	}
-	return nil
 }
 
 // newAPIClient checks base and builds a router over a copy of the spec
@@ -74,10 +59,10 @@ func newAPIClient(sp *spec, base string) (*apiClient, error) {
 	}
 	c := &apiClient{spec: sp, base: norm, router: router}
 	if sp.api == apiCore {
-		c.schemaOpts = []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidator("date-time", secondsDateTime{})}
+		c.schemaOpts = []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidator("date-time", openapi.SecondsDateTime{})}
 	}
 	if hasParameter(&doc, "return_object") || hasParameter(&doc, "fields") {
-		relaxed, err := withoutRequired(&doc)
+		relaxed, err := openapi.WithoutRequired(&doc)
 		if err != nil {
 			return nil, fmt.Errorf("the %s spec: %w", sp.api, err)
 		}
@@ -101,66 +86,6 @@ func hasParameter(doc *openapi3.T, name string) bool {
 		}
 	}
 	return false
-}
-
-// withoutRequired returns a deep copy of doc whose schemas have no required
-// lists and no minimum number of properties.
-func withoutRequired(doc *openapi3.T) (*openapi3.T, error) {
-	data, err := doc.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	loader := openapi3.NewLoader()
-	cp, err := loader.LoadFromData(data)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[*openapi3.Schema]bool{}
-	var walk func(*openapi3.SchemaRef)
-	walk = func(ref *openapi3.SchemaRef) {
-		if ref == nil || ref.Value == nil || seen[ref.Value] {
-			return
-		}
-		v := ref.Value
-		seen[v] = true
-		v.Required, v.MinProps = nil, 0
-		for _, p := range v.Properties {
-			walk(p)
-		}
-		walk(v.Items)
-		if v.AdditionalProperties.Schema != nil {
-			walk(v.AdditionalProperties.Schema)
-		}
-		for _, list := range []openapi3.SchemaRefs{v.AllOf, v.AnyOf, v.OneOf} {
-			for _, x := range list {
-				walk(x)
-			}
-		}
-	}
-	for _, ref := range cp.Components.Schemas {
-		walk(ref)
-	}
-	for _, item := range cp.Paths.Map() {
-		for _, op := range item.Operations() {
-			for _, resp := range op.Responses.Map() {
-				if resp.Value == nil {
-					continue
-				}
-				for _, mt := range resp.Value.Content {
-					walk(mt.Schema)
-				}
-			}
-		}
-	}
-	for _, resp := range cp.Components.Responses {
-		if resp.Value == nil {
-			continue
-		}
-		for _, mt := range resp.Value.Content {
-			walk(mt.Schema)
-		}
-	}
-	return cp, nil
 }
 
 // request is one request a check sends.

@@ -31,6 +31,14 @@ var (
 type Validator struct {
 	doc    *openapi3.T
 	routes []*pathRoute // the more literal first
+	// schemaOpts judge response bodies (SchemaOptions).
+	schemaOpts []openapi3.SchemaValidationOption
+
+	relaxedOnce sync.Once
+	relaxed     *Validator
+	relaxedErr  error
+
+	checkers sync.Map // *openapi3.Schema to *Checker, built on first use
 }
 
 // pathRoute is one path of the spec and its operations.
@@ -178,17 +186,29 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, m *Mat
 	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: route, Options: opts})
 }
 
+// ResponseOptions tune ValidateResponse.
+type ResponseOptions struct {
+	// SkipBody leaves the body unchecked (body may be nil), for a caller
+	// that decodes it once and checks it itself, with SchemaOptions.
+	SkipBody bool
+}
+
 // ValidateResponse checks an answer to a routed request against its
 // operation: the status must be documented, and the headers and body must
-// match the response's schema (writeOnly elements refused).
-func (v *Validator) ValidateResponse(ctx context.Context, r *http.Request, m *Match, status int, header http.Header, body io.Reader) error {
-	return openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: m.Route},
+// match the response's schema (writeOnly elements refused), with
+// SchemaOptions. Every problem is reported (an openapi3.MultiError).
+func (v *Validator) ValidateResponse(ctx context.Context, r *http.Request, m *Match, status int, header http.Header, body io.Reader, o ResponseOptions) error {
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: o.SkipBody, SchemaValidationOptions: v.schemaOpts}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: m.Route, Options: opts},
 		Status:                 status,
 		Header:                 header,
-		Body:                   io.NopCloser(body),
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	})
+		Options:                opts,
+	}
+	if body != nil {
+		in.Body = io.NopCloser(body)
+	}
+	return openapi3filter.ValidateResponse(ctx, in)
 }
 
 var (
@@ -198,7 +218,8 @@ var (
 )
 
 // CoreValidator returns the validator of the embedded Core API spec, built
-// once and shared.
+// once and shared. It judges the datetimes of answers to the second
+// (SecondsDateTime), as the spec's conventions say.
 func CoreValidator() (*Validator, error) {
 	coreOnce.Do(func() {
 		doc, err := Core()
@@ -206,7 +227,9 @@ func CoreValidator() (*Validator, error) {
 			coreErr = err
 			return
 		}
-		coreVal, coreErr = NewValidator(doc)
+		if coreVal, coreErr = NewValidator(doc); coreErr == nil {
+			coreVal.schemaOpts = []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidator("date-time", SecondsDateTime{})}
+		}
 	})
 	return coreVal, coreErr
 }

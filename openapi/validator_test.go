@@ -90,10 +90,10 @@ func TestValidatorChecksRequestsAndResponses(t *testing.T) {
 	r := httptest.NewRequest("GET", "/api/integration_errors/12", nil)
 	m, _ := v.Route(r)
 	h := http.Header{"Content-Type": {"application/json"}}
-	if err := v.ValidateResponse(ctx, r, m, 200, h, bytes.NewReader([]byte(`{"id": "twelve"}`))); err == nil {
+	if err := v.ValidateResponse(ctx, r, m, 200, h, bytes.NewReader([]byte(`{"id": "twelve"}`)), openapi.ResponseOptions{}); err == nil {
 		t.Error("a bad response passed")
 	}
-	if err := v.ValidateResponse(ctx, r, m, 418, h, bytes.NewReader([]byte(`{}`))); err == nil {
+	if err := v.ValidateResponse(ctx, r, m, 418, h, bytes.NewReader([]byte(`{}`)), openapi.ResponseOptions{}); err == nil {
 		t.Error("an undocumented status passed")
 	}
 	if len(v.Doc().Servers) != len(servers) || (len(servers) > 0 && v.Doc().Servers[0] != servers[0]) {

@@ -8,13 +8,14 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/coupakit/coupakit/conformance"
 	"github.com/coupakit/coupakit/coupaxml"
 )
 
 // ReportFormats are the formats WriteReport writes, the first the default.
-var ReportFormats = []string{"text", "json", "junit"}
+var ReportFormats = []string{"text", "json", "junit", "html", "markdown"}
 
 // WriteReport writes the proxy's report in format (one of ReportFormats).
 func (p *Proxy) WriteReport(w io.Writer, format string) error {
@@ -30,12 +31,17 @@ func writeReport(rep *conformance.Report, w io.Writer, format string) error {
 		return rep.WriteJSON(w)
 	case "junit":
 		return rep.WriteJUnit(w)
+	case "html":
+		return rep.WriteHTML(w)
+	case "markdown":
+		return rep.WriteMarkdown(w)
 	}
 	return fmt.Errorf("proxy: report format %q is not one of %v", format, ReportFormats)
 }
 
 // reportContentTypes are the media types of the report formats.
-var reportContentTypes = map[string]string{"text": "text/plain; charset=utf-8", "json": "application/json", "junit": "application/xml"}
+var reportContentTypes = map[string]string{"text": "text/plain; charset=utf-8", "json": "application/json", "junit": "application/xml",
+	"html": "text/html; charset=utf-8", "markdown": "text/markdown; charset=utf-8"}
 
 // ViolationList is the answer of GET /_proxy/violations.
 type ViolationList struct {
@@ -82,7 +88,7 @@ func (p *Proxy) admin(mux *http.ServeMux) {
 		}
 		ct, ok := reportContentTypes[format]
 		if !ok {
-			writeAdminError(w, http.StatusBadRequest, fmt.Sprintf("format %q is not one of text, json, junit", format))
+			writeAdminError(w, http.StatusBadRequest, fmt.Sprintf("format %q is not one of %s", format, strings.Join(ReportFormats, ", ")))
 			return
 		}
 		var buf bytes.Buffer

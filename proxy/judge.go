@@ -191,7 +191,7 @@ func (s *spec) judgeResponse(ctx context.Context, rt *route, req *http.Request, 
 	// status is judged.
 	lenient := s.api == "sourcing" && (a.status >= 400 || ((op.OperationID == "updateEvent" || op.OperationID == "deleteEvent") && a.status < 300))
 	partial := q.Has("return_object") || q.Has("fields")
-	out, value := s.validateResponse(ctx, rt, req, a.status, a.header, a.body, partial, noBody || lenient)
+	out, b := s.validateResponse(ctx, rt, req, a.status, a.header, a.body, partial, noBody || lenient)
 	if a.status >= 400 && s.api == "core" {
 		for i := range out {
 			switch out[i].rule {
@@ -202,14 +202,16 @@ func (s *spec) judgeResponse(ctx context.Context, rt *route, req *http.Request, 
 			}
 		}
 	}
-	if value == nil {
+	if !b.judged() {
 		return out // not judged further: no body, or not JSON
 	}
-	for _, p := range findNulls(value, "") {
-		out = append(out, finding{rule: "null", pointer: s.file + "#/info/description", message: p + ": null value (null values are left out of answers)"})
+	if !b.checked { // the checker found no null in a checked body
+		for _, p := range findNulls(b.value, "") {
+			out = append(out, finding{rule: "null", pointer: s.file + "#/info/description", message: p + ": null value (null values are left out of answers)"})
+		}
 	}
 	if a.status == http.StatusOK && isList(op) {
-		if n, limit, ok := s.pageSize(value, q.Get("limit")); ok && n > limit {
+		if n, limit, ok := s.pageSize(b, q.Get("limit")); ok && n > limit {
 			out = append(out, finding{rule: "limit", pointer: s.file + s.limitPointer(rt),
 				message: fmt.Sprintf("the page holds %d records, more than %d (limit %q, capped at %d)", n, limit, q.Get("limit"), s.maxLimit())})
 		}
@@ -233,12 +235,15 @@ func (s *spec) limitPointer(rt *route) string {
 
 // pageSize returns how many records a list answer holds and how many it
 // may hold.
-func (s *spec) pageSize(value any, limitParam string) (n, limit int, ok bool) {
+func (s *spec) pageSize(b body, limitParam string) (n, limit int, ok bool) {
 	limit = s.maxLimit()
 	if v, err := strconv.Atoi(limitParam); err == nil && v > 0 && v < limit {
 		limit = v
 	}
-	switch x := value.(type) {
+	if b.checked {
+		return b.items, limit, b.items >= 0
+	}
+	switch x := b.value.(type) {
 	case []any:
 		return len(x), limit, true
 	case map[string]any:

@@ -40,8 +40,10 @@
 // the single-event PUT and DELETE), only the status is judged. A 429 is
 // passed through and not judged further.
 //
-// All spec loading and kin-openapi validation goes through one file,
-// validate.go, so that the proxy can share the mock's validator setup.
+// All validation goes through one file, validate.go, which uses the
+// validator setup of package openapi that the mock uses too; an answer's
+// body is judged on its bytes by a compiled checker, and decoded for
+// kin-openapi only when the checker does not pass it.
 //
 // Without [Options.Enforce], judging happens off the request's path, so it
 // adds little latency; under sustained traffic faster than the judges (one
@@ -53,8 +55,9 @@
 // the violation.
 //
 // The admin routes, on both ports, are GET /_proxy/violations (JSON),
-// DELETE /_proxy/violations and GET /_proxy/report?format=text|json|junit,
-// the report in the formats of coupakit check ([conformance.Report]).
+// DELETE /_proxy/violations and GET /_proxy/report?format=text|json|junit|html|markdown,
+// the report in the formats of coupakit check ([conformance.Report]),
+// described with the mock's routes in openapi/admin.yaml.
 package proxy
 
 import (

@@ -1,10 +1,11 @@
 package proxy
 
 // This file is the proxy's one seam to the specs and to kin-openapi: it
-// loads the documents, builds the routers and validates requests and
-// responses. Nothing else in the package calls openapi or openapi3filter.
-// When the mock exposes its shared spec embedding and validator setup, this
-// file is the only one to point at it.
+// takes the validators of package openapi, the one validator setup the mock
+// uses too (routing, request and response validation, the relaxed copy of a
+// spec without required lists, the Core API's datetimes, the compiled
+// checkers of response bodies), and turns their verdicts into findings.
+// Nothing else in the package calls openapi or openapi3filter.
 
 import (
 	"bytes"
@@ -14,12 +15,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/coupakit/coupakit/gen/core"
 	"github.com/coupakit/coupakit/gen/sourcing"
@@ -32,11 +30,10 @@ type spec struct {
 	api  string // "core" or "sourcing"
 	file string // "core.yaml"
 	doc  *openapi3.T
-	// router finds the operation of a request; relaxed finds it in a copy
-	// of the spec without required lists, for partial answers
-	// (return_object, fields).
-	router, relaxed routers.Router
-	schemaOpts      []openapi3.SchemaValidationOption
+	// val routes and validates; relaxed validates the answers that hold
+	// only the elements asked for (return_object, fields) against the
+	// spec without required lists.
+	val, relaxed *openapi.Validator
 	// pointers locates the spec's schemas, for the violations' pointers.
 	pointers map[*openapi3.Schema]string
 	// filters holds the query language of each list operation.
@@ -45,51 +42,48 @@ type spec struct {
 	reserved []string
 	// records names the record schema of each resource ("integration_errors").
 	records map[string]*openapi3.Schema
+	// listMember names the member of a list answer that holds the records
+	// ("events"), "" when the answer is an array.
+	listMember string
 }
 
-// loadSpecs loads both APIs' contracts.
+// loadSpecs takes both APIs' shared validators.
 func loadSpecs() (coreSpec, csoSpec *spec, err error) {
-	coreDoc, err := openapi.Core()
+	coreVal, err := openapi.CoreValidator()
 	if err != nil {
 		return nil, nil, err
 	}
-	csoDoc, err := openapi.Sourcing()
+	csoVal, err := openapi.SourcingValidator()
 	if err != nil {
 		return nil, nil, err
 	}
+	// The query language of each list operation, from the records' types,
+	// as the mock builds its own (query.SchemaOf).
 	coreFilters := map[string]any{
 		"listIntegrationErrors":         core.IntegrationError{},
 		"listIntegrationHistoryRecords": core.IntegrationHistoryRecord{},
 		"listIntegrations":              core.IntegrationResource{},
 		"listIntegrationRuns":           core.IntegrationRunResource{},
 	}
-	coreSpec, err = newSpec("core", "core.yaml", coreDoc, coreFilters, []string{"limit", "offset", "order_by", "dir", "return_object", "fields"})
+	coreSpec, err = newSpec("core", "core.yaml", coreVal, coreFilters, []string{"limit", "offset", "order_by", "dir", "return_object", "fields"})
 	if err != nil {
 		return nil, nil, err
 	}
-	csoSpec, err = newSpec("sourcing", "sourcing.yaml", csoDoc, map[string]any{"listEvents": sourcing.Event{}}, []string{"limit", "offset"})
+	csoSpec, err = newSpec("sourcing", "sourcing.yaml", csoVal, map[string]any{"listEvents": sourcing.Event{}}, []string{"limit", "offset"})
 	if err != nil {
 		return nil, nil, err
 	}
-	coreSpec.schemaOpts = []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidator("date-time", secondsDateTime{})}
+	csoSpec.listMember = "events"
 	return coreSpec, csoSpec, nil
 }
 
-func newSpec(api, file string, doc *openapi3.T, filters map[string]any, reserved []string) (*spec, error) {
-	doc.Servers = openapi3.Servers{{URL: "/"}}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("proxy: %s router: %w", api, err)
-	}
-	relaxedDoc, err := withoutRequired(doc)
+func newSpec(api, file string, val *openapi.Validator, filters map[string]any, reserved []string) (*spec, error) {
+	relaxed, err := val.Relaxed()
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %s spec: %w", api, err)
 	}
-	relaxed, err := gorillamux.NewRouter(relaxedDoc)
-	if err != nil {
-		return nil, fmt.Errorf("proxy: %s router: %w", api, err)
-	}
-	s := &spec{api: api, file: file, doc: doc, router: router, relaxed: relaxed, reserved: reserved,
+	doc := val.Doc()
+	s := &spec{api: api, file: file, doc: doc, val: val, relaxed: relaxed, reserved: reserved,
 		pointers: map[*openapi3.Schema]string{}, filters: map[string]*query.Schema{}, records: map[string]*openapi3.Schema{}}
 	// Components first, so that a schema is named by its own pointer
 	// rather than by the property that refers to it.
@@ -177,26 +171,26 @@ func successSchema(op *openapi3.Operation) *openapi3.Schema {
 
 // route is the operation a request was matched to.
 type route struct {
-	r      *routers.Route
+	m      *openapi.Match
 	params map[string]string
 }
 
-func (rt *route) operation() *openapi3.Operation { return rt.r.Operation }
+func (rt *route) operation() *openapi3.Operation { return rt.m.Route.Operation }
 
 // pointer is the JSON pointer of the operation in its spec.
 func (rt *route) pointer() string {
-	return "#/paths/" + escapePointer(rt.r.Path) + "/" + strings.ToLower(rt.r.Method)
+	return "#/paths/" + escapePointer(rt.m.Route.Path) + "/" + strings.ToLower(rt.m.Route.Method)
 }
 
 // find matches a request to an operation. The finding is not nil when no
 // operation matches.
 func (s *spec) find(req *http.Request) (*route, *finding) {
-	r, params, err := s.router.FindRoute(req)
+	m, err := s.val.Route(req)
 	if err == nil {
-		return &route{r: r, params: params}, nil
+		return &route{m: m, params: m.PathParams}, nil
 	}
 	msg := fmt.Sprintf("no operation of the %s API matches %s %s", s.api, req.Method, req.URL.Path)
-	if errors.Is(err, routers.ErrMethodNotAllowed) {
+	if errors.Is(err, openapi.ErrMethodNotAllowed) {
 		msg = fmt.Sprintf("%s is not an operation of %s in the %s API", req.Method, req.URL.Path, s.api)
 	}
 	return nil, &finding{rule: "operation", pointer: s.file + "#/paths", message: msg}
@@ -212,14 +206,8 @@ func (s *spec) validateRequest(ctx context.Context, rt *route, req *http.Request
 	if body != nil {
 		probe.Header.Set("Content-Type", "application/json")
 	}
-	opts := &openapi3filter.Options{
-		MultiError:                 true,
-		ExcludeReadOnlyValidations: true,
-		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
-	}
-	in := &openapi3filter.RequestValidationInput{Request: probe, PathParams: rt.params, Route: rt.r, Options: opts}
 	var out []finding
-	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+	if err := s.val.ValidateRequest(ctx, probe, rt.m, openapi.RequestOptions{}); err != nil {
 		out = s.findings(err, rt.pointer())
 	}
 	if f := s.filters[rt.operation().OperationID]; f != nil {
@@ -236,25 +224,37 @@ func (s *spec) validateRequest(ctx context.Context, rt *route, req *http.Request
 	return out
 }
 
+// body is what judging an answer's body learnt, for the conventions'
+// checks.
+type body struct {
+	// value is the body decoded, nil when it was not.
+	value any
+	// checked says the body was judged valid by the compiled checker,
+	// without decoding it, and holds no null; items then counts the
+	// records of a list answer (-1: not a list).
+	checked bool
+	items   int
+}
+
+// judged says whether the body was judged at all.
+func (b body) judged() bool { return b.checked || b.value != nil }
+
 // validateResponse judges a response's status, headers and JSON body
-// against the operation, and returns the body decoded (nil when it was not
-// judged) for the conventions' checks. partial says the answer holds only
-// the elements asked for (return_object, fields); noBody that it has no
-// body to judge. The body is decoded once, here.
-func (s *spec) validateResponse(ctx context.Context, rt *route, req *http.Request, status int, header http.Header, body []byte, partial, noBody bool) ([]finding, any) {
-	r, params := rt.r, rt.params
+// against the operation. partial says the answer holds only the elements
+// asked for (return_object, fields); noBody that it has no body to judge.
+// A body is judged first by the operation's compiled checker, on its bytes;
+// one the checker does not pass is decoded once and visited by kin-openapi,
+// which words its problems.
+func (s *spec) validateResponse(ctx context.Context, rt *route, req *http.Request, status int, header http.Header, data []byte, partial, noBody bool) ([]finding, body) {
+	val, m := s.val, rt.m
 	if partial {
-		if rel, relParams, err := s.relaxed.FindRoute(req); err == nil {
-			r, params = rel, relParams
+		if rel, err := s.relaxed.Route(req); err == nil {
+			val, m = s.relaxed, rel
 		}
 	}
 	where := rt.pointer() + fmt.Sprintf("/responses/%d", status)
-	// kin-openapi judges the status and the headers; the body is decoded
-	// and visited below, once.
-	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: true, SchemaValidationOptions: s.schemaOpts}
-	reqIn := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: r, Options: opts}
-	in := &openapi3filter.ResponseValidationInput{RequestValidationInput: reqIn, Status: status, Header: header, Options: opts}
-	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+	// kin-openapi judges the status and the headers; the body below.
+	if err := val.ValidateResponse(ctx, req, m, status, header, nil, openapi.ResponseOptions{SkipBody: true}); err != nil {
 		out := s.findings(err, where)
 		for i := range out {
 			if out[i].rule == "status" {
@@ -262,29 +262,34 @@ func (s *spec) validateResponse(ctx context.Context, rt *route, req *http.Reques
 				out[i].message = fmt.Sprintf("status %d is not documented for %s", status, rt.operation().OperationID)
 			}
 		}
-		return out, nil
+		return out, body{}
 	}
-	resp := r.Operation.Responses.Status(status)
+	resp := m.Route.Operation.Responses.Status(status)
 	if noBody || resp == nil || resp.Value == nil || len(resp.Value.Content) == 0 {
-		return nil, nil
+		return nil, body{}
 	}
 	ct := header.Get("Content-Type")
 	mt := resp.Value.Content.Get(ct)
 	if mt == nil {
-		return []finding{{rule: "content-type", pointer: s.file + where + "/content", message: fmt.Sprintf("Content-Type %q is not one the operation answers", ct)}}, nil
+		return []finding{{rule: "content-type", pointer: s.file + where + "/content", message: fmt.Sprintf("Content-Type %q is not one the operation answers", ct)}}, body{}
 	}
 	if mt.Schema == nil || mt.Schema.Value == nil {
-		return nil, nil
+		return nil, body{}
 	}
-	value, err := decodeJSON(body)
+	if c := val.Checker(mt.Schema.Value); c != nil {
+		if res := c.Check(data, s.listMember); res.Valid && !res.Nulls {
+			return nil, body{checked: true, items: res.Items}
+		}
+	}
+	value, err := decodeJSON(data)
 	if err != nil {
-		return []finding{{rule: "json", pointer: s.file + where + "/content", message: "body is not valid JSON: " + err.Error()}}, nil
+		return []finding{{rule: "json", pointer: s.file + where + "/content", message: "body is not valid JSON: " + err.Error()}}, body{}
 	}
-	vopts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}, s.schemaOpts...)
+	vopts := append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}, val.SchemaOptions()...)
 	if err := mt.Schema.Value.VisitJSON(value, vopts...); err != nil {
-		return s.findings(err, where), value
+		return s.findings(err, where), body{value: value}
 	}
-	return nil, value
+	return nil, body{value: value}
 }
 
 // documented reports whether the operation documents status.
@@ -398,98 +403,4 @@ func (s *spec) schemaFinding(se *openapi3.SchemaError, where string) finding {
 		rule = "read-only"
 	}
 	return finding{rule: rule, pointer: s.pointer(se.Schema, field, where), message: at + ": " + msg}
-}
-
-// withoutRequired returns a deep copy of doc whose schemas have no required
-// lists and no minimum number of properties.
-func withoutRequired(doc *openapi3.T) (*openapi3.T, error) {
-	data, err := doc.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	cp, err := openapi3.NewLoader().LoadFromData(data)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[*openapi3.Schema]bool{}
-	var walk func(*openapi3.SchemaRef)
-	walk = func(ref *openapi3.SchemaRef) {
-		if ref == nil || ref.Value == nil || seen[ref.Value] {
-			return
-		}
-		v := ref.Value
-		seen[v] = true
-		v.Required, v.MinProps = nil, 0
-		for _, p := range v.Properties {
-			walk(p)
-		}
-		walk(v.Items)
-		walk(v.AdditionalProperties.Schema)
-		for _, list := range []openapi3.SchemaRefs{v.AllOf, v.AnyOf, v.OneOf} {
-			for _, x := range list {
-				walk(x)
-			}
-		}
-	}
-	for _, ref := range cp.Components.Schemas {
-		walk(ref)
-	}
-	for _, item := range cp.Paths.Map() {
-		for _, op := range item.Operations() {
-			for _, resp := range op.Responses.Map() {
-				if resp.Value != nil {
-					for _, mt := range resp.Value.Content {
-						walk(mt.Schema)
-					}
-				}
-			}
-		}
-	}
-	cp.Servers = openapi3.Servers{{URL: "/"}}
-	return cp, nil
-}
-
-// secondsDateTime validates the Core API's datetimes: ISO 8601 with an
-// offset, to the second (YYYY-MM-DDTHH:MM:SS followed by Z or ±HH:MM), as
-// the spec's conventions say.
-type secondsDateTime struct{}
-
-func (secondsDateTime) Validate(v string) error {
-	if !secondsShape(v) {
-		return errors.New("not a datetime to the second with an offset (YYYY-MM-DDTHH:MM:SS+HH:MM)")
-	}
-	_, err := time.Parse(time.RFC3339, v)
-	return err
-}
-
-// secondsShape checks the layout of a datetime without a regular
-// expression: it runs for every datetime of every answer.
-func secondsShape(v string) bool {
-	const layout = "dddd-dd-ddTdd:dd:dd"
-	if len(v) != len(layout)+1 && len(v) != len(layout)+6 {
-		return false
-	}
-	for i := 0; i < len(layout); i++ {
-		if layout[i] == 'd' {
-			if v[i] < '0' || v[i] > '9' {
-				return false
-			}
-		} else if v[i] != layout[i] {
-			return false
-		}
-	}
-	zone := v[len(layout):]
-	if zone == "Z" {
-		return true
-	}
-	return len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && isDigits(zone[1:3]) && zone[3] == ':' && isDigits(zone[4:6])
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

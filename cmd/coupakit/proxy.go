@@ -41,7 +41,7 @@ func proxyFlags(stderr io.Writer) (*flag.FlagSet, *proxyConfig) {
 	fs.StringVar(&cfg.csoAddr, "cso-addr", "127.0.0.1:8091", "`host:port` the proxy of the Sourcing API listens on (with --cso-upstream)")
 	fs.BoolVar(&cfg.enforce, "enforce", false, "answer a request that breaks the contract with 400 without forwarding it, and an answer that breaks it with 502")
 	fs.StringVar(&cfg.report, "report", "", "`file` to write the report to at exit")
-	fs.StringVar(&cfg.reportFormat, "report-format", "", "`format` of --report: text, json or junit (default: from the file's extension, .json or .xml, else text)")
+	fs.StringVar(&cfg.reportFormat, "report-format", "", "`format` of --report: text, json, junit, html or markdown (default: from the file's extension, .json, .xml, .html or .md, else text)")
 	fs.StringVar(&cfg.record, "record", "", "`file` to write the records seen in the answers to at exit, as fixtures for `coupakit serve --data`")
 	fs.BoolVar(&cfg.failOnViolation, "fail-on-violation", false, "exit 1 when stopped (SIGINT, SIGTERM) if any violation was seen, for CI")
 	fs.DurationVar(&cfg.timeout, "timeout", proxy.DefaultTimeout, "how long to wait for the upstream's answer (then 504)")
@@ -56,7 +56,7 @@ request and answer unchanged, and judges both against the specs with Coupa's
 conventions. Each violation says which side broke the contract (request or
 response), the rule and the spec pointer, and is logged on one line.
 Admin routes on both ports: GET /_proxy/violations, DELETE /_proxy/violations,
-GET /_proxy/report?format=text|json|junit.
+GET /_proxy/report?format=text|json|junit|html|markdown.
 Stop it with Ctrl-C (SIGINT) or SIGTERM.
 
 Flags:
@@ -194,6 +194,10 @@ func (cfg *proxyConfig) format() (string, error) {
 		return "json", nil
 	case ".xml":
 		return "junit", nil
+	case ".html", ".htm":
+		return "html", nil
+	case ".md", ".markdown":
+		return "markdown", nil
 	}
 	return "text", nil
 }

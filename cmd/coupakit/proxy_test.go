@@ -150,7 +150,7 @@ func TestProxyCommandArguments(t *testing.T) {
 	}{
 		{nil, "--upstream is required"},
 		{[]string{"--upstream", "acme.coupahost.com"}, `--upstream "acme.coupahost.com" is not an absolute http(s) URL`},
-		{[]string{"--upstream", "http://127.0.0.1:1", "--report-format", "pdf"}, "--report-format must be one of text, json, junit"},
+		{[]string{"--upstream", "http://127.0.0.1:1", "--report-format", "pdf"}, "--report-format must be one of text, json, junit, html, markdown"},
 		{[]string{"--upstream", "http://127.0.0.1:1", "extra"}, `unexpected argument "extra"`},
 	} {
 		var stdout, stderr syncBuffer
@@ -172,5 +172,19 @@ func TestProxyFlagsDefaults(t *testing.T) {
 	}
 	if cfg.enforce || cfg.failOnViolation || cfg.timeout != 30*time.Second {
 		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+// TestProxyReportFormat: --report-format, else the extension of --report.
+func TestProxyReportFormat(t *testing.T) {
+	for _, tc := range []struct{ file, flag, want string }{
+		{"r.json", "", "json"}, {"r.xml", "", "junit"}, {"r.html", "", "html"}, {"r.htm", "", "html"},
+		{"r.md", "", "markdown"}, {"r.MD", "", "markdown"}, {"r.txt", "", "text"}, {"r", "", "text"},
+		{"r.json", "markdown", "markdown"}, {"r.md", "html", "html"},
+	} {
+		cfg := proxyConfig{report: tc.file, reportFormat: tc.flag}
+		if got, err := cfg.format(); err != nil || got != tc.want {
+			t.Errorf("--report %s --report-format %q: %q, %v; want %q", tc.file, tc.flag, got, err, tc.want)
+		}
 	}
 }

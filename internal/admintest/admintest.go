@@ -1,4 +1,5 @@
-// Package admintest checks the mock's admin answers against openapi/admin.yaml
+// Package admintest checks the admin answers of the mock (/_mock/) and of the
+// proxy (/_proxy/) against openapi/admin.yaml
 // in tests: every route a test calls must be in the spec, and every answer it
 // gets (status, headers, body) must conform to it.
 //
@@ -16,9 +17,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -96,17 +101,56 @@ func (s *Spec) Validate(req *http.Request, status int, header http.Header, body 
 	if err != nil {
 		return fmt.Errorf("admintest: %s %s is not in admin.yaml: %w", req.Method, req.URL.Path, err)
 	}
+	// kin-openapi decodes JSON and text/plain bodies; the others (the
+	// proxy's JUnit XML, HTML and Markdown reports) are checked here: a
+	// documented media type, and well-formed when XML.
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
+	mt, _, _ := mime.ParseMediaType(header.Get("Content-Type"))
+	if mt != "application/json" && mt != "text/plain" {
+		opts.ExcludeResponseBody = true
+		if resp := route.Operation.Responses.Status(status); resp != nil && resp.Value != nil && len(resp.Value.Content) > 0 {
+			if resp.Value.Content.Get(mt) == nil {
+				return fmt.Errorf("admintest: Content-Type %q is not documented for %d", header.Get("Content-Type"), status)
+			}
+			if strings.HasSuffix(mt, "xml") {
+				if err := wellFormed(body); err != nil {
+					return fmt.Errorf("admintest: the XML answer is not well-formed: %w", err)
+				}
+			}
+		}
+	}
 	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts},
 		Status:                 status,
 		Header:                 header,
 		Body:                   io.NopCloser(bytes.NewReader(body)),
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+		Options:                opts,
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		return fmt.Errorf("admintest: the answer does not conform to admin.yaml: %w", err)
 	}
 	return nil
+}
+
+// wellFormed reads an XML document to its end.
+func wellFormed(body []byte) error {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	root := false
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			if !root {
+				return errors.New("no root element")
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, ok := tok.(xml.StartElement); ok {
+			root = true
+		}
+	}
 }
 
 // ValidateError checks that body is an admin error, the one shape every admin
