@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/coupakit/coupakit/internal/wire"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -197,7 +197,7 @@ func (s *suite) send(api *apiClient, rq request) (*exchange, error) {
 		return nil, err
 	}
 	ex := &exchange{api: api, method: rq.method, url: target, reqHead: req.Header.Clone(), reqBody: body,
-		wantXML: acceptsXML(req.Header.Get("Accept")), showAuth: (rq.auth == authBearer || rq.auth == authKey) && !rq.secret}
+		wantXML: wire.AcceptsXML(req.Header.Get("Accept")), showAuth: (rq.auth == authBearer || rq.auth == authKey) && !rq.secret}
 	ex.curl = s.curl(ex)
 
 	// The route of the request in the spec: validation needs it, and a
@@ -258,34 +258,6 @@ func (s *suite) roundTrip(req *http.Request, again func() (*http.Request, error)
 		return 0, nil, nil, fmt.Errorf("read response: %w", err)
 	}
 	return resp.StatusCode, resp.Header, data, nil
-}
-
-// acceptsXML reports whether a request with this Accept header lets the
-// Core API answer XML: it asks for application/xml or text/xml, for */*,
-// or for nothing at all.
-func acceptsXML(accept string) bool {
-	if strings.TrimSpace(accept) == "" {
-		return true
-	}
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch {
-		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-			return false
-		case mt == "application/xml" || mt == "text/xml" || mt == "*/*":
-			return true
-		}
-	}
-	return false
-}
-
-// isXML reports whether a Content-Type is XML.
-func isXML(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/xml" || mt == "text/xml")
 }
 
 // maxRetries bounds how often one request is retried after 429.
@@ -402,7 +374,7 @@ func (s *suite) newRequest(api *apiClient, rq request, target string, body []byt
 // for, so the required lists do not apply), and the empty answer of
 // return_object=none.
 func (s *suite) validate(ex *exchange, req *http.Request, route *routers.Route, params map[string]string, query url.Values) {
-	if ex.wantXML && ex.api.spec.api == apiCore && isXML(ex.header.Get("Content-Type")) {
+	if ex.wantXML && ex.api.spec.api == apiCore && wire.IsXML(ex.header.Get("Content-Type")) {
 		if !documented(route.Operation, ex.status) && !xmlNoResults(route.Operation, ex.status) {
 			ex.problems = append(ex.problems, fmt.Sprintf("status %d is not documented", ex.status))
 		}

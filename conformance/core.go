@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/coupakit/coupakit/internal/wire"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -145,7 +146,7 @@ func (s *suite) newCoreRes(res coreResource) (*coreRes, error) {
 		return nil, fmt.Errorf("%s: %s does not answer a JSON array of records", r.sp.file, res.list)
 	}
 	r.plural = strings.ReplaceAll(res.name, "_", "-")
-	r.singular = singular(r.plural)
+	r.singular = wire.Singular(r.plural)
 	r.kf = r.newFacts()
 	return r, nil
 }
@@ -191,19 +192,6 @@ func (r *coreRes) page(c *cctx, q url.Values) listPage {
 		p.recs = append(p.recs, rec)
 	}
 	return p
-}
-
-// singular returns the singular of a hyphenated plural resource name, as
-// the XML elements and the error keys name one record:
-// integration-history-records gives integration-history-record.
-func singular(plural string) string {
-	switch {
-	case strings.HasSuffix(plural, "ies"):
-		return strings.TrimSuffix(plural, "ies") + "y"
-	case strings.HasSuffix(plural, "s"):
-		return strings.TrimSuffix(plural, "s")
-	}
-	return plural
 }
 
 // update is the operation that changes a record: PATCH where there is one,

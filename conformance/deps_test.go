@@ -12,15 +12,17 @@ import (
 const module = "github.com/coupakit/coupakit"
 
 // TestDependencies shows that the package can judge any server: it depends
-// on the standard library, kin-openapi and the embedded specs only, never on
-// the generated code or the mock (test files aside).
+// on the standard library, kin-openapi, the embedded specs and the wire
+// helpers it shares with the mock only, never on the generated code or the
+// mock (test files aside). The walk follows the module's packages it allows,
+// so internal/wire is held to the same rule.
 func TestDependencies(t *testing.T) {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		t.Fatal("cannot find the module's directory")
 	}
 	root := filepath.Dir(filepath.Dir(file))
-	allowed := []string{module + "/conformance", module + "/openapi"}
+	allowed := []string{module + "/conformance", module + "/openapi", module + "/internal/wire"}
 	seen := map[string]bool{}
 	var walk func(path string)
 	walk = func(path string) {
@@ -50,5 +52,8 @@ func TestDependencies(t *testing.T) {
 	walk(module + "/conformance")
 	if !seen[module+"/openapi"] {
 		t.Errorf("conformance does not use the embedded specs")
+	}
+	if !seen[module+"/internal/wire"] {
+		t.Errorf("conformance does not use the wire helpers it shares with the mock")
 	}
 }

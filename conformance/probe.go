@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
 // start probes each API before any check: with client credentials it
@@ -75,7 +77,7 @@ func coupaAnswer(ex *exchange) bool {
 	if ex.status != http.StatusOK {
 		return false
 	}
-	if isXML(ex.header.Get("Content-Type")) {
+	if wire.IsXML(ex.header.Get("Content-Type")) {
 		return ex.api.spec.api == apiCore
 	}
 	if ex.api.spec.api == apiCore {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coupakit/coupakit/internal/wire"
 	"github.com/coupakit/coupakit/openapi"
 )
 
@@ -394,7 +395,7 @@ func (s *suite) marker() string {
 func (s *suite) observe(ex *exchange) {
 	st := s.opStats(ex.api.spec.api, ex.op)
 	st.requests++
-	if !ex.wantXML || ex.api.spec.api != apiCore || !isXML(ex.header.Get("Content-Type")) {
+	if !ex.wantXML || ex.api.spec.api != apiCore || !wire.IsXML(ex.header.Get("Content-Type")) {
 		st.statuses[ex.status]++
 	}
 	add := func(list *[]Problem, msgs []string) {

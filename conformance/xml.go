@@ -14,12 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coupakit/coupakit/internal/wire"
 	"github.com/getkin/kin-openapi/openapi3"
 )
-
-// noResultsMessage is the one error of Coupa's XML answer to a list query
-// that matches nothing, as the spec quotes it.
-const noResultsMessage = "No results match your search criteria."
 
 // xmlChecks adds the checks of the Core API's XML format.
 func (r *coreRes) xmlChecks(out *[]*check) {
@@ -281,7 +278,7 @@ func (j *xmlJudge) notes(c *cctx) {
 // returns its root.
 func xmlAnswer(c *cctx, ex *exchange, what string, status int) *xmlNode {
 	c.expect(ex, what, status)
-	if ct := ex.header.Get("Content-Type"); !isXML(ct) {
+	if ct := ex.header.Get("Content-Type"); !wire.IsXML(ct) {
 		c.fatalf(ex, "%s: Content-Type %q; want application/xml", what, ct)
 	}
 	root, err := parseXML(ex.body)
@@ -397,7 +394,7 @@ func (r *coreRes) checkXMLDefault(c *cctx) {
 			what = "the index with Accept: " + rq.accept
 		}
 		ex := c.do(rq)
-		if ex.status != http.StatusOK || !isXML(ex.header.Get("Content-Type")) {
+		if ex.status != http.StatusOK || !wire.IsXML(ex.header.Get("Content-Type")) {
 			c.errorf(ex, "%s answered %d %s; want 200 in XML", what, ex.status, ex.header.Get("Content-Type"))
 			continue
 		}
@@ -418,8 +415,8 @@ func (r *coreRes) checkXMLNoResults(c *cctx) {
 	}
 	ex = c.do(xmlRequest(r.path(r.list, ""), q))
 	root := xmlAnswer(c, ex, fmt.Sprintf("the XML index with id=%s", unknownCoreID), http.StatusNotFound)
-	if root.name != "errors" || len(root.children) != 1 || root.children[0].name != "error" || strings.TrimSpace(root.children[0].text) != noResultsMessage {
-		c.errorf(ex, "the XML answer is %s; want <errors><error>%s</error></errors>", ex.summary(), noResultsMessage)
+	if root.name != "errors" || len(root.children) != 1 || root.children[0].name != "error" || strings.TrimSpace(root.children[0].text) != wire.NoResults {
+		c.errorf(ex, "the XML answer is %s; want <errors><error>%s</error></errors>", ex.summary(), wire.NoResults)
 	}
 }
 
@@ -496,7 +493,7 @@ func writeXML(b *bytes.Buffer, name string, v any, s *openapi3.Schema) {
 		}
 		b.WriteString("</" + name + ">")
 	case []any:
-		item := singular(name)
+		item := wire.Singular(name)
 		var items *openapi3.Schema
 		if s != nil && s.Items != nil {
 			items = s.Items.Value

@@ -23,11 +23,6 @@ import (
 // application/xml), and takes XML request bodies on create and update. It
 // converts at the edge: the validator and the handlers only ever see JSON.
 
-func isXML(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/xml" || mt == "text/xml")
-}
-
 // roots names the XML elements of the routed resource (integration-errors
 // and integration-error), or, for a request no resource claims, of the
 // path's first segment after /api/.
@@ -106,7 +101,7 @@ func (a *api) readXML(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt := RouteOf(r.Context())
-		if !isXML(r.Header.Get("Content-Type")) || rt == nil || rt.Match == nil || rt.Match.Route.Operation.RequestBody == nil {
+		if !wire.IsXML(r.Header.Get("Content-Type")) || rt == nil || rt.Match == nil || rt.Match.Route.Operation.RequestBody == nil {
 			next.ServeHTTP(w, r)
 			return
 		}

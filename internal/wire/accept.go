@@ -67,6 +67,23 @@ func Accepts(accept, mediaType string) bool {
 	return q > 0
 }
 
+// AcceptsXML reports whether a request with this Accept header lets the
+// Core API answer XML: it takes application/xml or text/xml (by name, by
+// application/* or text/*, or by */*), or it states nothing at all. It
+// differs from Negotiate(accept) == XML where a header takes both formats
+// ("application/json, application/xml": XML allowed, JSON preferred) or
+// neither ("text/html": XML not allowed, but answered by Coupa).
+func AcceptsXML(accept string) bool {
+	return Accepts(accept, "application/xml") || Accepts(accept, "text/xml")
+}
+
+// IsXML reports whether a Content-Type is XML: application/xml or
+// text/xml, parameters such as charset aside.
+func IsXML(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/xml" || mt == "text/xml")
+}
+
 // rank orders media ranges that give a type the same quality.
 type rank struct {
 	specificity int // 3 exact or +suffix, 2 type/*, 1 */*

@@ -9,7 +9,7 @@
 // Coupa included.
 //
 //   - Names: [Singular], [Singularize], [Plural], [Hyphenate], [Human].
-//   - Accept negotiation: [Negotiate], [Accepts].
+//   - Media types: [Negotiate], [Accepts], [AcceptsXML], [IsXML].
 //   - Errors: [ErrorBody], [WriteErrors], [ParseErrors], [NoResults].
 //   - Seeded data: [SeedEpoch].
 //   - Validation wording: [Describe], [DescribeIn].

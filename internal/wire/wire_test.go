@@ -82,6 +82,47 @@ func TestAccepts(t *testing.T) {
 	}
 }
 
+func TestAcceptsXML(t *testing.T) {
+	for _, tc := range []struct {
+		accept string
+		want   bool
+	}{
+		{"", true},
+		{"   ", true},
+		{"*/*", true},
+		{"application/xml", true},
+		{"text/xml", true},
+		{"text/*", true},
+		{"application/xml;q=0.1, application/json", true},
+		{"application/json, application/xml", true},
+		{"application/json", false},
+		{"application/vnd.api+json", false},
+		{"text/html", false},
+		{"application/xml;q=0, text/xml;q=0", false},
+		{"*/*;q=0", false},
+	} {
+		assert.Equal(t, tc.want, wire.AcceptsXML(tc.accept), "AcceptsXML(%q)", tc.accept)
+	}
+}
+
+func TestIsXML(t *testing.T) {
+	for _, tc := range []struct {
+		contentType string
+		want        bool
+	}{
+		{"application/xml", true},
+		{"application/xml; charset=utf-8", true},
+		{"text/xml;charset=UTF-8", true},
+		{"APPLICATION/XML", true},
+		{"application/json", false},
+		{"application/atom+xml", false},
+		{"", false},
+		{"garbage;;", false},
+	} {
+		assert.Equal(t, tc.want, wire.IsXML(tc.contentType), "IsXML(%q)", tc.contentType)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	assert.Equal(t, `{"errors":{"integration-error":["a","b"]}}`+"\n", string(wire.Errors("integration-error", "b", "a")))
 	assert.Equal(t, `{"errors":{"request":[]}}`+"\n", string(wire.Errors("request")))
