@@ -3,6 +3,7 @@ package mock_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,7 +13,12 @@ import (
 
 // serve runs one request through a handler in process, validation included.
 func serve(b *testing.B, h http.Handler, method, path string, body []byte, want int) {
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	// A request without a body has http.NoBody, as the server gives it.
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -21,19 +27,6 @@ func serve(b *testing.B, h http.Handler, method, path string, body []byte, want 
 	h.ServeHTTP(rec, req)
 	if rec.Code != want {
 		b.Fatalf("%s %s: status %d, want %d: %s", method, path, rec.Code, want, rec.Body)
-	}
-}
-
-// cpuPerOp starts counting the process's CPU time; the returned func,
-// called after the loop, reports it per op as cpu-ns/op. On a machine
-// shared with other work, wall time per op (ns/op) counts the time this
-// process waits for a core; CPU time counts only what it spends.
-func cpuPerOp(b *testing.B) func() {
-	start := processCPU()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64((processCPU()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
-		}
 	}
 }
 
@@ -48,7 +41,7 @@ func benchMock(b *testing.B) *mock.Mock {
 func BenchmarkGetByID(b *testing.B) {
 	h := benchMock(b).CoreHandler()
 	b.ReportAllocs()
-	report := cpuPerOp(b)
+	report := mock.CPUPerOp(b)
 	for b.Loop() {
 		serve(b, h, "GET", "/api/integration_errors/500", nil, 200)
 	}
@@ -58,7 +51,7 @@ func BenchmarkGetByID(b *testing.B) {
 func BenchmarkListLimit50(b *testing.B) {
 	h := benchMock(b).CoreHandler()
 	b.ReportAllocs()
-	report := cpuPerOp(b)
+	report := mock.CPUPerOp(b)
 	for b.Loop() {
 		serve(b, h, "GET", "/api/integration_errors?limit=50&offset=100", nil, 200)
 	}
@@ -70,7 +63,7 @@ func BenchmarkCreate(b *testing.B) {
 	h := m.CoreHandler()
 	body, _ := json.Marshal(validError(m.Integrations()[0].Code))
 	b.ReportAllocs()
-	report := cpuPerOp(b)
+	report := mock.CPUPerOp(b)
 	for b.Loop() {
 		serve(b, h, "POST", "/api/integration_errors", body, 201)
 	}
@@ -85,7 +78,7 @@ func BenchmarkBulkEventCreate10(b *testing.B) {
 	}
 	body, _ := json.Marshal(events(items...))
 	b.ReportAllocs()
-	report := cpuPerOp(b)
+	report := mock.CPUPerOp(b)
 	for b.Loop() {
 		serve(b, h, "POST", "/api/events", body, 201)
 	}
@@ -108,7 +101,7 @@ func BenchmarkListTwoFilters100k(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			report := cpuPerOp(b)
+			report := mock.CPUPerOp(b)
 			for b.Loop() {
 				serve(b, h, "GET", "/api/integration_errors?"+bc.query, nil, 200)
 			}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package mock_test
+package mock
 
 import "time"
 

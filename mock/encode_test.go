@@ -131,22 +131,26 @@ func BenchmarkEncodeList50(b *testing.B) {
 	rows, _ := newState(1, 200).errors().list(nil, 100, 50, false)
 	resp := core.ListIntegrationErrors200JSONResponse(rows)
 	b.ReportAllocs()
+	report := cpuPerOp(b)
 	for b.Loop() {
 		if !o.respond(discard{}, resp) {
 			b.Fatal("not encoded")
 		}
 	}
+	report()
 }
 
 func BenchmarkEncodeList50EncodingJSON(b *testing.B) {
 	rows, _ := newState(1, 200).errors().list(nil, 100, 50, false)
 	resp := core.ListIntegrationErrors200JSONResponse(rows)
 	b.ReportAllocs()
+	report := cpuPerOp(b)
 	for b.Loop() {
 		if err := resp.VisitListIntegrationErrorsResponse(discard{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	report()
 }
 
 // discard is a ResponseWriter that drops the answer.
