@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,7 +16,12 @@ import (
 
 // serve runs one request through a handler in process, validation included.
 func serve(b *testing.B, h http.Handler, method, path string, body []byte, want int) {
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	// A request without a body has http.NoBody, as the server gives it.
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -38,17 +44,21 @@ func benchMock(b *testing.B) *mock.Mock {
 func BenchmarkGetByID(b *testing.B) {
 	h := benchMock(b).CoreHandler()
 	b.ReportAllocs()
+	report := mock.CPUPerOp(b)
 	for b.Loop() {
 		serve(b, h, "GET", "/api/integration_errors/500", nil, 200)
 	}
+	report()
 }
 
 func BenchmarkListLimit50(b *testing.B) {
 	h := benchMock(b).CoreHandler()
 	b.ReportAllocs()
+	report := mock.CPUPerOp(b)
 	for b.Loop() {
 		serve(b, h, "GET", "/api/integration_errors?limit=50&offset=100", nil, 200)
 	}
+	report()
 }
 
 func BenchmarkCreate(b *testing.B) {
@@ -56,9 +66,11 @@ func BenchmarkCreate(b *testing.B) {
 	h := m.CoreHandler()
 	body, _ := json.Marshal(validError(m.Integrations()[0].Code))
 	b.ReportAllocs()
+	report := mock.CPUPerOp(b)
 	for b.Loop() {
 		serve(b, h, "POST", "/api/integration_errors", body, 201)
 	}
+	report()
 }
 
 func BenchmarkBulkEventCreate10(b *testing.B) {
@@ -69,9 +81,11 @@ func BenchmarkBulkEventCreate10(b *testing.B) {
 	}
 	body, _ := json.Marshal(events(items...))
 	b.ReportAllocs()
+	report := mock.CPUPerOp(b)
 	for b.Loop() {
 		serve(b, h, "POST", "/api/events", body, 201)
 	}
+	report()
 }
 
 // BenchmarkListTwoFilters100k filters 100,000 integration errors with two
@@ -90,9 +104,11 @@ func BenchmarkListTwoFilters100k(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
+			report := mock.CPUPerOp(b)
 			for b.Loop() {
 				serve(b, h, "GET", "/api/integration_errors?"+bc.query, nil, 200)
 			}
+			report()
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/coupakit/coupakit/coupaxml"
 )
@@ -47,10 +48,11 @@ type plan struct {
 }
 
 type planField struct {
-	enc       encFunc
-	index     []int  // reflect field index path (embedded structs inlined)
-	key       []byte // `"name":`
-	omitEmpty bool
+	enc    encFunc
+	offset uintptr // from the start of the struct (embedded structs inlined)
+	key    []byte  // `"name":`
+	// empty, for an omitempty field, is encoding/json's omitempty test.
+	empty func(p unsafe.Pointer) bool
 }
 
 var (
@@ -65,7 +67,7 @@ func (o *jsonOrder) planOf(t reflect.Type) *plan {
 		return p.(*plan)
 	}
 	p := &plan{}
-	o.collect(t, nil, p)
+	o.collect(t, 0, p)
 	names := o.schemaOrder(t, p)
 	rank := map[string]int{"id": -1}
 	for i, n := range names {
@@ -126,7 +128,7 @@ func (o *jsonOrder) schemaOrder(t reflect.Type, p *plan) []string {
 
 // collect adds t's encoded fields to p, inlining untagged embedded structs
 // as encoding/json does.
-func (o *jsonOrder) collect(t reflect.Type, index []int, p *plan) {
+func (o *jsonOrder) collect(t reflect.Type, offset uintptr, p *plan) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -134,9 +136,8 @@ func (o *jsonOrder) collect(t reflect.Type, index []int, p *plan) {
 			continue
 		}
 		name, opts, _ := strings.Cut(tag, ",")
-		idx := append(slices.Clone(index), i)
 		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			o.collect(f.Type, idx, p)
+			o.collect(f.Type, offset+f.Offset, p)
 			continue
 		}
 		if !f.IsExported() {
@@ -146,7 +147,11 @@ func (o *jsonOrder) collect(t reflect.Type, index []int, p *plan) {
 			name = f.Name
 		}
 		key := appendString(nil, name)
-		p.fields = append(p.fields, planField{enc: o.encoderOf(f.Type), index: idx, key: append(key, ':'), omitEmpty: strings.Contains(","+opts+",", ",omitempty,")})
+		pf := planField{enc: o.encoderOf(f.Type), offset: offset + f.Offset, key: append(key, ':')}
+		if strings.Contains(","+opts+",", ",omitempty,") {
+			pf.empty = emptyTest(f.Type)
+		}
+		p.fields = append(p.fields, pf)
 	}
 }
 
@@ -261,15 +266,23 @@ func statusOf(t reflect.Type) int {
 	return status
 }
 
-// encFunc appends a value of one type, reporting false when it cannot.
-type encFunc func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool)
+// encFunc appends the value of one type at p, reporting false when it
+// cannot. The encoders read values through pointers at the offsets that
+// reflection reported for their very types, as encoding/json's own
+// reflection would reach them, but without a reflect.Value per element.
+type encFunc func(o *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool)
 
 // append encodes v onto b.
 func (o *jsonOrder) append(b []byte, v reflect.Value) ([]byte, bool) {
 	if !v.IsValid() {
 		return append(b, "null"...), true
 	}
-	return o.encoderOf(v.Type())(o, b, v)
+	if !v.CanAddr() { // a copy the encoders can point into
+		c := reflect.New(v.Type())
+		c.Elem().Set(v)
+		v = c.Elem()
+	}
+	return o.encoderOf(v.Type())(o, b, v.Addr().UnsafePointer())
 }
 
 // encoderOf returns the encoder of a type, made once.
@@ -281,9 +294,9 @@ func (o *jsonOrder) encoderOf(t reflect.Type) encFunc {
 	var real encFunc
 	var wg sync.WaitGroup
 	wg.Add(1)
-	f, loaded := o.encoders.LoadOrStore(t, encFunc(func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+	f, loaded := o.encoders.LoadOrStore(t, encFunc(func(o *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
 		wg.Wait()
-		return real(o, b, v)
+		return real(o, b, p)
 	}))
 	if loaded {
 		return f.(encFunc)
@@ -296,13 +309,8 @@ func (o *jsonOrder) encoderOf(t reflect.Type) encFunc {
 
 func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 	if t == timeType {
-		return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
-			var tm time.Time
-			if v.CanAddr() {
-				tm = *v.Addr().Interface().(*time.Time) // no copy on the heap
-			} else {
-				tm = v.Interface().(time.Time)
-			}
+		return func(o *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
+			tm := (*time.Time)(p)
 			if y := tm.Year(); y < 0 || y > 9999 {
 				return b, false
 			}
@@ -316,72 +324,76 @@ func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 		}
 	}
 	if t.Kind() != reflect.Pointer && t.Implements(marshalerType) {
-		return (*jsonOrder).marshal
+		return marshalOf(t)
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		if t.Implements(marshalerType) && !t.Elem().Implements(marshalerType) {
-			return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
-				if v.IsNil() {
+			marshal := marshalOf(t)
+			return func(o *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
+				if *(*unsafe.Pointer)(p) == nil {
 					return append(b, "null"...), true
 				}
-				return o.marshal(b, v)
+				return marshal(o, b, p)
 			}
 		}
 		enc := o.encoderOf(t.Elem())
-		return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
-			if v.IsNil() {
+		return func(o *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
+			q := *(*unsafe.Pointer)(p)
+			if q == nil {
 				return append(b, "null"...), true
 			}
-			return enc(o, b, v.Elem())
+			return enc(o, b, q)
 		}
 	case reflect.String:
-		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) { return appendString(b, v.String()), true }
+		return func(_ *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
+			return appendString(b, *(*string)(p)), true
+		}
 	case reflect.Bool:
-		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
-			return strconv.AppendBool(b, v.Bool()), true
+		return func(_ *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
+			return strconv.AppendBool(b, *(*bool)(p)), true
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
-			return strconv.AppendInt(b, v.Int(), 10), true
+		size := t.Size()
+		return func(_ *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
+			return strconv.AppendInt(b, readInt(p, size), 10), true
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return func(_ *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
-			return strconv.AppendUint(b, v.Uint(), 10), true
+		size := t.Size()
+		return func(_ *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
+			return strconv.AppendUint(b, readUint(p, size), 10), true
 		}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
-			return (*jsonOrder).marshal
+			return marshalOf(t)
 		}
-		enc := o.encoderOf(t.Elem())
-		return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
-			if v.IsNil() {
+		enc, size := o.encoderOf(t.Elem()), t.Elem().Size()
+		return func(o *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
+			s := (*sliceHeader)(p)
+			if s.data == nil {
 				return append(b, "null"...), true
 			}
 			b = append(b, '[')
-			for i := 0; i < v.Len(); i++ {
+			for i := 0; i < s.len; i++ {
 				if i > 0 {
 					b = append(b, ',')
 				}
 				var ok bool
-				if b, ok = enc(o, b, v.Index(i)); !ok {
+				if b, ok = enc(o, b, unsafe.Add(s.data, uintptr(i)*size)); !ok {
 					return b, false
 				}
 			}
 			return append(b, ']'), true
 		}
 	case reflect.Struct:
-		p := o.planOf(t)
-		return func(o *jsonOrder, b []byte, v reflect.Value) ([]byte, bool) {
+		pl := o.planOf(t)
+		return func(o *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
 			b = append(b, '{')
 			first := true
-			for i := range p.fields {
-				f := &p.fields[i]
-				fv := v.Field(f.index[0])
-				for _, j := range f.index[1:] {
-					fv = fv.Field(j)
-				}
-				if f.omitEmpty && isEmpty(fv) {
+			for i := range pl.fields {
+				f := &pl.fields[i]
+				fp := unsafe.Add(p, f.offset)
+				if f.empty != nil && f.empty(fp) {
 					continue
 				}
 				if !first {
@@ -390,7 +402,7 @@ func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 				first = false
 				b = append(b, f.key...)
 				var ok bool
-				if b, ok = f.enc(o, b, fv); !ok {
+				if b, ok = f.enc(o, b, fp); !ok {
 					return b, false
 				}
 			}
@@ -398,42 +410,112 @@ func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 		}
 	}
 	// Maps, interfaces, floats, arrays: encoding/json's own encoding.
-	return (*jsonOrder).marshal
+	return marshalOf(t)
 }
 
-func (o *jsonOrder) marshal(b []byte, v reflect.Value) ([]byte, bool) {
-	data, err := json.Marshal(v.Interface())
-	if err != nil {
-		return b, false
+// sliceHeader is the memory layout of a slice.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
+func readInt(p unsafe.Pointer, size uintptr) int64 {
+	switch size {
+	case 1:
+		return int64(*(*int8)(p))
+	case 2:
+		return int64(*(*int16)(p))
+	case 4:
+		return int64(*(*int32)(p))
 	}
-	return append(b, data...), true
+	return *(*int64)(p)
 }
 
-// isEmpty is encoding/json's omitempty test.
-func isEmpty(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
+func readUint(p unsafe.Pointer, size uintptr) uint64 {
+	switch size {
+	case 1:
+		return uint64(*(*uint8)(p))
+	case 2:
+		return uint64(*(*uint16)(p))
+	case 4:
+		return uint64(*(*uint32)(p))
+	}
+	return *(*uint64)(p)
+}
+
+// marshalOf encodes a value of type t with encoding/json.
+func marshalOf(t reflect.Type) encFunc {
+	return func(_ *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
+		data, err := json.Marshal(reflect.NewAt(t, p).Elem().Interface())
+		if err != nil {
+			return b, false
+		}
+		return append(b, data...), true
+	}
+}
+
+// emptyTest is encoding/json's omitempty test for values of type t, as
+// reflect.Value.IsZero judges numbers, booleans, pointers and interfaces.
+func emptyTest(t reflect.Type) func(unsafe.Pointer) bool {
+	switch t.Kind() {
+	case reflect.Array:
+		n := t.Len()
+		return func(unsafe.Pointer) bool { return n == 0 }
+	case reflect.Map:
+		return func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().Len() == 0 }
+	case reflect.Slice:
+		return func(p unsafe.Pointer) bool { return (*sliceHeader)(p).len == 0 }
+	case reflect.String:
+		return func(p unsafe.Pointer) bool { return len(*(*string)(p)) == 0 }
+	case reflect.Pointer, reflect.Interface:
+		// A nil pointer; an interface without a type (its first word).
+		return func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
 	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
-		return v.IsZero()
+		reflect.Float32, reflect.Float64:
+		size := t.Size()
+		return func(p unsafe.Pointer) bool {
+			for i := range size {
+				if *(*byte)(unsafe.Add(p, i)) != 0 {
+					return false
+				}
+			}
+			return true
+		}
 	}
-	return false
+	return nil
 }
 
 const hex = "0123456789abcdef"
+
+// plainByte marks the bytes appendString copies as they are: printable
+// ASCII but for the quote, the backslash, <, > and &.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // appendString appends s as a JSON string, escaped as encoding/json does
 // by default: quotes, backslashes, control characters, <, > and &,
 // U+2028 and U+2029, and invalid UTF-8 as U+FFFD.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	// Most strings need no escaping: copy them in one go.
+	i := 0
+	for i < len(s) && plainByte[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plainByte[c] {
 				i++
 				continue
 			}

@@ -53,26 +53,26 @@ func seedHistoryRecord(sd *seeding, i int) {
 	at := wire.SeedEpoch.Add(-time.Duration(f.Number(60, 60*24*60)) * time.Minute)
 	exported := f.Number(0, 2) == 0
 	h := core.IntegrationHistoryRecord{
-		Id:                  seedPtr(sd, int64(i)),
-		CreatedAt:           seedPtr(sd, at),
-		UpdatedAt:           seedPtr(sd, at),
-		CreatedBy:           seedPtr(sd, creator),
-		UpdatedBy:           seedPtr(sd, creator),
+		Id:                  seedCol(sd, "integration_history_records.Id", int64(i)),
+		CreatedAt:           seedCol(sd, "integration_history_records.CreatedAt", at),
+		UpdatedAt:           seedCol(sd, "integration_history_records.UpdatedAt", at),
+		CreatedBy:           seedCol(sd, "integration_history_records.CreatedBy", creator),
+		UpdatedBy:           seedCol(sd, "integration_history_records.UpdatedBy", creator),
 		ContactAlertType:    core.ContactAlertType(alertTypes[f.Number(0, 2)]),
-		CreationMethod:      seedPtr(sd, creationMethod[f.Number(0, len(creationMethod)-1)]),
-		DocumentId:          seedPtr(sd, int64(f.Number(1000, 99999))),
+		CreationMethod:      seedCol(sd, "integration_history_records.CreationMethod", creationMethod[f.Number(0, len(creationMethod)-1)]),
+		DocumentId:          seedCol(sd, "integration_history_records.DocumentId", int64(f.Number(1000, 99999))),
 		DocumentType:        core.HistoryDocumentType(obj.doc),
-		ExternalId:          seedPtr(sd, fmt.Sprintf("%s-%d", strings.SplitN(*in.Code, "_", 2)[0], f.Number(100000, 999999))),
-		Integration:         seedPtr(sd, in),
-		IntegrationFilename: seedPtr(sd, exportName(obj.folder, at)),
-		IntegrationRunId:    seedPtr(sd, runID),
-		Resolved:            seedPtr(sd, false),
-		Exported:            seedPtr(sd, exported),
-		Acknowledged:        seedPtr(sd, false),
-		Status:              seedPtr(sd, recordStatuses[f.Number(0, len(recordStatuses)-1)]),
+		ExternalId:          seedCol(sd, "integration_history_records.ExternalId", fmt.Sprintf("%s-%d", strings.SplitN(*in.Code, "_", 2)[0], f.Number(100000, 999999))),
+		Integration:         seedCol(sd, "integration_history_records.Integration", in),
+		IntegrationFilename: seedCol(sd, "integration_history_records.IntegrationFilename", exportName(obj.folder, at)),
+		IntegrationRunId:    seedCol(sd, "integration_history_records.IntegrationRunId", runID),
+		Resolved:            seedCol(sd, "integration_history_records.Resolved", false),
+		Exported:            seedCol(sd, "integration_history_records.Exported", exported),
+		Acknowledged:        seedCol(sd, "integration_history_records.Acknowledged", false),
+		Status:              seedCol(sd, "integration_history_records.Status", recordStatuses[f.Number(0, len(recordStatuses)-1)]),
 	}
 	if exported {
-		h.LastExportedAt = seedPtr(sd, at.Add(5*time.Minute))
+		h.LastExportedAt = seedCol(sd, "integration_history_records.LastExportedAt", at.Add(5*time.Minute))
 	}
 	sd.st.history().seedRow(h)
 }

@@ -61,17 +61,27 @@ func journalHeaders(h http.Header) map[string][]string {
 	if len(h) == 0 {
 		return nil
 	}
+	n := 0
+	for _, v := range h {
+		n += len(v)
+	}
+	// Every value in one backing array: one allocation, not one a header.
+	vals := make([]string, 0, n)
 	out := make(map[string][]string, len(h))
 	for k, v := range h {
-		if credentialHeaders[http.CanonicalHeaderKey(k)] {
-			red := make([]string, len(v))
-			for i := range red {
-				red[i] = redacted
-			}
-			out[k] = red
+		if v == nil {
+			out[k] = nil
 			continue
 		}
-		out[k] = slices.Clone(v)
+		start := len(vals)
+		if credentialHeaders[http.CanonicalHeaderKey(k)] {
+			for range v {
+				vals = append(vals, redacted)
+			}
+		} else {
+			vals = append(vals, v...)
+		}
+		out[k] = vals[start:len(vals):len(vals)]
 	}
 	return out
 }

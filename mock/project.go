@@ -47,7 +47,10 @@ type fieldSet map[string]fieldSet
 // wrap applies the projection to next's answers.
 func (projection) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		q := queryOf(r.Context()) // parsed by the validation layer
+		if q == nil {
+			q = r.URL.Query()
+		}
 		if !q.Has("return_object") && !q.Has("fields") {
 			next.ServeHTTP(w, r)
 			return

@@ -97,7 +97,7 @@ func (r *resource[T, U]) list(ctx context.Context, limit, offset *int) ([]T, err
 	}
 	var match func(*T) bool
 	if !f.Empty() {
-		match = func(rec *T) bool { return f.Match(rec) }
+		match = query.MatchFunc[T](f)
 	}
 	q := queryOf(ctx)
 	orderBy, desc := q.Get("order_by"), q.Get("dir") == "desc"

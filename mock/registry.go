@@ -153,8 +153,16 @@ type seeding struct {
 	// pick is what the record being seeded shares with the records of
 	// the same number of other resources.
 	pick seedPick
-	// slabs hold the elements seedPtr hands out, by type.
-	slabs map[reflect.Type]any
+	// slabs hold the elements seedPtr and seedCol hand out, by type and
+	// column.
+	slabs map[slabKey]any
+}
+
+// slabKey names a slab: the type of its elements and, for seedCol, the
+// column (element) they are.
+type slabKey struct {
+	t   reflect.Type
+	col string
 }
 
 // slab hands out pointers into big chunks of T.
@@ -164,13 +172,19 @@ type slab[T any] struct{ chunk []T }
 // sit side by side in big chunks, one per type, rather than each in its own
 // small allocation: a scan over the seeded records then reads memory in
 // order, and the collector has far fewer objects to mark.
-func seedPtr[T any](sd *seeding, v T) *T {
-	key := reflect.TypeFor[T]()
+func seedPtr[T any](sd *seeding, v T) *T { return seedCol(sd, "", v) }
+
+// seedCol is seedPtr for one element (column) of the records of one
+// resource, col naming both ("integration_errors.status"): its copies sit
+// side by side, so that a filter on it, which reads it in every record,
+// reads memory densely.
+func seedCol[T any](sd *seeding, col string, v T) *T {
+	key := slabKey{reflect.TypeFor[T](), col}
 	s, _ := sd.slabs[key].(*slab[T])
 	if s == nil {
 		s = &slab[T]{}
 		if sd.slabs == nil {
-			sd.slabs = map[reflect.Type]any{}
+			sd.slabs = map[slabKey]any{}
 		}
 		sd.slabs[key] = s
 	}

@@ -1,6 +1,8 @@
 package query
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"time"
 	"unsafe"
@@ -45,6 +47,33 @@ func (f *Filter) Match(record any) bool {
 		}
 	}
 	return true
+}
+
+// MatchFunc returns f.Match for records of type T, as a func that tests a
+// *T without boxing it in an interface or looking at its type: for a scan
+// over many records. It panics if f was parsed for records of another type
+// (a programming error, as for Match). A nil or empty f gives a func that
+// matches every record but nil.
+func MatchFunc[T any](f *Filter) func(*T) bool {
+	if f != nil && f.schema.ptr != reflect.TypeFor[*T]() {
+		panic(fmt.Sprintf("query: MatchFunc[%v]: the filter was parsed for %v records", reflect.TypeFor[T](), f.schema.ptr))
+	}
+	var clauses []clause
+	if f != nil {
+		clauses = f.clauses
+	}
+	return func(rec *T) bool {
+		if rec == nil {
+			return false
+		}
+		p := unsafe.Pointer(rec)
+		for i := range clauses {
+			if !clauses[i].match(p) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // clause is one filter: an element's path, an operator and its operands.
