@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
 // Sides of an exchange: who broke the contract.
@@ -132,26 +133,12 @@ func excerpt(body []byte) string {
 	return string(cut) + fmt.Sprintf("… (%d bytes)", len(body))
 }
 
-// short renders a value for a message.
+// short renders a value for a message, a long string cut.
 func short(v any) string {
-	switch x := v.(type) {
-	case string:
-		if len(x) > 60 {
-			x = x[:60] + "…"
-		}
-		return fmt.Sprintf("%q", x)
-	case nil:
-		return "null"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
+	if x, ok := v.(string); ok && len(x) > 60 {
+		v = x[:60] + "…"
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return wire.Quote(v)
 }
 
 func between(s, start, end string) string {

@@ -117,7 +117,7 @@ func schemaMessage(se *openapi3.SchemaError, root string) string {
 		if path == "" {
 			path = root
 		}
-		return fmt.Sprintf("%s: %s is not an allowed value; allowed values: %s", path, quote(se.Value), strings.Join(allowed, ", "))
+		return fmt.Sprintf("%s: %s is not an allowed value; allowed values: %s", path, Quote(se.Value), strings.Join(allowed, ", "))
 	case "required":
 		if prop := between(se.Reason, `property "`, `"`); prop != "" {
 			if !strings.HasSuffix(path, prop) {
@@ -126,7 +126,7 @@ func schemaMessage(se *openapi3.SchemaError, root string) string {
 			return path + ": is required"
 		}
 	case "type":
-		msg = fmt.Sprintf("must be %s, not %s", article(kindOf(&openapi3.SchemaRef{Value: se.Schema})), quote(se.Value))
+		msg = fmt.Sprintf("must be %s, not %s", article(kindOf(&openapi3.SchemaRef{Value: se.Schema})), Quote(se.Value))
 	case "maxLength":
 		if s, ok := se.Value.(string); ok && se.Schema.MaxLength != nil {
 			msg = fmt.Sprintf("is longer than %d characters (%d)", *se.Schema.MaxLength, len([]rune(s)))
@@ -136,7 +136,7 @@ func schemaMessage(se *openapi3.SchemaError, root string) string {
 			msg = fmt.Sprintf("must have at least %d element(s)", se.Schema.MinProps)
 		}
 	case "pattern":
-		msg = fmt.Sprintf("%s does not match the pattern %s", quote(se.Value), se.Schema.Pattern)
+		msg = fmt.Sprintf("%s does not match the pattern %s", Quote(se.Value), se.Schema.Pattern)
 	}
 	if prop := between(se.Reason, `property "`, `" is unsupported`); prop != "" {
 		return name(prop) + ": is not an element of this resource"
@@ -174,7 +174,9 @@ func article(kind string) string {
 	return "a " + kind
 }
 
-func quote(v any) string {
+// Quote renders a value for a message: a string quoted, null, "an object",
+// "an array", anything else as its JSON.
+func Quote(v any) string {
 	switch x := v.(type) {
 	case string:
 		return fmt.Sprintf("%q", x)
