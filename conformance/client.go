@@ -374,6 +374,14 @@ func (s *suite) newRequest(api *apiClient, rq request, target string, body []byt
 // for, so the required lists do not apply), and the empty answer of
 // return_object=none.
 func (s *suite) validate(ex *exchange, req *http.Request, route *routers.Route, params map[string]string, query url.Values) {
+	if ex.status == http.StatusNotAcceptable && !acceptsDocumented(route.Operation, req.Header.Get("Accept")) {
+		// The request's Accept takes none of the media types the operation
+		// documents: a 406 is HTTP's own answer to that, which the spec
+		// does not describe; the check that sent it judges the API's
+		// behaviour (the Sourcing API's "JSON whatever the Accept").
+		ex.lenient = append(ex.lenient, fmt.Sprintf("406 to Accept %q, which takes none of the operation's documented media types", req.Header.Get("Accept")))
+		return
+	}
 	if ex.wantXML && ex.api.spec.api == apiCore && wire.IsXML(ex.header.Get("Content-Type")) {
 		if !documented(route.Operation, ex.status) && !xmlNoResults(route.Operation, ex.status) {
 			ex.problems = append(ex.problems, fmt.Sprintf("status %d is not documented", ex.status))
@@ -446,6 +454,22 @@ func lenientBody(api, op string, status int) bool {
 		return false
 	}
 	return status >= 400 || ((op == "updateEvent" || op == "deleteEvent") && status < 300)
+}
+
+// acceptsDocumented reports whether an Accept header takes a media type
+// one of the operation's successful (2xx) responses documents.
+func acceptsDocumented(op *openapi3.Operation, accept string) bool {
+	for code, resp := range op.Responses.Map() {
+		if resp == nil || resp.Value == nil || !strings.HasPrefix(code, "2") {
+			continue
+		}
+		for mt := range resp.Value.Content {
+			if wire.Accepts(accept, mt) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func documented(op *openapi3.Operation, status int) bool {
