@@ -482,6 +482,12 @@ func checksTable(report conformance.Report) []byte {
 	b.WriteString("A read-only run exercises the reading operations only, so it scores well below 100 even against\n")
 	b.WriteString("a conforming target; the verdict (PASS or FAIL) says whether the checks that ran passed.\n\n")
 	b.WriteString("## The checks\n\n")
+	b.WriteString("The input checks `<resource>.input.<element>` probe each writable top-level element;\n")
+	b.WriteString("`<resource>.input.<parent>.<child>` probe the elements nested one level inside an object or an\n")
+	b.WriteString("array of objects (`responses[].response-code`), sent in a parent that is otherwise valid (its\n")
+	b.WriteString("required elements filled in). The elements inside a reference to another resource, which the\n")
+	b.WriteString("server looks up by them (a record's `integration` by `id` or `code`, its `integration-run`), are\n")
+	b.WriteString("probed with the reference as a whole only: a value there tests the lookup, not the input.\n\n")
 	b.WriteString("| ID | level | R | operation | rule | spec |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, res := range report.Results {
 		ro := ""

@@ -164,6 +164,7 @@ func (r *coreRes) newFacts() kindFacts {
 		badParamSource: r.listSource + "/responses/400",
 		showSource:     r.opSource(r.show, ""), notFoundSource: r.opSource(r.show, "/responses/404"),
 		unknownID: unknownCoreID, filterID: true, underscores: true, changeTracking: changeTracking, sp: r.sp,
+		references: []string{"integration", "integration-run"},
 	}
 }
 

@@ -76,26 +76,39 @@ func inputFamily(k kind) []*check {
 		if el.readOnly || len(el.enum()) > 0 || slices.Contains(f.inputSkip, el.name) {
 			continue
 		}
-		accept, refuse := inputCases(el, func(n int) string { return strings.Repeat("x", n) })
-		if len(refuse) == 0 {
+		title, ok := inputTitle(el.name, el)
+		if !ok {
 			continue
 		}
-		var whys []string
-		for _, ic := range refuse {
-			whys = append(whys, ic.why)
-		}
-		title := fmt.Sprintf("A value of %s outside its schema (%s) is rejected with 400 naming it, on create and on update, and nothing changes", el.name, strings.Join(whys, "; "))
-		if len(accept) > 0 {
-			title += fmt.Sprintf("; one of %s is accepted and read back", accept[0].why)
-		}
+		t := topInput(el)
 		f.add(&out, &check{id: f.name + ".input." + el.name, op: f.createOp, element: el.name, mutates: true,
-			source: f.source(el.pointer), title: title + ".",
-			run: func(c *cctx) { checkInput(c, k, el) }})
+			source: f.source(el.pointer), title: title,
+			run: func(c *cctx) { checkInput(c, k, t) }})
 	}
-	return out
+	return append(out, nestedInputFamily(k)...)
 }
 
-func checkInput(c *cctx, k kind, el element) {
+// inputTarget is an element the input family probes, where it sits in a
+// create body and in a record: a top-level element, or one nested inside
+// an object or an array of objects.
+type inputTarget struct {
+	el      element // the probed element: its name and schema
+	name    string  // how messages name it: "code", "responses[].response-code"
+	parent  string  // the top-level element that holds it (itself at the top)
+	nested  bool
+	put     func(body map[string]any, v any) map[string]any // a copy of body with the element set to v
+	get     func(rec map[string]any) any                    // the element's value in a record
+	element string                                          // what a 400 must name
+}
+
+// topInput is the target of a top-level element.
+func topInput(el element) inputTarget {
+	return inputTarget{el: el, name: el.name, parent: el.name, element: el.name,
+		put: func(body map[string]any, v any) map[string]any { return with(body, el.name, v) },
+		get: func(rec map[string]any) any { return rec[el.name] }}
+}
+
+func checkInput(c *cctx, k kind, t inputTarget) {
 	f := k.facts()
 	// Strings at the limit start with a new marker, so that they are
 	// unique and can be looked for.
@@ -106,52 +119,51 @@ func checkInput(c *cctx, k kind, el element) {
 		}
 		return m + strings.Repeat("x", n-len(m))
 	}
-	accept, refuse := inputCases(el, pad)
+	accept, refuse := inputCases(t.el, pad)
 	marker := c.s.marker()
 	base := k.minimal(c, marker)
-	isMarker := f.marker == el.name
+	isMarker := !t.nested && f.marker == t.name
 	for _, ic := range refuse {
 		if ic.rails != nil {
-			checkRailsCast(c, k, el, ic)
+			checkRailsCast(c, k, t, ic)
 			continue
 		}
-		body := with(base, el.name, ic.value)
-		_, _, ex := k.createOne(c, body, false)
+		_, _, ex := k.createOne(c, t.put(base, ic.value), false)
 		switch {
 		case ex.status != http.StatusBadRequest:
-			c.errorf(ex, "a create with %s %s (%s) answered %s; want 400", el.name, short(ic.value), ic.why, ex.summary())
-		case !ex.mentions(el.name):
-			c.errorf(ex, "the 400 for %s %s (%s) does not name the element: %s", el.name, short(ic.value), ic.why, ex.summary())
+			c.errorf(ex, "a create with %s %s (%s) answered %s; want 400", t.name, short(ic.value), ic.why, ex.summary())
+		case !ex.mentions(t.element):
+			c.errorf(ex, "the 400 for %s %s (%s) does not name the element: %s", t.name, short(ic.value), ic.why, ex.summary())
 		}
 		if isMarker {
 			if v, ok := ic.value.(string); ok && v != "" {
-				k.nothingCreated(c, v, fmt.Sprintf("a create with %s %s", el.name, ic.why))
+				k.nothingCreated(c, v, fmt.Sprintf("a create with %s %s", t.name, ic.why))
 			}
 		}
 	}
 	if !isMarker {
-		k.nothingCreated(c, marker, fmt.Sprintf("a create with %s outside its schema", el.name))
+		k.nothingCreated(c, marker, fmt.Sprintf("a create with %s outside its schema", t.name))
 	}
 	for _, ic := range accept {
-		id, _, ex := k.createOne(c, with(k.minimal(c, c.s.marker()), el.name, ic.value), true)
+		id, _, ex := k.createOne(c, t.put(k.minimal(c, c.s.marker()), ic.value), true)
 		if id == "" {
-			c.errorf(ex, "a create with %s of %s answered %s; want 201", el.name, ic.why, ex.summary())
+			c.errorf(ex, "a create with %s of %s answered %s; want 201", t.name, ic.why, ex.summary())
 			continue
 		}
-		if shown, sex := k.fetch(c, id); !jsonEqual(shown[el.name], ic.value) {
-			c.errorf(sex, "%s of %s was read back as %s", el.name, ic.why, short(shown[el.name]))
+		if shown, sex := k.fetch(c, id); !jsonEqual(t.get(shown), ic.value) {
+			c.errorf(sex, "%s of %s was read back as %s", t.name, ic.why, short(t.get(shown)))
 		}
 	}
-	if slices.Contains(f.createOnly, el.name) || !slices.ContainsFunc(f.updEls, func(e element) bool { return e.name == el.name && !e.readOnly }) {
-		c.notef("%s cannot be updated: create only", el.name)
+	if slices.Contains(f.createOnly, t.parent) || !slices.ContainsFunc(f.updEls, func(e element) bool { return e.name == t.parent && !e.readOnly }) {
+		c.notef("%s cannot be updated: create only", t.name)
 		return
 	}
-	rejectedUpdates(c, k, fmt.Sprintf("rejected updates of %s", el.name), func(yield func(any) bool) {
+	rejectedUpdates(c, k, fmt.Sprintf("rejected updates of %s", t.name), func(yield func(any) bool) {
 		for _, ic := range refuse {
 			if ic.rails != nil {
 				continue // checked on create, either way
 			}
-			if !yield(map[string]any{el.name: ic.value}) {
+			if !yield(t.put(map[string]any{}, ic.value)) {
 				return
 			}
 		}
@@ -159,13 +171,13 @@ func checkInput(c *cctx, k kind, el element) {
 	for _, ic := range accept {
 		id := k.newID(c)
 		v := pad(len(ic.value.(string)))
-		ex := k.updateOne(c, id, map[string]any{el.name: v}, true)
+		ex := k.updateOne(c, id, t.put(map[string]any{}, v), true)
 		if ex.status != http.StatusOK {
-			c.errorf(ex, "an update with %s of %s answered %s; want 200", el.name, ic.why, ex.summary())
+			c.errorf(ex, "an update with %s of %s answered %s; want 200", t.name, ic.why, ex.summary())
 			continue
 		}
-		if shown, sex := k.fetch(c, id); !jsonEqual(shown[el.name], v) {
-			c.errorf(sex, "%s of %s was read back after an update as %s", el.name, ic.why, short(shown[el.name]))
+		if shown, sex := k.fetch(c, id); !jsonEqual(t.get(shown), v) {
+			c.errorf(sex, "%s of %s was read back after an update as %s", t.name, ic.why, short(t.get(shown)))
 		}
 	}
 }
@@ -174,21 +186,21 @@ func checkInput(c *cctx, k kind, el element) {
 // create with it is either refused with 400 naming the element and creates
 // nothing (strict), or creates the record with the cast value (lenient, as
 // Rails); the note says which.
-func checkRailsCast(c *cctx, k kind, el element, ic inputCase) {
+func checkRailsCast(c *cctx, k kind, t inputTarget, ic inputCase) {
 	marker := c.s.marker()
-	id, _, ex := k.createOne(c, with(k.minimal(c, marker), el.name, ic.value), false)
+	id, _, ex := k.createOne(c, t.put(k.minimal(c, marker), ic.value), false)
 	switch {
 	case id != "":
-		if shown, sex := k.fetch(c, id); !jsonEqual(shown[el.name], ic.rails) {
-			c.errorf(sex, "a create with %s %s (%s) was accepted, and read back as %s; want it refused, or cast to %s", el.name, short(ic.value), ic.why, short(shown[el.name]), short(ic.rails))
+		if shown, sex := k.fetch(c, id); !jsonEqual(t.get(shown), ic.rails) {
+			c.errorf(sex, "a create with %s %s (%s) was accepted, and read back as %s; want it refused, or cast to %s", t.name, short(ic.value), ic.why, short(t.get(shown)), short(ic.rails))
 			return
 		}
-		c.notef("lenient: %s %s (%s) cast to %s, as Rails does", el.name, short(ic.value), ic.why, short(ic.rails))
+		c.notef("lenient: %s %s (%s) cast to %s, as Rails does", t.name, short(ic.value), ic.why, short(ic.rails))
 	case ex.status != http.StatusBadRequest:
-		c.errorf(ex, "a create with %s %s (%s) answered %s; want 400, or a create with it cast to %s", el.name, short(ic.value), ic.why, ex.summary(), short(ic.rails))
-	case !ex.mentions(el.name):
-		c.errorf(ex, "the 400 for %s %s (%s) does not name the element: %s", el.name, short(ic.value), ic.why, ex.summary())
+		c.errorf(ex, "a create with %s %s (%s) answered %s; want 400, or a create with it cast to %s", t.name, short(ic.value), ic.why, ex.summary(), short(ic.rails))
+	case !ex.mentions(t.element):
+		c.errorf(ex, "the 400 for %s %s (%s) does not name the element: %s", t.name, short(ic.value), ic.why, ex.summary())
 	default:
-		k.nothingCreated(c, marker, fmt.Sprintf("a create with %s %s", el.name, ic.why))
+		k.nothingCreated(c, marker, fmt.Sprintf("a create with %s %s", t.name, ic.why))
 	}
 }

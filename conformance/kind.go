@@ -60,6 +60,10 @@ type kindFacts struct {
 	marker string
 	// inputSkip are elements the input family leaves alone.
 	inputSkip []string
+	// references are elements that refer to another resource, which the
+	// server looks up by the elements inside them (an integration by its
+	// id or code): the nested input family leaves their children alone.
+	references []string
 	// createOnly are elements of the update body that cannot be changed
 	// once set (the spec's descriptions say so): the input family probes
 	// them on create only.

@@ -469,6 +469,56 @@ var mutants = []mutant{
 		want: "integration_errors.input.status",
 	},
 	{
+		name: "nested maxLength not enforced (long response-code truncated)",
+		core: onRequest(route("POST", `/api/integration_errors`), func(_ *http.Request, body any) {
+			eachNested(body, "responses", func(item map[string]any) {
+				if v, ok := item["response-code"].(string); ok && len(v) > 255 {
+					item["response-code"] = v[:255]
+				}
+			})
+		}),
+		want: "integration_errors.input.responses.response-code",
+	},
+	{
+		name: "nested maxLength not enforced on update (long response-code truncated)",
+		core: onRequest(route("", `/api/integration_history_records/\d+`), func(r *http.Request, body any) {
+			if r.Method == http.MethodGet {
+				return
+			}
+			eachNested(body, "responses", func(item map[string]any) {
+				if v, ok := item["response-code"].(string); ok && len(v) > 255 {
+					item["response-code"] = v[:255]
+				}
+			})
+		}),
+		want: "integration_history_records.input.responses.response-code",
+	},
+	{
+		name: "nested maxLength off by one (a contact name of 255 characters refused)",
+		core: onRequest(route("POST", `/api/integrations`), func(_ *http.Request, body any) {
+			eachNested(body, "contacts", func(item map[string]any) {
+				if v, ok := item["name"].(string); ok && len(v) == 255 {
+					item["name"] = v + "x"
+				}
+			})
+		}),
+		want: "integrations.input.contacts.name",
+	},
+	{
+		name: "nested pattern not enforced (a currency outside the pattern replaced)",
+		sourcing: onRequest(route("POST", `/api/events`), func(_ *http.Request, body any) {
+			items, _ := obj(body)["events"].([]any)
+			for _, it := range items {
+				eachNested(it, "settings", func(item map[string]any) {
+					if v, ok := item["currency"].(string); ok && !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(v) {
+						item["currency"] = "USD"
+					}
+				})
+			}
+		}),
+		want: "events.input.settings.currency",
+	},
+	{
 		// Casting a number for a string element to its digits is what
 		// Rails does, and the check takes it; another value is not.
 		name: "a number for a string cast to another value (Sourcing name)",
@@ -1323,6 +1373,21 @@ func route(method, pattern string) func(*http.Request) bool {
 	re := regexp.MustCompile("^" + pattern + "$")
 	return func(r *http.Request) bool {
 		return (method == "" || r.Method == method) && re.MatchString(r.URL.Path)
+	}
+}
+
+// eachNested calls f with the object of body's element name, or with each
+// object of it when it is an array.
+func eachNested(body any, name string, f func(map[string]any)) {
+	switch v := obj(body)[name].(type) {
+	case map[string]any:
+		f(v)
+	case []any:
+		for _, it := range v {
+			if m, ok := it.(map[string]any); ok {
+				f(m)
+			}
+		}
 	}
 }
 
