@@ -26,6 +26,13 @@ type inputCase struct {
 func inputCases(el element, pad func(n int) string) (accept, refuse []inputCase) {
 	s := el.schema
 	switch {
+	case el.is("string") && len(el.enum()) > 0:
+		// An enum nested in another element (top-level enums have their
+		// own family): a value outside the set is refused, a number too
+		// (cast to its digits it is still outside).
+		allowed := el.enum()
+		refuse = append(refuse, inputCase{12345, "a number", nil},
+			inputCase{outsideEnum(allowed), "outside the allowed values " + strings.Join(allowed, ", "), nil})
 	case el.is("string"):
 		refuse = append(refuse, inputCase{12345, "a number", "12345"})
 		if s.MaxLength != nil && *s.MaxLength > 0 && *s.MaxLength <= 4096 {
@@ -203,4 +210,13 @@ func checkRailsCast(c *cctx, k kind, t inputTarget, ic inputCase) {
 	default:
 		k.nothingCreated(c, marker, fmt.Sprintf("a create with %s %s", t.name, ic.why))
 	}
+}
+
+// outsideEnum returns a value none of allowed is: the first one in lower
+// case, as a careless client would send it, or a made-up one.
+func outsideEnum(allowed []string) string {
+	if v := strings.ToLower(allowed[0]); !slices.Contains(allowed, v) {
+		return v
+	}
+	return "coupakit-not-allowed"
 }

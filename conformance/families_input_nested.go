@@ -29,7 +29,7 @@ func nestedInputFamily(k kind) []*check {
 		}
 		children := elements(item)
 		for _, child := range children {
-			if child.readOnly || !child.scalar() || len(child.enum()) > 0 {
+			if child.readOnly || !child.scalar() {
 				continue
 			}
 			siblings, ok := requiredSiblings(children, child.name)

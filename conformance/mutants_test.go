@@ -505,6 +505,17 @@ var mutants = []mutant{
 		want: "integrations.input.contacts.name",
 	},
 	{
+		name: "nested enum not enforced (a contact's contact-alert-type outside the set replaced)",
+		core: onRequest(route("POST", `/api/integrations`), func(_ *http.Request, body any) {
+			eachNested(body, "contacts", func(item map[string]any) {
+				if v, ok := item["contact-alert-type"].(string); ok && !slices.Contains([]string{"Technical", "Functional", "Both"}, v) {
+					item["contact-alert-type"] = "Technical"
+				}
+			})
+		}),
+		want: "integrations.input.contacts.contact-alert-type",
+	},
+	{
 		name: "nested pattern not enforced (a currency outside the pattern replaced)",
 		sourcing: onRequest(route("POST", `/api/events`), func(_ *http.Request, body any) {
 			items, _ := obj(body)["events"].([]any)

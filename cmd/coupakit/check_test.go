@@ -189,7 +189,7 @@ func TestCheckExitCodes(t *testing.T) {
 			args: func(c checkTarget) []string {
 				return []string{"--base-url", c.core, "--cso-base-url", c.cso, "--quiet", "--auth", "none"}
 			},
-			stdout: "PASS: 350 passed, 0 failed (0 must, 0 should), 9 skipped", notStderr: "PASS",
+			stdout: "PASS: 351 passed, 0 failed (0 must, 0 should), 9 skipped", notStderr: "PASS",
 		},
 		{
 			name: "conforming, authenticated", target: serveAuthCheckTarget, code: 0,
@@ -198,7 +198,7 @@ func TestCheckExitCodes(t *testing.T) {
 					"--client-secret", auth.DefaultClientSecret, "--scope", auth.ScopeRead + " " + auth.ScopeWrite,
 					"--cso-api-key", auth.DefaultCSOAPIKey, "--quiet"}
 			},
-			stdout: "PASS: 357 passed, 0 failed (0 must, 0 should), 2 skipped", notStdout: auth.DefaultClientSecret, notStderr: "PASS",
+			stdout: "PASS: 358 passed, 0 failed (0 must, 0 should), 2 skipped", notStdout: auth.DefaultClientSecret, notStderr: "PASS",
 		},
 		{
 			name: "authenticated target, no credentials", target: serveAuthCheckTarget, code: 2, lines: 1,
