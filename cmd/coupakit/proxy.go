@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coupakit/coupakit/proxy"
@@ -136,30 +135,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fmt.Fprintf(stdout, "%s violations; Ctrl-C to stop\n", mode)
 
-	errc := make(chan error, len(servers))
-	var wg sync.WaitGroup
-	for i, srv := range servers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
-				errc <- err
-			}
-		}()
-	}
-	code := 0
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		fmt.Fprintf(stderr, "coupakit proxy: %v\n", err)
-		code = 1
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for _, srv := range servers {
-		_ = srv.Shutdown(shutdownCtx)
-	}
-	wg.Wait()
+	code := serveHTTP(ctx, "coupakit proxy", servers, listeners, make(chan error, len(servers)), stderr, nil)
 	p.Close()
 	if cfg.report != "" {
 		if err := p.WriteReportFile(cfg.report, format); err != nil {

@@ -235,6 +235,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fmt.Fprintf(stdout, "seed %d, %d records per resource; Ctrl-C to stop\n", cfg.seed, cfg.records)
 
+	code := serveHTTP(ctx, "coupakit serve", servers, listeners, errc, stderr, func(shutdownCtx context.Context) {
+		if sftpSrv != nil {
+			_ = sftpSrv.Shutdown(shutdownCtx)
+		}
+	})
+	if err := m.Close(); err != nil {
+		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		code = 1
+	}
+	fmt.Fprintln(stdout, "stopped")
+	return code
+}
+
+// serveHTTP serves each server on its listener until ctx is done or one of
+// them (or another sender on errc) fails, then shuts every server down
+// gracefully, calls also with the same shutdown context (nil: nothing
+// else), waits for them and returns the exit code: 0, or 1 after a
+// failure, which it prints with the command's name.
+func serveHTTP(ctx context.Context, name string, servers []*http.Server, listeners []net.Listener, errc chan error, stderr io.Writer, also func(context.Context)) int {
 	var wg sync.WaitGroup
 	for i, srv := range servers {
 		wg.Add(1)
@@ -249,7 +268,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
-		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		code = 1
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -257,15 +276,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for _, srv := range servers {
 		_ = srv.Shutdown(shutdownCtx)
 	}
-	if sftpSrv != nil {
-		_ = sftpSrv.Shutdown(shutdownCtx)
+	if also != nil {
+		also(shutdownCtx)
 	}
 	wg.Wait()
-	if err := m.Close(); err != nil {
-		fmt.Fprintf(stderr, "coupakit serve: %v\n", err)
-		code = 1
-	}
-	fmt.Fprintln(stdout, "stopped")
 	return code
 }
 
