@@ -88,3 +88,66 @@ func TestDatetimeElements(t *testing.T) {
 		}
 	}
 }
+
+// formatSlow is what AppendDatetime must write: the layout through
+// time.Time.AppendFormat.
+func formatSlow(t time.Time) string {
+	return t.Truncate(time.Second).Format(coupaxml.DatetimeLayout)
+}
+
+// datetimeZones are zones with whole-hour, half-hour, quarter-hour,
+// second-precise (local mean time) and far offsets, on both sides of UTC.
+func datetimeZones(t testing.TB) []*time.Location {
+	zones := []*time.Location{time.UTC, time.FixedZone("", -7*3600), time.FixedZone("", 5*3600+30*60),
+		time.FixedZone("", 5*3600+45*60), time.FixedZone("", -(9*3600 + 30*60)), time.FixedZone("", 14*3600),
+		time.FixedZone("", -30), time.FixedZone("", 29), time.FixedZone("", -(3600 + 59)),
+		time.FixedZone("", 99*3600+59*60), time.FixedZone("", -100*3600), time.FixedZone("", 150*3600)}
+	for _, name := range []string{"Europe/Berlin", "America/St_Johns", "Asia/Kathmandu", "Europe/Amsterdam"} {
+		if loc, err := time.LoadLocation(name); err == nil { // Amsterdam: +00:19:32 before 1937
+			zones = append(zones, loc)
+		}
+	}
+	return zones
+}
+
+func TestAppendDatetimeIsAppendFormat(t *testing.T) {
+	instants := []time.Time{
+		time.Date(2026, 12, 1, 8, 17, 20, 750_000_000, time.UTC),
+		time.Date(2016, 10, 7, 6, 59, 46, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(0, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1900, 2, 28, 23, 59, 59, 500, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(2000, 2, 29, 12, 0, 0, 0, time.UTC),
+		time.Unix(0, 0),
+		{},
+	}
+	// And a spread of instants from 1700 to 2300, a prime number of
+	// seconds and nanoseconds apart.
+	for s := int64(-8_520_336_000); s < 10_413_792_000; s += 7_654_321_987 / 7 {
+		instants = append(instants, time.Unix(s, s%1_000_000_007))
+	}
+	for _, loc := range datetimeZones(t) {
+		for _, at := range instants {
+			tm := at.In(loc)
+			if got, want := string(coupaxml.AppendDatetime([]byte("x"), tm)), "x"+formatSlow(tm); got != want {
+				t.Errorf("AppendDatetime(%v in %v) = %q, want %q", at, loc, got, want)
+			}
+		}
+	}
+}
+
+func FuzzAppendDatetime(f *testing.F) {
+	f.Add(int64(1796113040), int64(750_000_000), 0)
+	f.Add(int64(-62135596800), int64(0), -7*3600)
+	f.Add(int64(253402300799), int64(999_999_999), 5*3600+30*60)
+	f.Fuzz(func(t *testing.T, sec, nsec int64, offset int) {
+		tm := time.Unix(sec, nsec).In(time.FixedZone("", offset%(200*3600)))
+		if got, want := string(coupaxml.AppendDatetime(nil, tm)), formatSlow(tm); got != want {
+			t.Errorf("AppendDatetime(%d, %d, %d) = %q, want %q", sec, nsec, offset, got, want)
+		}
+	})
+}

@@ -319,7 +319,7 @@ func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 				loc = time.UTC
 			}
 			b = append(b, '"')
-			b = tm.In(loc).Truncate(time.Second).AppendFormat(b, coupaxml.DatetimeLayout)
+			b = coupaxml.AppendDatetime(b, tm.In(loc))
 			return append(b, '"'), true
 		}
 	}
