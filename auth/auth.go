@@ -144,6 +144,8 @@ type Authority struct {
 	macs   sync.Pool          // of *macState
 	limits *limiters          // nil when the rate limit is off
 	guard  *throttle.Throttle // wrong client secrets, by client id and address
+	// verified remembers the tokens whose signature verified (verify.go).
+	verified verifiedTokens
 }
 
 // client is a Client ready for checks.

@@ -83,26 +83,46 @@ func (a *Authority) sign(c claims) string {
 
 // verify checks tok's signature and expiry and returns its client and
 // space-separated scopes.
+//
+// A token that verified once is remembered (verifiedTokens), so that a
+// client sending the same token again costs a map lookup, not a MAC and a
+// JSON decode; its expiry is checked every time.
 func (a *Authority) verify(tok string, now time.Time) (*client, string, error) {
+	if v, ok := a.verified.get(tok); ok {
+		if now.Unix() >= v.expires {
+			return nil, "", errTokenExpired
+		}
+		return v.client, v.scope, nil
+	}
+	cl, scope, expires, err := a.verifyToken(tok, now)
+	if err == nil {
+		a.verified.put(tok, verifiedToken{client: cl, scope: scope, expires: expires})
+	}
+	return cl, scope, err
+}
+
+// verifyToken checks tok's signature and expiry, and returns its client,
+// scopes and expiry (Unix seconds).
+func (a *Authority) verifyToken(tok string, now time.Time) (*client, string, int64, error) {
 	if len(tok) > maxTokenLen {
-		return nil, "", errTokenMalformed
+		return nil, "", 0, errTokenMalformed
 	}
 	header, rest, ok := strings.Cut(tok, ".")
 	if !ok || header != jwtHeader {
-		return nil, "", errTokenMalformed
+		return nil, "", 0, errTokenMalformed
 	}
 	payload, sig, ok := strings.Cut(rest, ".")
 	if !ok || payload == "" || strings.Contains(sig, ".") {
-		return nil, "", errTokenMalformed
+		return nil, "", 0, errTokenMalformed
 	}
 	var given [sha256.Size]byte
 	var enc [64]byte // room for sigLen
 	if len(sig) != sigLen {
-		return nil, "", errTokenSignature
+		return nil, "", 0, errTokenSignature
 	}
 	copy(enc[:], sig)
 	if n, err := b64.Decode(given[:], enc[:sigLen]); err != nil || n != len(given) {
-		return nil, "", errTokenSignature
+		return nil, "", 0, errTokenSignature
 	}
 
 	st := a.macs.Get().(*macState)
@@ -112,27 +132,27 @@ func (a *Authority) verify(tok string, now time.Time) (*client, string, error) {
 	st.mac.Reset()
 	st.mac.Write(st.src)
 	if subtle.ConstantTimeCompare(st.mac.Sum(st.sum[:0]), given[:]) != 1 {
-		return nil, "", errTokenSignature
+		return nil, "", 0, errTokenSignature
 	}
 
 	src := st.src[len(header)+1:]
 	st.dst = slices.Grow(st.dst[:0], b64.DecodedLen(len(src)))[:b64.DecodedLen(len(src))]
 	n, err := b64.Decode(st.dst, src)
 	if err != nil {
-		return nil, "", errTokenMalformed
+		return nil, "", 0, errTokenMalformed
 	}
 	var c checkedClaims
 	if err := json.Unmarshal(st.dst[:n], &c); err != nil || c.Expires == 0 {
-		return nil, "", errTokenMalformed
+		return nil, "", 0, errTokenMalformed
 	}
 	if now.Unix() >= c.Expires {
-		return nil, "", errTokenExpired
+		return nil, "", 0, errTokenExpired
 	}
 	cl := a.clients[c.ClientID]
 	if cl == nil {
-		return nil, "", errTokenClient
+		return nil, "", 0, errTokenClient
 	}
-	return cl, c.Scope, nil
+	return cl, c.Scope, c.Expires, nil
 }
 
 // TokenHandler returns the OAuth 2.0 token endpoint, POST /oauth2/token, for
