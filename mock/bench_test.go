@@ -41,24 +41,33 @@ func benchMock(b *testing.B) *mock.Mock {
 	return m
 }
 
+// BenchmarkGetByID and BenchmarkListLimit50 measure a read answered from
+// the answer cache (the same read again, the state unchanged) and one the
+// handler answers (the cache off), in turn.
 func BenchmarkGetByID(b *testing.B) {
-	h := benchMock(b).CoreHandler()
-	b.ReportAllocs()
-	report := mock.CPUPerOp(b)
-	for b.Loop() {
-		serve(b, h, "GET", "/api/integration_errors/500", nil, 200)
-	}
-	report()
+	benchRead(b, "/api/integration_errors/500")
 }
 
 func BenchmarkListLimit50(b *testing.B) {
-	h := benchMock(b).CoreHandler()
-	b.ReportAllocs()
-	report := mock.CPUPerOp(b)
-	for b.Loop() {
-		serve(b, h, "GET", "/api/integration_errors?limit=50&offset=100", nil, 200)
+	benchRead(b, "/api/integration_errors?limit=50&offset=100")
+}
+
+func benchRead(b *testing.B, target string) {
+	for _, cached := range []bool{true, false} {
+		b.Run(map[bool]string{true: "cached", false: "uncached"}[cached], func(b *testing.B) {
+			m := benchMock(b)
+			if !cached {
+				mock.NoAnswerCache(m)
+			}
+			h := m.CoreHandler()
+			b.ReportAllocs()
+			report := mock.CPUPerOp(b)
+			for b.Loop() {
+				serve(b, h, "GET", target, nil, 200)
+			}
+			report()
+		})
 	}
-	report()
 }
 
 func BenchmarkCreate(b *testing.B) {

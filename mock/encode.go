@@ -159,9 +159,12 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 
 // write answers status with v encoded, reporting false when v is not a
 // value it encodes (then nothing is written).
-func (o *jsonOrder) write(w http.ResponseWriter, status int, v any) bool {
+//
+// keep, when set, is given the answer when it went out in one piece (the
+// bytes are only lent).
+func (o *jsonOrder) write(w http.ResponseWriter, status int, v any, keep func(status int, body []byte)) bool {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && !rv.IsNil() && rv.Type().Elem().Kind() != reflect.Uint8 && !rv.Type().Implements(marshalerType) {
-		return o.writeList(w, status, rv)
+		return o.writeList(w, status, rv, keep)
 	}
 	bp := bufPool.Get().(*[]byte)
 	b, ok := o.append((*bp)[:0], reflect.ValueOf(v))
@@ -170,6 +173,9 @@ func (o *jsonOrder) write(w http.ResponseWriter, status int, v any) bool {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_, _ = w.Write(b)
+		if keep != nil {
+			keep(status, b)
+		}
 	}
 	if cap(b) <= 1<<20 {
 		*bp = b
@@ -190,7 +196,7 @@ const listFlush = 64 << 10
 // sent, it reports false as write does; after, the answer is cut short
 // (http.ErrAbortHandler), which the client sees as a broken answer, never
 // as a whole one.
-func (o *jsonOrder) writeList(w http.ResponseWriter, status int, v reflect.Value) bool {
+func (o *jsonOrder) writeList(w http.ResponseWriter, status int, v reflect.Value, keep func(status int, body []byte)) bool {
 	bp := bufPool.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= 1<<20 {
@@ -227,6 +233,9 @@ func (o *jsonOrder) writeList(w http.ResponseWriter, status int, v reflect.Value
 		w.WriteHeader(status)
 	}
 	_, _ = w.Write(b)
+	if !sent && keep != nil {
+		keep(status, b)
+	}
 	*bp = b
 	return true
 }
@@ -235,7 +244,7 @@ func (o *jsonOrder) writeList(w http.ResponseWriter, status int, v reflect.Value
 // a status named in its type (ShowIntegrationError200JSONResponse) with no
 // headers of its own; it reports false for any other, which the generated
 // code then writes.
-func (o *jsonOrder) respond(w http.ResponseWriter, resp any) bool {
+func (o *jsonOrder) respond(w http.ResponseWriter, resp any, keep func(status int, body []byte)) bool {
 	t := reflect.TypeOf(resp)
 	if t == nil {
 		return false
@@ -247,7 +256,7 @@ func (o *jsonOrder) respond(w http.ResponseWriter, resp any) bool {
 	if status.(int) == 0 {
 		return false
 	}
-	return o.write(w, status.(int), resp)
+	return o.write(w, status.(int), resp, keep)
 }
 
 // statusOf is the status a response type names, 0 for a type respond

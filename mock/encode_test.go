@@ -70,7 +70,7 @@ func TestAnswersFollowTheSpecOrder(t *testing.T) {
 	rec.ExternalId = ptr("<SAP & co>")
 	resp := core.ShowIntegrationError200JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}
 	w := httptest.NewRecorder()
-	require.True(t, o.respond(w, resp))
+	require.True(t, o.respond(w, resp, nil))
 	assert.Equal(t, 200, w.Code)
 	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
 
@@ -93,17 +93,17 @@ func TestAnswersFollowTheSpecOrder(t *testing.T) {
 
 	list := httptest.NewRecorder()
 	rows, _ := st.errors().list(nil, 0, 3, false)
-	require.True(t, o.respond(list, core.ListIntegrationErrors200JSONResponse(rows)))
+	require.True(t, o.respond(list, core.ListIntegrationErrors200JSONResponse(rows), nil))
 	want, _ = json.Marshal(rows)
 	assert.JSONEq(t, coupaDatetimes(want), list.Body.String())
 
 	created := httptest.NewRecorder()
-	require.True(t, o.respond(created, core.CreateIntegrationError201JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}))
+	require.True(t, o.respond(created, core.CreateIntegrationError201JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil))
 	assert.Equal(t, 201, created.Code, "the status comes from the response type")
 
-	assert.False(t, o.respond(httptest.NewRecorder(), core.ShowIntegrationError401JSONResponse{}), "answers with headers of their own are the generated code's")
-	assert.False(t, o.respond(httptest.NewRecorder(), nil))
-	assert.False(t, o.respond(httptest.NewRecorder(), struct{}{}))
+	assert.False(t, o.respond(httptest.NewRecorder(), core.ShowIntegrationError401JSONResponse{}, nil), "answers with headers of their own are the generated code's")
+	assert.False(t, o.respond(httptest.NewRecorder(), nil, nil))
+	assert.False(t, o.respond(httptest.NewRecorder(), struct{}{}, nil))
 }
 
 func TestEventAnswersFollowTheSpecOrder(t *testing.T) {
@@ -114,7 +114,7 @@ func TestEventAnswersFollowTheSpecOrder(t *testing.T) {
 	list := sourcing.EventList{Total: 2, Events: []sourcing.Event{rows[0].ev, rows[1].ev}}
 	list.Events[0].Settings.AdditionalProperties = map[string]any{"b": 1, "a": []any{"x"}}
 	w := httptest.NewRecorder()
-	require.True(t, o.respond(w, sourcing.ListEvents200JSONResponse(list)))
+	require.True(t, o.respond(w, sourcing.ListEvents200JSONResponse(list), nil))
 	want, _ := json.Marshal(list)
 	assert.JSONEq(t, coupaDatetimes(want), w.Body.String())
 	assert.Equal(t, o.order["EventList"], keys(t, w.Body.Bytes()))
@@ -146,7 +146,7 @@ func BenchmarkEncodeList50(b *testing.B) {
 	b.ReportAllocs()
 	report := cpuPerOp(b)
 	for b.Loop() {
-		if !o.respond(discard{}, resp) {
+		if !o.respond(discard{}, resp, nil) {
 			b.Fatal("not encoded")
 		}
 	}

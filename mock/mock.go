@@ -99,6 +99,11 @@ type Mock struct {
 	// def is the default tenant, tenants the named ones (tenants.go).
 	def     *tenantData
 	tenants *tenant.Registry[*tenantData]
+	// noAnswerCache turns the answer cache off (answers.go), for tests
+	// that hold its answers to the handlers'; answerHits counts the reads
+	// it answered.
+	noAnswerCache bool
+	answerHits    atomic.Int64
 	// fixtures is the checked DataFile, loaded into every fresh state;
 	// saver writes StateFile (persist.go).
 	fixtures *stateDoc
@@ -183,23 +188,16 @@ func New(opts Options) (*Mock, error) {
 		return nil, err
 	}
 	coreOrder.loc, csoOrder.loc = opts.Location, opts.Location
-	// The handlers' JSON answers list elements in the spec's order.
-	coreMW := func(f core.StrictHandlerFunc, _ string) core.StrictHandlerFunc {
+	// The handlers' JSON answers list elements in the spec's order; a
+	// read's answer is kept until the state changes (answers.go).
+	coreMW := func(f core.StrictHandlerFunc, operation string) core.StrictHandlerFunc {
 		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
-			resp, err := f(ctx, w, r, req)
-			if err == nil && coreOrder.respond(w, resp) {
-				return nil, nil
-			}
-			return resp, err
+			return m.cachedRead(coreOrder, w, r, operation, func() (any, error) { return f(ctx, w, r, req) })
 		}
 	}
-	csoMW := func(f sourcing.StrictHandlerFunc, _ string) sourcing.StrictHandlerFunc {
+	csoMW := func(f sourcing.StrictHandlerFunc, operation string) sourcing.StrictHandlerFunc {
 		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
-			resp, err := f(ctx, w, r, req)
-			if err == nil && csoOrder.respond(w, resp) {
-				return nil, nil
-			}
-			return resp, err
+			return m.cachedRead(csoOrder, w, r, operation, func() (any, error) { return f(ctx, w, r, req) })
 		}
 	}
 	apis := []*api{{
@@ -471,6 +469,10 @@ type state struct {
 	// rather than join them (fixtures). See sftpfiles.go.
 	sftp        []SFTPFile
 	sftpReplace bool
+	// gen counts the changes to the tables; answers holds encoded answers
+	// to reads made since the last one (answers.go).
+	gen     atomic.Uint64
+	answers answerCache
 }
 
 // integration resolves a reference to an integration, by id or code (both

@@ -3,6 +3,7 @@ package mock
 import (
 	"math/rand"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
@@ -48,6 +49,7 @@ func seedState(defs []*resourceDef, seed int64, records int) *state {
 	s := &state{tables: make([]any, len(defs))}
 	for _, d := range defs {
 		s.tables[d.index] = d.newTable()
+		s.tables[d.index].(interface{ watch(*atomic.Uint64) }).watch(&s.gen)
 	}
 	s.apiUser = core.User{Id: 1, Login: "integration.user", Email: ptr("integration.user@example.com"), Firstname: ptr("Integration"), Lastname: ptr("User")}
 	s.users = []core.User{s.apiUser}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // errNotFound reports an id that no record has.
@@ -18,6 +19,20 @@ type table[T any] struct {
 	rows   []T           // ordered by id
 	pos    map[int64]int // id -> index in rows
 	nextID int64
+	// gen, when set, counts the changes to the state the table is part of
+	// (the answer cache's generation, answers.go); every change adds one
+	// under the table's lock.
+	gen *atomic.Uint64
+}
+
+// watch makes every change to the table count in gen.
+func (t *table[T]) watch(gen *atomic.Uint64) { t.gen = gen }
+
+// changed counts a change; the caller holds the write lock.
+func (t *table[T]) changed() {
+	if t.gen != nil {
+		t.gen.Add(1)
+	}
 }
 
 func newTable[T any](idOf func(*T) int64, firstID int64) *table[T] {
@@ -35,6 +50,7 @@ func (t *table[T]) insert(rec T, setID func(*T, int64)) T {
 func (t *table[T]) insertChecked(rec T, setID func(*T, int64), check func(rows []T) error) (T, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.changed()
 	if check != nil {
 		if err := check(t.rows); err != nil {
 			return rec, err
@@ -85,6 +101,7 @@ func (t *table[T]) update(id int64, change func(T) (T, error)) (T, error) {
 func (t *table[T]) updateChecked(id int64, change func(rec T, rows []T) (T, error)) (T, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.changed()
 	i, ok := t.pos[id]
 	if !ok {
 		var zero T
@@ -103,6 +120,7 @@ func (t *table[T]) updateChecked(id int64, change func(rec T, rows []T) (T, erro
 func (t *table[T]) updateAll(ids []int64, change func(T) T) ([]T, []int64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.changed()
 	var missing []int64
 	for _, id := range ids {
 		if _, ok := t.pos[id]; !ok {
@@ -125,6 +143,7 @@ func (t *table[T]) updateAll(ids []int64, change func(T) T) ([]T, []int64, error
 func (t *table[T]) remove(id int64) (T, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.changed()
 	i, ok := t.pos[id]
 	if !ok {
 		var zero T
@@ -165,6 +184,7 @@ func (t *table[T]) list(match func(*T) bool, offset, limit int, total bool) ([]T
 func (t *table[T]) load(rows []T) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.changed()
 	sort.SliceStable(rows, func(i, j int) bool { return t.idOf(&rows[i]) < t.idOf(&rows[j]) })
 	t.rows = rows
 	t.pos = make(map[int64]int, len(rows))
@@ -179,6 +199,7 @@ func (t *table[T]) load(rows []T) {
 
 // seedRow appends a seeded record, whose id is above every other's.
 func (t *table[T]) seedRow(rec T) {
+	t.changed()
 	id := t.idOf(&rec)
 	t.pos[id] = len(t.rows)
 	t.rows = append(t.rows, rec)

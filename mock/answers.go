@@ -1,0 +1,123 @@
+package mock
+
+import (
+	"net/http"
+	"sync"
+)
+
+// The answer cache: a read (GET) whose answer the handler gave as one
+// piece of JSON is kept, encoded, with the generation of the state it was
+// read from, and the same read is answered with those bytes for as long
+// as the state has not changed. Only the handler's work (finding the
+// records and encoding them) is saved: every layer before it (the
+// journal, faults, authentication, leniency, validation) and after it
+// (XML, projection) runs on every request as before.
+//
+// A read's answer depends on the operation, its path (the id), its query
+// (as sent: the leniency layer reads it the same way every time) and the
+// state's records, nothing else: no read looks at the clock, and a
+// record's answer is fixed when it is stored (tables keep records by
+// value and never change one in place). The state's generation counts
+// every change to any of its tables, under the table's lock, so a kept
+// answer is only used while no change at all has been made since it was
+// read; a reset or an import makes a new state, with an empty cache.
+
+const (
+	// answerCacheBytes bounds the answers a state keeps; past it, the
+	// cache starts again empty.
+	answerCacheBytes = 4 << 20
+	// answerMaxBytes is the largest answer kept.
+	answerMaxBytes = 256 << 10
+)
+
+// answerCache holds a state's encoded answers to reads, all of one
+// generation of the state.
+type answerCache struct {
+	mu      sync.RWMutex
+	gen     uint64
+	entries map[string]cachedAnswer
+	size    int
+}
+
+// cachedAnswer is an encoded JSON answer.
+type cachedAnswer struct {
+	status int
+	body   []byte
+}
+
+// get returns the answer kept under key when it was read at generation
+// gen.
+func (c *answerCache) get(key []byte, gen uint64) (cachedAnswer, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.gen != gen {
+		return cachedAnswer{}, false
+	}
+	a, ok := c.entries[string(key)]
+	return a, ok
+}
+
+// put keeps an answer read at generation gen (body is copied); an answer
+// read before the newest generation the cache has seen is not kept.
+func (c *answerCache) put(key []byte, gen uint64, status int, body []byte) {
+	if len(body) > answerMaxBytes {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case gen < c.gen:
+		return
+	case gen > c.gen || c.entries == nil || c.size+len(body) > answerCacheBytes:
+		c.gen, c.entries, c.size = gen, map[string]cachedAnswer{}, 0
+	}
+	if _, ok := c.entries[string(key)]; ok {
+		return
+	}
+	c.entries[string(key)] = cachedAnswer{status: status, body: append([]byte(nil), body...)}
+	c.size += len(key) + len(body)
+}
+
+// answerKey is the cache key of a read: its operation, path and query.
+func answerKey(b []byte, operation string, r *http.Request) []byte {
+	b = append(b, operation...)
+	b = append(b, 0)
+	b = append(b, r.URL.Path...)
+	b = append(b, '?')
+	return append(b, r.URL.RawQuery...)
+}
+
+// cachedRead answers a read (GET) from the state's cache when it can, and
+// else runs handle and writes its answer as the spec orders it (jsonOrder),
+// keeping it when it went out in one piece. It returns what the strict
+// middleware returns: nil, nil once the answer is written, else the
+// handler's answer or error, which the generated code then writes.
+func (m *Mock) cachedRead(o *jsonOrder, w http.ResponseWriter, r *http.Request, operation string, handle func() (any, error)) (any, error) {
+	if r.Method != http.MethodGet || m.noAnswerCache {
+		resp, err := handle()
+		if err == nil && o.respond(w, resp, nil) {
+			return nil, nil
+		}
+		return resp, err
+	}
+	st := m.st(r.Context())
+	gen := st.gen.Load()
+	kp := keyPool.Get().(*[]byte)
+	defer keyPool.Put(kp)
+	key := answerKey((*kp)[:0], operation, r)
+	*kp = key
+	if a, ok := st.answers.get(key, gen); ok {
+		m.answerHits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		_, _ = w.Write(a.body)
+		return nil, nil
+	}
+	resp, err := handle()
+	if err == nil && o.respond(w, resp, func(status int, body []byte) { st.answers.put(key, gen, status, body) }) {
+		return nil, nil
+	}
+	return resp, err
+}
+
+var keyPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
