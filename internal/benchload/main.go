@@ -265,7 +265,10 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 
 	show := s.base + "/api/integration_errors/" + strconv.Itoa(max(1, records/2))
 	index := s.base + "/api/integration_errors?limit=50&offset=100"
-	scan := s.base + "/api/integration_errors?status=error&updated-at%5Bgt%5D=2030-01-01T00%3A00%3A00%2B00%3A00"
+	// Each scan asks for another instant (a second later), so that the
+	// answer cache, which answers the same read of an unchanged state,
+	// never answers it: every request scans.
+	scan := s.base + "/api/integration_errors?status=error&updated-at%%5Bgt%%5D=2030-01-01T00%%3A00%%3A%02d%%2B00%%3A00"
 	_, showBody, err := fetch("GET", show, tok, nil)
 	if err != nil {
 		return err
@@ -296,9 +299,9 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 
 	// The two-filter list that scans every record, one request at a time.
 	var lat []time.Duration
-	for range 21 {
+	for i := range 21 {
 		start := time.Now()
-		if st, body, err := fetch("GET", scan, tok, nil); err != nil || st != 200 {
+		if st, body, err := fetch("GET", fmt.Sprintf(scan, i), tok, nil); err != nil || st != 200 {
 			return fmt.Errorf("scan: %d %v %s", st, err, body)
 		}
 		lat = append(lat, time.Since(start))
@@ -312,6 +315,10 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 		"GET /show":    {200, showBody},
 		"GET /index":   {200, indexBody},
 		"POST /create": {201, createdBody},
+		// The same bytes on the mock's paths, for the scripts that ask
+		// for other ids and pages.
+		"GET /api/integration_errors/{id}": {200, showBody},
+		"GET /api/integration_errors":      {200, indexBody},
 	})
 	if err != nil {
 		return err
@@ -329,6 +336,17 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 		return err
 	}
 
+	// The index again, each request another page (a random offset), so
+	// that the mock's answer cache (which answers the same read of an
+	// unchanged state) is out of play: what the handler itself costs.
+	pages, ids := filepath.Join(dir, "pages.lua"), filepath.Join(dir, "ids.lua")
+	if err := os.WriteFile(pages, []byte(randomLua("/api/integration_errors?limit=50&offset=", 0, max(0, records-50))), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(ids, []byte(randomLua("/api/integration_errors/", 1, max(1, records))), 0o600); err != nil {
+		return err
+	}
+
 	fmt.Printf("wrk -t%d -c%d -d%s, every mock request authenticated and validated; reads: best of %d runs each\n\n", threads, conns, d, rounds)
 	type pair struct {
 		name       string
@@ -338,10 +356,17 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 		target     float64
 		byLatency  bool
 		targetP99  time.Duration
+		// readScript, when set, asks both servers for other ids or
+		// pages (the bare server serves its fixed bytes on every one).
+		readScript string
+		// info: measured and shown, but no target of its own.
+		info bool
 	}
 	pairs := []pair{
 		{name: "GET by id", mock: show, bare: bareBase + "/show", target: 0.75},
+		{name: "  other ids", mock: show, bare: bareBase + "/show", readScript: ids, info: true},
 		{name: "index limit=50", mock: index, bare: bareBase + "/index", target: 0.5},
+		{name: "  other pages", mock: index, bare: bareBase + "/index", readScript: pages, info: true},
 		{name: "create", mock: s.base + "/api/integration_errors", bare: bareBase + "/create", script: script, byLatency: true, targetP99: 10 * time.Millisecond},
 	}
 	ok := true
@@ -353,11 +378,15 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 		}
 		var m, b result
 		for range max(1, n) {
-			mr, err := wrk(d, threads, conns, p.mock, tok, p.script)
+			ms := p.script
+			if p.readScript != "" {
+				ms = p.readScript
+			}
+			mr, err := wrk(d, threads, conns, p.mock, tok, ms)
 			if err != nil {
 				return err
 			}
-			br, err := wrk(d, threads, conns, p.bare, "", p.script)
+			br, err := wrk(d, threads, conns, p.bare, "", ms)
 			if err != nil {
 				return err
 			}
@@ -380,7 +409,9 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 		}
 		ratio := m.rps / b.rps
 		fmt.Printf("%-15s mock %9.0f req/s  bare %9.0f req/s  ratio %.2f", p.name, m.rps, b.rps, ratio)
-		if p.byLatency {
+		if p.info {
+			fmt.Printf("  (each request another; no answer cache)\n")
+		} else if p.byLatency {
 			fmt.Printf("  p99 mock %v bare %v (target p99 <= %v: %s)\n", m.p99, b.p99, p.targetP99, verdict(m.p99 <= p.targetP99))
 		} else {
 			fmt.Printf("  (target >= %.2f: %s)\n", p.target, verdict(ratio >= p.target))
@@ -403,4 +434,21 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 		fmt.Println("\nsome targets are not met (the machine may be shared: compare ratios, not absolute numbers)")
 	}
 	return nil
+}
+
+// randomLua is a wrk script asking for prefix followed by a random number
+// from lo to hi each time, each wrk thread with a seed of its own.
+func randomLua(prefix string, lo, hi int) string {
+	return fmt.Sprintf(`local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("seed", threads)
+end
+function init(args)
+  math.randomseed(seed * 7919)
+end
+function request()
+  return wrk.format(nil, %q .. math.random(%d, %d))
+end
+`, prefix, lo, hi)
 }
