@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"hash/maphash"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
 // The answer cache: a read (GET) whose answer the handler gave as one
@@ -21,6 +23,10 @@ import (
 // every change to any of its tables, under the table's lock, so a kept
 // answer is only used while no change at all has been made since it was
 // read; a reset or an import makes a new state, with an empty cache.
+//
+// An answer is kept the second time its read misses: a read made once
+// (another page each time, a scan for another instant) costs no copy and
+// no garbage.
 
 const (
 	// answerCacheBytes bounds the answers a state keeps; past it, the
@@ -37,6 +43,23 @@ type answerCache struct {
 	gen     uint64
 	entries map[string]cachedAnswer
 	size    int
+	// missed holds hashes of reads that missed once, with their
+	// generation, by hash: the next miss of one of them is kept.
+	missed [1024]atomic.Uint64
+}
+
+var answerSeed = maphash.MakeSeed()
+
+// admit reports whether a read that missed at generation gen has missed
+// before (at the same generation), and else notes it.
+func (c *answerCache) admit(key []byte, gen uint64) bool {
+	h := maphash.Bytes(answerSeed, key) ^ gen*0x9e3779b97f4a7c15
+	slot := &c.missed[h%uint64(len(c.missed))]
+	if slot.Load() == h {
+		return true
+	}
+	slot.Store(h)
+	return false
 }
 
 // cachedAnswer is an encoded JSON answer.
@@ -113,8 +136,12 @@ func (m *Mock) cachedRead(o *jsonOrder, w http.ResponseWriter, r *http.Request, 
 		_, _ = w.Write(a.body)
 		return nil, nil
 	}
+	var keep func(int, []byte)
+	if st.answers.admit(key, gen) {
+		keep = func(status int, body []byte) { st.answers.put(key, gen, status, body) }
+	}
 	resp, err := handle()
-	if err == nil && o.respond(w, resp, func(status int, body []byte) { st.answers.put(key, gen, status, body) }) {
+	if err == nil && o.respond(w, resp, keep) {
 		return nil, nil
 	}
 	return resp, err
