@@ -41,9 +41,9 @@ func (s *coreServer) errors() *resource[core.IntegrationError, core.IntegrationE
 // shares (seeding.pick).
 func seedIntegrationError(sd *seeding, i int) {
 	f, s := sd.f, sd.st
-	runs := s.runs().rows
+	runs := s.runs()
 	at := wire.SeedEpoch.Add(-time.Duration(f.Number(60, 60*24*60)) * time.Minute)
-	run := runs[f.Number(0, len(runs)-1)]
+	run := runs.row(f.Number(0, runs.size()-1))
 	runID, in := *run.Id, run.Integration
 	obj := objectOf(*in.Code)
 	creator := s.users[f.Number(0, len(s.users)-1)]

@@ -38,11 +38,11 @@ func (s *coreServer) runs() *resource[core.IntegrationRunResource, core.Integrat
 // seedRuns seeds a run for every three records, of the seeded integrations.
 func seedRuns(sd *seeding) {
 	f, s := sd.f, sd.st
-	ins := s.integrations().rows
+	ins := s.integrations()
 	var runs []core.IntegrationRunResource
 	if sd.records > 0 {
 		for i := 1; i <= sd.records/3+1; i++ {
-			in := ins[f.Number(0, len(ins)-1)]
+			in := ins.row(f.Number(0, ins.size()-1))
 			start := wire.SeedEpoch.Add(-time.Duration(f.Number(60, 60*24*60)) * time.Minute)
 			total := int64(f.Number(1, 500))
 			run := core.IntegrationRunResource{

@@ -3,6 +3,7 @@ package mock
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -83,16 +84,16 @@ func seedIntegrations(sd *seeding) {
 }
 
 // uniqueCodeAndName refuses an integration whose code or name another one has.
-func uniqueCodeAndName(rec *core.IntegrationResource, self int64, rows []core.IntegrationResource) error {
-	for i := range rows {
-		if *rows[i].Id == self {
+func uniqueCodeAndName(rec *core.IntegrationResource, self int64, rows iter.Seq[*core.IntegrationResource]) error {
+	for r := range rows {
+		if *r.Id == self {
 			continue
 		}
-		if rows[i].Code == rec.Code {
-			return badRequest("code: %q is taken by integration %d; codes are unique", rec.Code, *rows[i].Id)
+		if r.Code == rec.Code {
+			return badRequest("code: %q is taken by integration %d; codes are unique", rec.Code, *r.Id)
 		}
-		if rows[i].Name == rec.Name {
-			return badRequest("name: %q is taken by integration %d; names are unique", rec.Name, *rows[i].Id)
+		if r.Name == rec.Name {
+			return badRequest("name: %q is taken by integration %d; names are unique", rec.Name, *r.Id)
 		}
 	}
 	return nil

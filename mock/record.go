@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"time"
@@ -49,7 +50,7 @@ type resource[T, U any] struct {
 	fresh func(*T)
 	// check, when set, vets a record about to be stored against the others
 	// (self is its id, 0 on create), under the table's lock.
-	check func(rec *T, self int64, rows []T) error
+	check func(rec *T, self int64, rows iter.Seq[*T]) error
 }
 
 // fields are a resource's element-wise operations, written out so that
@@ -166,9 +167,9 @@ func (r *resource[T, U]) create(ctx context.Context, in *T, then ...func(*T, tim
 	for _, f := range then {
 		f(&rec, now)
 	}
-	var check func([]T) error
+	var check func(iter.Seq[*T]) error
 	if r.check != nil {
-		check = func(rows []T) error { return r.check(&rec, 0, rows) }
+		check = func(rows iter.Seq[*T]) error { return r.check(&rec, 0, rows) }
 	}
 	return r.table(st).insertChecked(rec, func(t *T, id int64) { *r.shared(t).id = &id }, check)
 }
@@ -176,7 +177,7 @@ func (r *resource[T, U]) create(ctx context.Context, in *T, then ...func(*T, tim
 // update changes the elements sent in a validated update body.
 func (r *resource[T, U]) update(ctx context.Context, id int64, in *U) (T, error) {
 	st := r.m.st(ctx)
-	rec, err := r.table(st).updateChecked(id, func(rec T, rows []T) (T, error) {
+	rec, err := r.table(st).updateChecked(id, func(rec T, rows iter.Seq[*T]) (T, error) {
 		r.fields.apply(&rec, in)
 		sh := r.shared(&rec)
 		if err := r.finish(st, sh); err != nil {

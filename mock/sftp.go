@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"strings"
 	"sync"
@@ -114,9 +115,9 @@ func (m *Mock) fileRun(st *state, r sftpd.Result, now time.Time) (*core.Integrat
 			Direction:       ptr(core.ToCoupa),
 			IntegrationType: ptr(core.FlatFile),
 			Contacts:        &[]core.IntegrationContact{},
-		}, func(i *core.IntegrationResource, id int64) { i.Id = &id }, func(rows []core.IntegrationResource) error {
-			for i := range rows {
-				if rows[i].Code == code {
+		}, func(i *core.IntegrationResource, id int64) { i.Id = &id }, func(rows iter.Seq[*core.IntegrationResource]) error {
+			for r := range rows {
+				if r.Code == code {
 					return errDuplicate
 				}
 			}
