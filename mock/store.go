@@ -141,13 +141,24 @@ func (t *table[T]) remove(id int64) (T, bool) {
 
 // list returns the records for which match is true, skipping offset of them
 // and keeping at most limit. With total it also counts every match, else it
-// stops once the page is full and the count is only a lower bound. A large
-// table is scanned in parallel (see listRows), so match must be safe for
-// concurrent use.
+// stops once the page is full and the count is only a lower bound.
 func (t *table[T]) list(match func(*T) bool, offset, limit int, total bool) ([]T, int) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return listRows(t.rows, match, offset, limit, total)
+	out := make([]T, 0, min(limit, len(t.rows)))
+	n := 0
+	for i := range t.rows {
+		if match != nil && !match(&t.rows[i]) {
+			continue
+		}
+		if n >= offset && len(out) < limit {
+			out = append(out, t.rows[i])
+		} else if !total && len(out) >= limit {
+			break
+		}
+		n++
+	}
+	return out, n
 }
 
 // load replaces every record, for seeding; ids must be increasing.
