@@ -3,8 +3,6 @@ package query
 import (
 	"fmt"
 	"reflect"
-	"strings"
-	"time"
 	"unsafe"
 )
 
@@ -13,7 +11,8 @@ import (
 // concurrent use. A nil *Filter is empty.
 type Filter struct {
 	schema  *Schema
-	clauses []clause
+	clauses []clause // as parsed, in sorted parameter order
+	preds   []pred   // the clauses compiled, cheapest first
 }
 
 // Empty reports whether the filter has no filters and so matches every
@@ -31,8 +30,10 @@ func (f *Filter) Empty() bool { return f == nil || len(f.clauses) == 0 }
 // or the zero time) matches only [blank]=true: like NULL in SQL, it matches
 // neither a comparison nor [not_eq] nor [not_in].
 //
-// Match follows field offsets computed when the schema was built: it builds
-// no maps, encodes no JSON and does not allocate.
+// Match follows field offsets computed when the schema was built, and runs
+// the filters as Parse compiled them (one small func per filter, for its
+// element's kind and operator, the cheapest first): it builds no maps,
+// encodes no JSON and does not allocate.
 func (f *Filter) Match(record any) bool {
 	if f == nil {
 		return true
@@ -41,8 +42,8 @@ func (f *Filter) Match(record any) bool {
 	if p == nil {
 		return false
 	}
-	for i := range f.clauses {
-		if !f.clauses[i].match(p) {
+	for _, test := range f.preds {
+		if !test(p) {
 			return false
 		}
 	}
@@ -58,17 +59,33 @@ func MatchFunc[T any](f *Filter) func(*T) bool {
 	if f != nil && f.schema.ptr != reflect.TypeFor[*T]() {
 		panic(fmt.Sprintf("query: MatchFunc[%v]: the filter was parsed for %v records", reflect.TypeFor[T](), f.schema.ptr))
 	}
-	var clauses []clause
+	var preds []pred
 	if f != nil {
-		clauses = f.clauses
+		preds = f.preds
+	}
+	switch len(preds) {
+	case 0:
+		return func(rec *T) bool { return rec != nil }
+	case 1:
+		a := preds[0]
+		return func(rec *T) bool { return rec != nil && a(unsafe.Pointer(rec)) }
+	case 2:
+		a, b := preds[0], preds[1]
+		return func(rec *T) bool {
+			if rec == nil {
+				return false
+			}
+			p := unsafe.Pointer(rec)
+			return a(p) && b(p)
+		}
 	}
 	return func(rec *T) bool {
 		if rec == nil {
 			return false
 		}
 		p := unsafe.Pointer(rec)
-		for i := range clauses {
-			if !clauses[i].match(p) {
+		for _, test := range preds {
+			if !test(p) {
 				return false
 			}
 		}
@@ -85,198 +102,4 @@ type clause struct {
 	blank bool    // opBlank: true for [blank]=true
 	val   value   // the operand of the other operators but [in] and [not_in]
 	list  []value // [in], [not_in]
-}
-
-// match tests the record at p (a pointer to the schema's struct type).
-//
-// p moves along c.path by the offsets of struct fields that reflection
-// reported for this very type, and through pointers that those fields hold,
-// so every pointer it makes points into a live value of the field's type.
-func (c *clause) match(p unsafe.Pointer) bool {
-	for _, s := range c.path {
-		p = unsafe.Add(p, s.offset)
-		for range s.derefs {
-			if p = *(*unsafe.Pointer)(p); p == nil {
-				return c.op == opBlank && c.blank // absent
-			}
-		}
-	}
-	switch c.kind {
-	case kindString:
-		v := *(*string)(p)
-		if c.op == opBlank {
-			return c.blank == (v == "")
-		}
-		return c.matchString(v)
-	case kindTime:
-		v := (*time.Time)(p)
-		if v.IsZero() {
-			return c.op == opBlank && c.blank // absent
-		}
-		if c.op == opBlank {
-			return !c.blank
-		}
-		return c.matchTime(v)
-	}
-	if c.op == opBlank { // a number or boolean is never blank
-		return !c.blank
-	}
-	switch c.kind {
-	case kindInt:
-		return c.matchInt(readInt(p, c.size))
-	case kindUint:
-		return c.matchUint(readUint(p, c.size))
-	case kindFloat:
-		if c.size == 4 {
-			return c.matchFloat(float64(*(*float32)(p)))
-		}
-		return c.matchFloat(*(*float64)(p))
-	case kindBool:
-		return c.matchBool(*(*bool)(p))
-	}
-	return false
-}
-
-func readInt(p unsafe.Pointer, size uint8) int64 {
-	switch size {
-	case 1:
-		return int64(*(*int8)(p))
-	case 2:
-		return int64(*(*int16)(p))
-	case 4:
-		return int64(*(*int32)(p))
-	}
-	return *(*int64)(p)
-}
-
-func readUint(p unsafe.Pointer, size uint8) uint64 {
-	switch size {
-	case 1:
-		return uint64(*(*uint8)(p))
-	case 2:
-		return uint64(*(*uint16)(p))
-	case 4:
-		return uint64(*(*uint32)(p))
-	}
-	return *(*uint64)(p)
-}
-
-// compare applies an operator that compares two values.
-func compare[T int64 | uint64 | float64 | string](o op, v, w T) bool {
-	switch o {
-	case opEq:
-		return v == w
-	case opNotEq:
-		return v != w
-	case opGt:
-		return v > w
-	case opLt:
-		return v < w
-	case opGtOrEq:
-		return v >= w
-	case opLtOrEq:
-		return v <= w
-	}
-	return false
-}
-
-// inList applies [in] or [not_in] given whether the value is in the list.
-func (c *clause) inList(found bool) bool { return found == (c.op == opIn) }
-
-func (c *clause) matchString(v string) bool {
-	switch c.op {
-	case opContains:
-		return strings.Contains(v, c.val.s)
-	case opStartsWith:
-		return strings.HasPrefix(v, c.val.s)
-	case opEndsWith:
-		return strings.HasSuffix(v, c.val.s)
-	case opIn, opNotIn:
-		for i := range c.list {
-			if c.list[i].s == v {
-				return c.inList(true)
-			}
-		}
-		return c.inList(false)
-	}
-	return compare(c.op, v, c.val.s)
-}
-
-func (c *clause) matchInt(v int64) bool {
-	if c.op == opIn || c.op == opNotIn {
-		for i := range c.list {
-			if c.list[i].i == v {
-				return c.inList(true)
-			}
-		}
-		return c.inList(false)
-	}
-	return compare(c.op, v, c.val.i)
-}
-
-func (c *clause) matchUint(v uint64) bool {
-	if c.op == opIn || c.op == opNotIn {
-		for i := range c.list {
-			if c.list[i].u == v {
-				return c.inList(true)
-			}
-		}
-		return c.inList(false)
-	}
-	return compare(c.op, v, c.val.u)
-}
-
-func (c *clause) matchFloat(v float64) bool {
-	if c.op == opIn || c.op == opNotIn {
-		for i := range c.list {
-			if c.list[i].f == v {
-				return c.inList(true)
-			}
-		}
-		return c.inList(false)
-	}
-	return compare(c.op, v, c.val.f)
-}
-
-func (c *clause) matchBool(v bool) bool {
-	switch c.op {
-	case opEq:
-		return v == c.val.b
-	case opNotEq:
-		return v != c.val.b
-	case opIn, opNotIn:
-		for i := range c.list {
-			if c.list[i].b == v {
-				return c.inList(true)
-			}
-		}
-		return c.inList(false)
-	}
-	return false
-}
-
-func (c *clause) matchTime(v *time.Time) bool {
-	if c.op == opIn || c.op == opNotIn {
-		for i := range c.list {
-			if v.Equal(c.list[i].t) {
-				return c.inList(true)
-			}
-		}
-		return c.inList(false)
-	}
-	switch d := v.Compare(c.val.t); c.op {
-	case opEq:
-		return d == 0
-	case opNotEq:
-		return d != 0
-	case opGt:
-		return d > 0
-	case opLt:
-		return d < 0
-	case opGtOrEq:
-		return d >= 0
-	case opLtOrEq:
-		return d <= 0
-	}
-	return false
 }

@@ -157,3 +157,29 @@ func (o *orderer) locate(p unsafe.Pointer) unsafe.Pointer {
 	}
 	return p
 }
+
+// readInt reads a signed integer of size bytes at p.
+func readInt(p unsafe.Pointer, size uint8) int64 {
+	switch size {
+	case 1:
+		return int64(*(*int8)(p))
+	case 2:
+		return int64(*(*int16)(p))
+	case 4:
+		return int64(*(*int32)(p))
+	}
+	return *(*int64)(p)
+}
+
+// readUint reads an unsigned integer of size bytes at p.
+func readUint(p unsafe.Pointer, size uint8) uint64 {
+	switch size {
+	case 1:
+		return uint64(*(*uint8)(p))
+	case 2:
+		return uint64(*(*uint16)(p))
+	case 4:
+		return uint64(*(*uint32)(p))
+	}
+	return *(*uint64)(p)
+}

@@ -118,6 +118,7 @@ func (s *Schema) Parse(values url.Values, reserved ...string) (*Filter, error) {
 			f.clauses = append(f.clauses, c)
 		}
 	}
+	f.preds = compilePreds(f.clauses)
 	return f, nil
 }
 
