@@ -177,7 +177,8 @@ func (s *sourcingServer) ListEvents(ctx context.Context, req sourcing.ListEvents
 	}
 	var match func(*eventRow) bool
 	if !f.Empty() {
-		match = func(r *eventRow) bool { return f.Match(&r.ev) }
+		m := query.MatchFunc[sourcing.Event](f)
+		match = func(r *eventRow) bool { return m(&r.ev) }
 	}
 	rows, total := s.m.st(ctx).events().list(match, offset, limit, true)
 	out := sourcing.EventList{Total: int64(total), Events: make([]sourcing.Event, len(rows))}
