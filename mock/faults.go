@@ -85,6 +85,13 @@ func (m *Mock) faultLayer(a *api) layer {
 			return a.name, ""
 		},
 		Error: a.faultError,
+		// The journal's report rides in the route (journal.go).
+		Report: func(r *http.Request) *faults.Report {
+			if rt := RouteOf(r.Context()); rt != nil {
+				return &rt.faults
+			}
+			return nil
+		},
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -168,7 +168,14 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 			}
 			r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(full), rest), Closer: r.Body}
 		}
-		r, rep := faults.WithReport(r)
+		// What the faults layer applied: noted in the route, which every
+		// request of the pipeline has (WithReport for one without).
+		var rep *faults.Report
+		if rt := RouteOf(r.Context()); rt != nil {
+			rep = &rt.faults
+		} else {
+			r, rep = faults.WithReport(r)
+		}
 		// The entry is added as the answer's header goes out, before the
 		// client can see the answer and ask the journal, or at the end when
 		// no answer went out (a reset or empty fault, with status 0; also

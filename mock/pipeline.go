@@ -8,6 +8,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coupakit/coupakit/auth"
+	"github.com/coupakit/coupakit/internal/faults"
 
 	"github.com/coupakit/coupakit/openapi"
 )
@@ -127,6 +128,8 @@ type Route struct {
 
 	def   *resourceDef
 	query url.Values // the validated query, set by the validation layer
+	// faults is what the faults layer applied, for the journal.
+	faults faults.Report
 }
 
 // OperationID is the matched operation's id, "" when none matched.

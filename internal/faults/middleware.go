@@ -18,6 +18,11 @@ type Hooks struct {
 	// Error answers a status fault with the API's own error body, in the
 	// format the client asked for. Nil: a plain text body.
 	Error func(w http.ResponseWriter, r *http.Request, status int, message string)
+	// Report gives the Report of a request, for a pipeline that keeps
+	// one per request already (in a value of its context) and so needs
+	// no WithReport. Nil, or a nil answer: the Report WithReport put in
+	// the context, if any.
+	Report func(*http.Request) *Report
 }
 
 // Report is where the middleware notes what it applied to one request; see
@@ -37,7 +42,13 @@ func WithReport(r *http.Request) (*http.Request, *Report) {
 	return r.WithContext(context.WithValue(r.Context(), reportKey{}, rep)), rep
 }
 
-func note(r *http.Request, a Applied) {
+func note(hooks Hooks, r *http.Request, a Applied) {
+	if hooks.Report != nil {
+		if rep := hooks.Report(r); rep != nil {
+			rep.Applied = &a
+			return
+		}
+	}
 	if rep, ok := r.Context().Value(reportKey{}).(*Report); ok {
 		rep.Applied = &a
 	}
@@ -99,7 +110,7 @@ func (e *Engine) serve(snap *snapshot, hooks Hooks, next http.Handler, w http.Re
 	}
 	if hit == nil {
 		if delay > 0 {
-			note(r, Applied{DelayMS: delay})
+			note(hooks, r, Applied{DelayMS: delay})
 			if !wait(r.Context(), delay) {
 				return
 			}
@@ -118,7 +129,7 @@ func (e *Engine) serve(snap *snapshot, hooks Hooks, next http.Handler, w http.Re
 		delay += own
 		applied.DelayMS = delay
 	}
-	note(r, applied)
+	note(hooks, r, applied)
 	if !wait(r.Context(), delay) {
 		return
 	}
