@@ -127,6 +127,16 @@ type Route struct {
 
 	def   *resourceDef
 	query url.Values // the validated query, set by the validation layer
+	// decoded is the JSON body the leniency layer decoded and left as
+	// sent (raw), which the validation layer checks without decoding it
+	// again.
+	decoded *decodedBody
+}
+
+// decodedBody is a JSON body as sent and as decoded with UseNumber.
+type decodedBody struct {
+	raw   []byte
+	value any
 }
 
 // OperationID is the matched operation's id, "" when none matched.

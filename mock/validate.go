@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,7 +103,7 @@ func (a *api) validate(next http.Handler) http.Handler {
 		}
 		env := a.envelopes[op.OperationID]
 		ctx := r.Context()
-		if err := a.validator.ValidateRequest(ctx, r, rt.Match, openapi.RequestOptions{SkipBody: env != nil}); err != nil {
+		if err := a.validateRequest(ctx, r, rt, body, env != nil); err != nil {
 			writeErrors(w, http.StatusBadRequest, resource, wire.Describe(err)...)
 			return
 		}
@@ -120,6 +121,40 @@ func (a *api) validate(next http.Handler) http.Handler {
 		rt.query = r.URL.Query() // the route is this request's alone
 		next.ServeHTTP(w, r)
 	})
+}
+
+// validateRequest checks the request against its operation, the body
+// too unless skipBody. A JSON body decoded already (by the leniency layer)
+// or decoded here is checked as decoded, which spares the validator
+// decoding it again; its answer is the same.
+func (a *api) validateRequest(ctx context.Context, r *http.Request, rt *Route, body []byte, skipBody bool) error {
+	if !skipBody && rt.Match.Route.Operation.RequestBody != nil {
+		if value, ok := rt.decodedValue(body); ok {
+			return a.validator.ValidateRequestDecoded(ctx, r, rt.Match, body, value)
+		}
+	}
+	return a.validator.ValidateRequest(ctx, r, rt.Match, openapi.RequestOptions{SkipBody: skipBody})
+}
+
+// decodedValue returns the request's JSON body decoded with UseNumber, as
+// the validator decodes it: the leniency layer's decoding when it read
+// these very bytes, else a decoding of its own. false: the body is empty or
+// does not decode (the validator says why).
+func (rt *Route) decodedValue(body []byte) (any, bool) {
+	if len(body) == 0 {
+		return nil, false
+	}
+	if d := rt.decoded; d != nil && bytes.Equal(d.raw, body) {
+		rt.decoded = nil // used once: the validator may write defaults into it
+		return d.value, true
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var value any
+	if err := dec.Decode(&value); err != nil {
+		return nil, false
+	}
+	return value, true
 }
 
 // readBody reads the whole body within the size bound. A status other than 0
