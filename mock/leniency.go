@@ -63,7 +63,8 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 	}
 	head, err := io.ReadAll(io.LimitReader(r.Body, a.m.opts.MaxBodyBytes+1))
 	rest := r.Body
-	r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(head), rest), Closer: rest}
+	put := &readCloser{Reader: io.MultiReader(bytes.NewReader(head), rest), Closer: rest}
+	r.Body = put
 	if err != nil || int64(len(head)) > a.m.opts.MaxBodyBytes {
 		return nil
 	}
@@ -73,7 +74,10 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 	// (Numbers are checked in every item of a bulk body too: the items
 	// then refuse their own.) A body checkBody takes is one JSON value, or
 	// only white space, which does not decode.
-	if checkBody(head, false) != nil {
+	// proved: the body passes the validation layer's checkBody as well,
+	// which then need not check it again.
+	proved := provablyJSON(head, true)
+	if !proved && checkBody(head, false) != nil {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(head))
@@ -86,7 +90,7 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 	// building their normalized copy.
 	if !needsNormalizing(body, content.Schema.Value) {
 		if a.envelopes[op.OperationID] == nil { // a bulk body is checked item by item
-			rt.decoded = &decodedBody{raw: head, value: body}
+			rt.decoded = &decodedBody{raw: head, value: body, body: put, checked: proved}
 		}
 		return nil
 	}

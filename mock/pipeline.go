@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -137,6 +138,11 @@ type Route struct {
 type decodedBody struct {
 	raw   []byte
 	value any
+	// body is the request body the leniency layer put back, which reads
+	// raw and then the end of the body; checked: raw passes checkBody
+	// with numbers checked.
+	body    io.ReadCloser
+	checked bool
 }
 
 // OperationID is the matched operation's id, "" when none matched.

@@ -80,7 +80,7 @@ func (a *api) validate(next http.Handler) http.Handler {
 		if op.RequestBody != nil {
 			var status int
 			var msg string
-			body, status, msg = a.readBody(w, r)
+			body, status, msg = a.readBody(w, r, rt)
 			if status == http.StatusRequestTimeout {
 				a.m.writeBodyTimeout(w, resource)
 				return
@@ -96,9 +96,12 @@ func (a *api) validate(next http.Handler) http.Handler {
 				writeErrors(w, http.StatusUnsupportedMediaType, resource, fmt.Sprintf("Content-Type %q is not supported; send %s", ct, a.mediaTypes))
 				return
 			}
-			if err := checkBody(body, a.envelopes[op.OperationID] != nil); err != nil {
-				writeErrors(w, http.StatusBadRequest, resource, err.Error())
-				return
+			bulk := a.envelopes[op.OperationID] != nil
+			if bulk || !rt.bodyChecked(body) { // else the leniency layer proved it
+				if err := checkBody(body, bulk); err != nil {
+					writeErrors(w, http.StatusBadRequest, resource, err.Error())
+					return
+				}
 			}
 		}
 		env := a.envelopes[op.OperationID]
@@ -136,6 +139,14 @@ func (a *api) validateRequest(ctx context.Context, r *http.Request, rt *Route, b
 	return a.validator.ValidateRequest(ctx, r, rt.Match, openapi.RequestOptions{SkipBody: skipBody})
 }
 
+// bodyChecked reports whether the leniency layer proved that body passes
+// checkBody with numbers checked (it does so only for operations that are
+// not lenient bulk ones).
+func (rt *Route) bodyChecked(body []byte) bool {
+	d := rt.decoded
+	return d != nil && d.checked && bytes.Equal(d.raw, body)
+}
+
 // decodedValue returns the request's JSON body decoded with UseNumber, as
 // the validator decodes it: the leniency layer's decoding when it read
 // these very bytes, else a decoding of its own. false: the body is empty or
@@ -159,9 +170,15 @@ func (rt *Route) decodedValue(body []byte) (any, bool) {
 
 // readBody reads the whole body within the size bound. A status other than 0
 // reports why the body cannot be used.
-func (a *api) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
+//
+// A body the leniency layer read whole and put back is not read again:
+// it holds the bytes that layer read, which fit the bound.
+func (a *api) readBody(w http.ResponseWriter, r *http.Request, rt *Route) ([]byte, int, string) {
 	if r.Body == nil {
 		return nil, 0, ""
+	}
+	if d := rt.decoded; d != nil && r.Body == d.body {
+		return d.raw, 0, ""
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.m.opts.MaxBodyBytes))
 	if err != nil {
