@@ -89,9 +89,7 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 	// Most bodies need no reading: they are left as sent, without
 	// building their normalized copy.
 	if !needsNormalizing(body, content.Schema.Value) {
-		if a.envelopes[op.OperationID] == nil { // a bulk body is checked item by item
-			rt.decoded = &decodedBody{raw: head, value: body, body: put, checked: proved}
-		}
+		rt.decoded = &decodedBody{raw: head, value: body, body: put, checked: proved}
 		return nil
 	}
 	out, warnings, _ := normalizeBody(body, content.Schema.Value, false)

@@ -97,7 +97,7 @@ func (a *api) validate(next http.Handler) http.Handler {
 				return
 			}
 			bulk := a.envelopes[op.OperationID] != nil
-			if bulk || !rt.bodyChecked(body) { // else the leniency layer proved it
+			if !rt.bodyChecked(body) { // else the leniency layer proved it
 				if err := checkBody(body, bulk); err != nil {
 					writeErrors(w, http.StatusBadRequest, resource, err.Error())
 					return
@@ -140,8 +140,8 @@ func (a *api) validateRequest(ctx context.Context, r *http.Request, rt *Route, b
 }
 
 // bodyChecked reports whether the leniency layer proved that body passes
-// checkBody with numbers checked (it does so only for operations that are
-// not lenient bulk ones).
+// checkBody with numbers checked, and so without (a lenient bulk
+// operation's).
 func (rt *Route) bodyChecked(body []byte) bool {
 	d := rt.decoded
 	return d != nil && d.checked && bytes.Equal(d.raw, body)
