@@ -74,8 +74,9 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 	// (Numbers are checked in every item of a bulk body too: the items
 	// then refuse their own.) A body checkBody takes is one JSON value, or
 	// only white space, which does not decode.
-	// proved: the body passes the validation layer's checkBody as well,
-	// which then need not check it again.
+	//
+	// proved: the body passes the validation layer's checkBody too, with
+	// numbers checked, and the validation layer need not check it again.
 	proved := provablyJSON(head, true)
 	if !proved && checkBody(head, false) != nil {
 		return nil
