@@ -19,8 +19,8 @@ func fuzzMock(f *testing.F) *Mock {
 }
 
 // FuzzJSONBody sends a body to the operations that take one, JSON and XML:
-// no body is answered 5xx, and a body checkJSON accepts is one valid JSON
-// value. Seeds are in testdata/fuzz/FuzzJSONBody.
+// no body is answered 5xx, a body checkJSON accepts is one valid JSON
+// value, and one its fast path proves is one its token walk accepts. Seeds are in testdata/fuzz/FuzzJSONBody.
 func FuzzJSONBody(f *testing.F) {
 	m := fuzzMock(f)
 	targets := []struct {
@@ -36,6 +36,8 @@ func FuzzJSONBody(f *testing.F) {
 		{m.SourcingHandler(), "PUT", "/api/events"},
 	}
 	f.Fuzz(func(t *testing.T, body []byte, target uint8, xml bool) {
+		assertFastImpliesSlow(t, body, true)
+		assertFastImpliesSlow(t, body, false)
 		if err := checkJSON(body, true); err == nil && !json.Valid(body) {
 			t.Fatalf("checkJSON accepts %q, which is not JSON", body)
 		}

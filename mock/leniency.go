@@ -63,8 +63,22 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 	}
 	head, err := io.ReadAll(io.LimitReader(r.Body, a.m.opts.MaxBodyBytes+1))
 	rest := r.Body
-	r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(head), rest), Closer: rest}
+	put := &readCloser{Reader: io.MultiReader(bytes.NewReader(head), rest), Closer: rest}
+	r.Body = put
 	if err != nil || int64(len(head)) > a.m.opts.MaxBodyBytes {
+		return nil
+	}
+	// A body the validation layer refuses whole (strings that are not
+	// Unicode, integers beyond 64 bits, trailing data) is left as sent, so
+	// that the refusal names it: leniency never hides bad input.
+	// (Numbers are checked in every item of a bulk body too: the items
+	// then refuse their own.) A body checkBody takes is one JSON value, or
+	// only white space, which does not decode.
+	//
+	// proved: the body passes the validation layer's checkBody too, with
+	// numbers checked, and the validation layer need not check it again.
+	proved := provablyJSON(head, true)
+	if !proved && checkBody(head, false) != nil {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(head))
@@ -73,15 +87,10 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 	if dec.Decode(&body) != nil {
 		return nil
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil
-	}
-	// A body the validation layer refuses whole (strings that are not
-	// Unicode, integers beyond 64 bits, trailing data) is left as sent, so
-	// that the refusal names it: leniency never hides bad input.
-	// (Numbers are checked in every item of a bulk body too: the items
-	// then refuse their own.)
-	if checkBody(head, false) != nil {
+	// Most bodies need no reading: they are left as sent, without
+	// building their normalized copy.
+	if !needsNormalizing(body, content.Schema.Value) {
+		rt.decoded = &decodedBody{raw: head, value: body, body: put, checked: proved}
 		return nil
 	}
 	out, warnings, _ := normalizeBody(body, content.Schema.Value, false)

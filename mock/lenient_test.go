@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"sort"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -252,6 +253,9 @@ func TestNormalizeBody(t *testing.T) {
 			if errs != nil {
 				t.Errorf("lenient mode returned errors %q", errs)
 			}
+			if got, want := needsNormalizing(in, schema), len(warnings) > 0; got != want {
+				t.Errorf("needsNormalizing = %v, but normalizeBody warns %q", got, warnings)
+			}
 			if diff := cmp.Diff(before, in); diff != "" {
 				t.Errorf("the input was changed (-before +after):\n%s", diff)
 			}
@@ -372,4 +376,81 @@ func TestNormalizeFields(t *testing.T) {
 	if diff := cmp.Diff(wantErrs, errs); diff != "" || warnings != nil {
 		t.Errorf("strict errors (-want +got):\n%s\nwarnings %q", diff, warnings)
 	}
+}
+
+// TestNeedsNormalizingBodies: the bodies clients send as the spec spells
+// them need no normalizing, and one leniency anywhere in them does, on
+// every operation that takes a JSON body.
+func TestNeedsNormalizingBodies(t *testing.T) {
+	tests := []struct {
+		load func() (*openapi3.T, error)
+		op   string
+		body string
+		want bool
+	}{
+		{openapi.Core, "createIntegrationError", `{"contact-alert-type":"Technical","status":"error","integration":{"code":"X"},"responses":[{"response-code":"200","response-message":"ok"}]}`, false},
+		{openapi.Core, "createIntegrationError", `{"contact-alert-type":"Technical","integration-run-id":10}`, false},
+		{openapi.Core, "createIntegrationError", `{"contact-alert-type":"Technical","responses":[{"response_code":"200"}]}`, true},
+		{openapi.Core, "createIntegrationError", `{"contact-alert-type":"Technical","integration-run-id":"10"}`, true},
+		{openapi.Core, "createIntegrationError", `{"contact-alert-type":"Technical","comment":"x"}`, true},
+		{openapi.Core, "createIntegrationError", `{"contact-alert-type":"Technical","integration":{"id":"7"}}`, true},
+		{openapi.Core, "createIntegrationError", `{"contact-alert-type":"Technical","external-id":4711}`, true},
+		{openapi.Core, "createIntegrationError", `[1,2]`, false},
+		{openapi.Sourcing, "createEvents", `{"events":[{"name":"x","market-id":"9220538753220565329","settings":{"currency":"USD"}}]}`, false},
+		{openapi.Sourcing, "createEvents", `{"events":[{"name":"x"},{"name":"y","market_id":"1"}]}`, true},
+	}
+	for _, tt := range tests {
+		schema := requestSchema(t, tt.load, tt.op)
+		in := decode(t, tt.body)
+		_, warnings, _ := normalizeBody(in, schema, false)
+		if got := needsNormalizing(in, schema); got != tt.want || got != (len(warnings) > 0) {
+			t.Errorf("%s %s: needsNormalizing %v, want %v (normalizeBody warns %q)", tt.op, tt.body, got, tt.want, warnings)
+		}
+		if !tt.want {
+			if n := testing.AllocsPerRun(20, func() { needsNormalizing(in, schema) }); n != 0 {
+				t.Errorf("%s %s: needsNormalizing allocates %v times", tt.op, tt.body, n)
+			}
+		}
+	}
+}
+
+// FuzzNeedsNormalizing: needsNormalizing is true just when normalizeBody
+// warns, for any JSON body against any operation's request schema. Seeds
+// are in testdata/fuzz/FuzzNeedsNormalizing.
+func FuzzNeedsNormalizing(f *testing.F) {
+	type opSchema struct {
+		id     string
+		schema *openapi3.Schema
+	}
+	var schemas []opSchema
+	for _, load := range []func() (*openapi3.T, error){openapi.Core, openapi.Sourcing} {
+		doc, err := load()
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, item := range doc.Paths.Map() {
+			for _, op := range item.Operations() {
+				if op.RequestBody == nil || op.RequestBody.Value == nil {
+					continue
+				}
+				if c := op.RequestBody.Value.Content.Get("application/json"); c != nil && c.Schema != nil && c.Schema.Value != nil {
+					schemas = append(schemas, opSchema{op.OperationID, c.Schema.Value})
+				}
+			}
+		}
+	}
+	sort.Slice(schemas, func(i, j int) bool { return schemas[i].id < schemas[j].id })
+	f.Fuzz(func(t *testing.T, body []byte, which uint8) {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) != nil {
+			return
+		}
+		schema := schemas[int(which)%len(schemas)].schema
+		_, warnings, _ := normalizeBody(v, schema, false)
+		if got := needsNormalizing(v, schema); got != (len(warnings) > 0) {
+			t.Fatalf("needsNormalizing(%s) = %v, but normalizeBody warns %q", body, got, warnings)
+		}
+	})
 }

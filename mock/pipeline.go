@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -128,8 +129,23 @@ type Route struct {
 
 	def   *resourceDef
 	query url.Values // the validated query, set by the validation layer
+	// decoded is the JSON body the leniency layer decoded and left as
+	// sent (raw), which the validation layer checks without decoding it
+	// again.
+	decoded *decodedBody
 	// faults is what the faults layer applied, for the journal.
 	faults faults.Report
+}
+
+// decodedBody is a JSON body as sent and as decoded with UseNumber.
+type decodedBody struct {
+	raw   []byte
+	value any
+	// body is the request body the leniency layer put back, which reads
+	// raw and then the end of the body; checked: raw passes checkBody
+	// with numbers checked.
+	body    io.ReadCloser
+	checked bool
 }
 
 // OperationID is the matched operation's id, "" when none matched.

@@ -84,7 +84,20 @@ func canonicalID(s string) bool {
 // With numbers false, integers are not checked: a lenient bulk operation
 // checks them in each item (validateItem), so that one item's number
 // refuses only that item.
+//
+// Most bodies pass, and provablyJSON proves it without allocating; only a
+// body it cannot prove is walked token by token (checkJSONTokens), which
+// finds and words the refusal.
 func checkJSON(body []byte, numbers bool) error {
+	if provablyJSON(body, numbers) {
+		return nil
+	}
+	return checkJSONTokens(body, numbers)
+}
+
+// checkJSONTokens makes checkJSON's checks by walking body token by token,
+// naming what it refuses.
+func checkJSONTokens(body []byte, numbers bool) error {
 	if err := checkStrings(body); err != nil {
 		return err
 	}

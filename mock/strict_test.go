@@ -1,6 +1,8 @@
 package mock_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"sort"
 	"strings"
@@ -220,5 +222,46 @@ func TestCanonicalIDs(t *testing.T) {
 	res := core.do("GET", "/api/integration_errors/9223372036854775808", nil).expect(t, http.StatusBadRequest)
 	if !anyContains(res.errors(t), "9223372036854775808") {
 		t.Errorf("errors %q do not name the id exactly", res.errors(t))
+	}
+}
+
+// TestBodyBoundLenient: in lenient mode too, where the leniency layer
+// reads the body first and the validation layer takes what it read, a body
+// of exactly MaxBodyBytes is read whole and stored as sent, one byte more
+// is a 413, and a body the leniency layer rewrites is stored rewritten.
+func TestBodyBoundLenient(t *testing.T) {
+	const limit = 2048
+	_, core, _ := newMock(t, mock.Options{Seed: 1, Records: 2, MaxBodyBytes: limit})
+	code := integrationCode(t, core)
+	good, err := json.Marshal(validError(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := func(body []byte, n int) string { return string(body) + strings.Repeat(" ", n-len(body)) }
+
+	var rec map[string]any
+	res := core.do("POST", "/api/integration_errors", pad(good, limit)).expect(t, http.StatusCreated)
+	res.decode(t, &rec)
+	if rec["external-id"] != "TEST-4711" || rec["document-id"] != float64(4711) {
+		t.Errorf("stored %v, want the body as sent", rec)
+	}
+	if w := res.header.Values(mock.WarningHeader); len(w) != 0 {
+		t.Errorf("warnings %q for a body as the spec spells it", w)
+	}
+
+	res = core.do("POST", "/api/integration_errors", pad(good, limit+1)).expect(t, http.StatusRequestEntityTooLarge)
+	if !anyContains(res.errors(t), "larger than 2048 bytes") {
+		t.Errorf("errors %q do not name the bound", res.errors(t))
+	}
+
+	respelt := bytes.Replace(good, []byte(`"external-id"`), []byte(`"external_id"`), 1)
+	res = core.do("POST", "/api/integration_errors", pad(respelt, limit)).expect(t, http.StatusCreated)
+	rec = nil
+	res.decode(t, &rec)
+	if rec["external-id"] != "TEST-4711" {
+		t.Errorf("stored %v, want external_id read as external-id", rec)
+	}
+	if w := res.header.Values(mock.WarningHeader); len(w) != 1 || !strings.Contains(w[0], `"external_id" read as "external-id"`) {
+		t.Errorf("warnings %q, want the respelling", w)
 	}
 }

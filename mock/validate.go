@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,7 +80,7 @@ func (a *api) validate(next http.Handler) http.Handler {
 		if op.RequestBody != nil {
 			var status int
 			var msg string
-			body, status, msg = a.readBody(w, r)
+			body, status, msg = a.readBody(w, r, rt)
 			if status == http.StatusRequestTimeout {
 				a.m.writeBodyTimeout(w, resource)
 				return
@@ -95,14 +96,17 @@ func (a *api) validate(next http.Handler) http.Handler {
 				writeErrors(w, http.StatusUnsupportedMediaType, resource, fmt.Sprintf("Content-Type %q is not supported; send %s", ct, a.mediaTypes))
 				return
 			}
-			if err := checkBody(body, a.envelopes[op.OperationID] != nil); err != nil {
-				writeErrors(w, http.StatusBadRequest, resource, err.Error())
-				return
+			bulk := a.envelopes[op.OperationID] != nil
+			if !rt.bodyChecked(body) { // else the leniency layer proved it
+				if err := checkBody(body, bulk); err != nil {
+					writeErrors(w, http.StatusBadRequest, resource, err.Error())
+					return
+				}
 			}
 		}
 		env := a.envelopes[op.OperationID]
 		ctx := r.Context()
-		if err := a.validator.ValidateRequest(ctx, r, rt.Match, openapi.RequestOptions{SkipBody: env != nil}); err != nil {
+		if err := a.validateRequest(ctx, r, rt, body, env != nil); err != nil {
 			writeErrors(w, http.StatusBadRequest, resource, wire.Describe(err)...)
 			return
 		}
@@ -122,11 +126,59 @@ func (a *api) validate(next http.Handler) http.Handler {
 	})
 }
 
+// validateRequest checks the request against its operation, the body
+// too unless skipBody. A JSON body decoded already (by the leniency layer)
+// or decoded here is checked as decoded, which spares the validator
+// decoding it again; its answer is the same.
+func (a *api) validateRequest(ctx context.Context, r *http.Request, rt *Route, body []byte, skipBody bool) error {
+	if !skipBody && rt.Match.Route.Operation.RequestBody != nil {
+		if value, ok := rt.decodedValue(body); ok {
+			return a.validator.ValidateRequestDecoded(ctx, r, rt.Match, body, value)
+		}
+	}
+	return a.validator.ValidateRequest(ctx, r, rt.Match, openapi.RequestOptions{SkipBody: skipBody})
+}
+
+// bodyChecked reports whether the leniency layer proved that body passes
+// checkBody with numbers checked, and so without (a lenient bulk
+// operation's).
+func (rt *Route) bodyChecked(body []byte) bool {
+	d := rt.decoded
+	return d != nil && d.checked && bytes.Equal(d.raw, body)
+}
+
+// decodedValue returns the request's JSON body decoded with UseNumber, as
+// the validator decodes it: the leniency layer's decoding when it read
+// these very bytes, else a decoding of its own. false: the body is empty or
+// does not decode (the validator says why).
+func (rt *Route) decodedValue(body []byte) (any, bool) {
+	if len(body) == 0 {
+		return nil, false
+	}
+	if d := rt.decoded; d != nil && bytes.Equal(d.raw, body) {
+		rt.decoded = nil // used once: the validator may write defaults into it
+		return d.value, true
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var value any
+	if err := dec.Decode(&value); err != nil {
+		return nil, false
+	}
+	return value, true
+}
+
 // readBody reads the whole body within the size bound. A status other than 0
 // reports why the body cannot be used.
-func (a *api) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
+//
+// A body the leniency layer read whole and put back is not read again:
+// it holds the bytes that layer read, which fit the bound.
+func (a *api) readBody(w http.ResponseWriter, r *http.Request, rt *Route) ([]byte, int, string) {
 	if r.Body == nil {
 		return nil, 0, ""
+	}
+	if d := rt.decoded; d != nil && r.Body == d.body {
+		return d.raw, 0, ""
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.m.opts.MaxBodyBytes))
 	if err != nil {
