@@ -28,7 +28,9 @@
 //
 // Generic parts: record.go holds the store operations the Core resources
 // share (list with filters and order, show, create, update, resolve);
-// store.go the table; project.go return_object and fields; xml.go XML
+// store.go the table; answers.go the answer cache of reads (kept until
+// the state changes; a new resource's tables count their changes through
+// watch, which seeding sets up); project.go return_object and fields; xml.go XML
 // answers and bodies; journal.go the request journal; sftp.go the records
 // of flat files. The control plane: faults.go puts package faults (fault
 // rules, latency) in the pipeline and on the admin routes, verify.go puts
