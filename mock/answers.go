@@ -29,9 +29,13 @@ import (
 // no garbage.
 
 const (
-	// answerCacheBytes bounds the answers a state keeps; past it, the
-	// cache starts again empty.
+	// answerCacheBytes bounds the answers the default tenant's state
+	// keeps; past it, the cache starts again empty.
 	answerCacheBytes = 4 << 20
+	// answerTenantBytes is the bound of a named tenant's state: a test's
+	// tenant holds few records, and a mock may hold a thousand tenants
+	// (at most 128 MiB of kept answers in all).
+	answerTenantBytes = 128 << 10
 	// answerMaxBytes is the largest answer kept.
 	answerMaxBytes = 256 << 10
 )
@@ -80,10 +84,11 @@ func (c *answerCache) get(key []byte, gen uint64) (cachedAnswer, bool) {
 	return a, ok
 }
 
-// put keeps an answer read at generation gen (body is copied); an answer
-// read before the newest generation the cache has seen is not kept.
-func (c *answerCache) put(key []byte, gen uint64, status int, body []byte) {
-	if len(body) > answerMaxBytes {
+// put keeps an answer read at generation gen (body is copied) in a cache
+// of at most limit bytes; an answer read before the newest generation the
+// cache has seen is not kept.
+func (c *answerCache) put(key []byte, gen uint64, status int, body []byte, limit int) {
+	if len(body) > answerMaxBytes || len(key)+len(body) > limit {
 		return
 	}
 	c.mu.Lock()
@@ -91,7 +96,7 @@ func (c *answerCache) put(key []byte, gen uint64, status int, body []byte) {
 	switch {
 	case gen < c.gen:
 		return
-	case gen > c.gen || c.entries == nil || c.size+len(body) > answerCacheBytes:
+	case gen > c.gen || c.entries == nil || c.size+len(key)+len(body) > limit:
 		c.gen, c.entries, c.size = gen, map[string]cachedAnswer{}, 0
 	}
 	if _, ok := c.entries[string(key)]; ok {
@@ -123,7 +128,11 @@ func (m *Mock) cachedRead(o *jsonOrder, w http.ResponseWriter, r *http.Request, 
 		}
 		return resp, err
 	}
-	st := m.st(r.Context())
+	td := m.tenantOf(r.Context())
+	st, limit := td.state.Load(), answerCacheBytes
+	if td != m.def {
+		limit = answerTenantBytes
+	}
 	gen := st.gen.Load()
 	kp := keyPool.Get().(*[]byte)
 	defer keyPool.Put(kp)
@@ -138,7 +147,7 @@ func (m *Mock) cachedRead(o *jsonOrder, w http.ResponseWriter, r *http.Request, 
 	}
 	var keep func(int, []byte)
 	if st.answers.admit(key, gen) {
-		keep = func(status int, body []byte) { st.answers.put(key, gen, status, body) }
+		keep = func(status int, body []byte) { st.answers.put(key, gen, status, body, limit) }
 	}
 	resp, err := handle()
 	if err == nil && o.respond(w, resp, keep) {

@@ -153,31 +153,40 @@ func TestAnswerCacheSeesEveryWrite(t *testing.T) {
 	}
 }
 
-// TestAnswerCacheBounds: an answer larger than answerMaxBytes is not kept,
-// and past answerCacheBytes the cache starts again.
+// TestAnswerCacheBounds: an answer larger than answerMaxBytes or than
+// the cache's limit is not kept, past the limit the cache starts again,
+// and an answer of an older generation is never given.
 func TestAnswerCacheBounds(t *testing.T) {
 	var c answerCache
-	c.put([]byte("big"), 1, 200, make([]byte, answerMaxBytes+1))
+	c.put([]byte("big"), 1, 200, make([]byte, answerMaxBytes+1), answerCacheBytes)
 	if _, ok := c.get([]byte("big"), 1); ok {
 		t.Error("an answer over answerMaxBytes was kept")
 	}
-	body := make([]byte, answerMaxBytes)
-	n := 0
-	for i := range answerCacheBytes/answerMaxBytes + 2 {
-		c.put(fmt.Appendf(nil, "k%d", i), 1, 200, body)
-		n = len(c.entries)
-		if c.size > answerCacheBytes {
-			t.Fatalf("%d bytes kept, over %d", c.size, answerCacheBytes)
+	c.put([]byte("over"), 1, 200, make([]byte, answerTenantBytes), answerTenantBytes)
+	if _, ok := c.get([]byte("over"), 1); ok {
+		t.Error("an answer over the cache's limit was kept")
+	}
+	for _, limit := range []int{answerCacheBytes, answerTenantBytes} {
+		c = answerCache{}
+		body := make([]byte, min(limit/10, answerMaxBytes))
+		for i := range 2*limit/len(body) + 1 {
+			c.put(fmt.Appendf(nil, "k%d", i), 1, 200, body, limit)
+			if c.size > limit {
+				t.Fatalf("limit %d: %d bytes kept", limit, c.size)
+			}
+		}
+		if n := len(c.entries); n == 0 || n > limit/len(body) {
+			t.Errorf("limit %d: %d entries at the end", limit, n)
+		}
+		if _, ok := c.get(fmt.Appendf(nil, "k%d", 2*limit/len(body)), 1); !ok {
+			t.Errorf("limit %d: the newest answer is not kept", limit)
 		}
 	}
-	if n == 0 || n > answerCacheBytes/answerMaxBytes {
-		t.Errorf("%d entries at the end", n)
-	}
-	c.put([]byte("old"), 0, 200, []byte("x"))
+	c.put([]byte("old"), 0, 200, []byte("x"), answerCacheBytes)
 	if _, ok := c.get([]byte("old"), 0); ok {
 		t.Error("an answer read before the cache's generation was kept")
 	}
-	if _, ok := c.get([]byte("k0"), 2); ok {
+	if _, ok := c.get([]byte("k20"), 2); ok {
 		t.Error("an answer of generation 1 was given at generation 2")
 	}
 }
