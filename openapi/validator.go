@@ -183,6 +183,9 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, m *Mat
 	if route == nil { // a Match made by hand
 		route = m.Route
 	}
+	if fastValid(r, route, m.PathParams) {
+		return nil
+	}
 	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: route, Options: opts})
 }
 

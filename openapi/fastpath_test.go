@@ -1,0 +1,68 @@
+package openapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// TestFastPathIsKinOpenAPI sends every operation of both specs requests
+// with many path values, with and without a query or a body: whenever the
+// fast path proves one valid, kin-openapi finds nothing wrong with it and
+// leaves it as it was. And the fast path does take the shows.
+func TestFastPathIsKinOpenAPI(t *testing.T) {
+	values := []string{"1", "2", "42", "0", "-1", "+1", "01", "1.0", "1e3", "0x10", " 1", "1 ", "abc", "",
+		"9007199254740992", "9007199254740993", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+		"2147483647", "2147483648", "922053875322056532", "9220538753220565329", "%31"}
+	taken := map[string]bool{}
+	for _, load := range []func() (*Validator, error){CoreValidator, SourcingValidator} {
+		v, err := load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pr := range v.routes {
+			for method, route := range pr.checks {
+				for _, val := range values {
+					for _, extra := range []string{"", "?fields=x", "?limit=5", "body"} {
+						path := "/" + strings.ReplaceAll(strings.ReplaceAll(pr.template[1:], "{id}", url.PathEscape(val)), "{event_id}", url.PathEscape(val))
+						var r *http.Request
+						switch extra {
+						case "body":
+							r = httptest.NewRequest(method, "http://x"+path, strings.NewReader(`{}`))
+							r.Header.Set("Content-Type", "application/json")
+						default:
+							r = httptest.NewRequest(method, "http://x"+path+extra, nil)
+						}
+						params, ok := pr.match(strings.TrimPrefix(r.URL.Path, "/"))
+						if !ok {
+							continue
+						}
+						if !fastValid(r, route, params) {
+							continue
+						}
+						taken[route.Operation.OperationID] = true
+						before := r.URL.String()
+						err := openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route,
+							Options: &openapi3filter.Options{MultiError: true, ExcludeReadOnlyValidations: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}})
+						if err != nil {
+							t.Errorf("%s %s%s: the fast path proves it valid, kin-openapi says %v", method, path, extra, err)
+						}
+						if r.URL.String() != before {
+							t.Errorf("%s %s: kin-openapi changed the URL to %s", method, path, r.URL)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, op := range []string{"showIntegrationError", "showIntegrationHistoryRecord", "showIntegrationRun", "showIntegration"} {
+		if !taken[op] {
+			t.Errorf("the fast path never took %s", op)
+		}
+	}
+}
