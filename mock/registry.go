@@ -55,6 +55,9 @@ type resourceDef struct {
 	lenient []string
 
 	index int // place in registry, the state's tables and the mock's runtimes
+	// singular is Singular, worked out once by register: every request
+	// names its resource.
+	singular string
 }
 
 // Path is where the resource's operations are: /api/integration_errors.
@@ -66,7 +69,12 @@ func (d *resourceDef) Plural() string { return wire.Hyphenate(d.name) }
 
 // Singular is the wire name of one record: the root of an XML record and
 // the key of the resource's errors, integration-error.
-func (d *resourceDef) Singular() string { return wire.Singular(d.Plural()) }
+func (d *resourceDef) Singular() string {
+	if d.singular != "" {
+		return d.singular
+	}
+	return wire.Singular(d.Plural())
+}
 
 // Human names one record in messages: "integration error".
 func (d *resourceDef) Human() string { return wire.Human(d.name) }
@@ -86,6 +94,7 @@ func register(d *resourceDef) *resourceDef {
 		panic("mock: resource " + d.name + " has no table")
 	}
 	d.index = len(registry)
+	d.singular = wire.Singular(d.Plural())
 	registry = append(registry, d)
 	return d
 }

@@ -173,18 +173,18 @@ type RequestOptions struct {
 // separate concern. Like kin-openapi, it sets the defaults of query
 // parameters the request leaves out in r.URL.
 func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, m *Match, o RequestOptions) error {
-	opts := &openapi3filter.Options{
-		MultiError:                 true,
-		ExcludeReadOnlyValidations: true,
-		ExcludeRequestBody:         o.SkipBody,
-		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
-	}
 	route := m.check
 	if route == nil { // a Match made by hand
 		route = m.Route
 	}
 	if fastValid(r, route, m.PathParams) {
 		return nil
+	}
+	opts := &openapi3filter.Options{
+		MultiError:                 true,
+		ExcludeReadOnlyValidations: true,
+		ExcludeRequestBody:         o.SkipBody,
+		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
 	}
 	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: route, Options: opts})
 }
