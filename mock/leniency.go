@@ -110,6 +110,9 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 // spelling, rewriting the query, and adds their warnings; in strict mode it
 // returns the errors of a respelt name instead.
 func (a *api) lenientQuery(r *http.Request, rt *Route, strict bool, warnings *[]string) []string {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
 	q := r.URL.Query()
 	if !q.Has("fields") && !q.Has("order_by") {
 		return nil
