@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -198,4 +199,22 @@ func BenchmarkGetByIDWithFaults(b *testing.B) {
 			b.Fatalf("rule %d matched %d requests", r.ID, r.Matched)
 		}
 	}
+}
+
+// BenchmarkGCSeeded100k is one full garbage collection of a mock seeded
+// with 100,000 records per resource: what every collection cycle costs a
+// server holding them, whatever the requests it answers.
+func BenchmarkGCSeeded100k(b *testing.B) {
+	m, err := mock.New(mock.Options{Seed: 1, Records: 100_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	b.ResetTimer()
+	report := mock.CPUPerOp(b)
+	for b.Loop() {
+		runtime.GC()
+	}
+	report()
+	runtime.KeepAlive(m)
 }
