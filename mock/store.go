@@ -231,6 +231,9 @@ func (t *table[T]) remove(id int64) (T, bool) {
 func (t *table[T]) list(match func(*T) bool, offset, limit int, total bool) ([]T, int) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	if match == nil {
+		return t.page(offset, limit, total)
+	}
 	out := make([]T, 0, min(limit, t.n))
 	n := 0
 	for _, c := range t.chunks {
@@ -247,6 +250,31 @@ func (t *table[T]) list(match func(*T) bool, offset, limit int, total bool) ([]T
 		}
 	}
 	return out, n
+}
+
+// page is list without a filter: the records from index offset on, found
+// by their place, not by counting those before them (a deep page costs its
+// own records alone), with the count list gives.
+func (t *table[T]) page(offset, limit int, total bool) ([]T, int) {
+	if limit <= 0 {
+		if total {
+			return []T{}, t.n
+		}
+		return []T{}, 0
+	}
+	lo := min(max(offset, 0), t.n)
+	hi := lo + min(limit, t.n-lo)
+	out := make([]T, 0, hi-lo)
+	for i := lo; i < hi; {
+		c := t.chunks[i/chunkSize][i%chunkSize:]
+		c = c[:min(len(c), hi-i)]
+		out = append(out, c...)
+		i += len(c)
+	}
+	if total {
+		return out, t.n
+	}
+	return out, hi
 }
 
 // load replaces every record, for seeding; ids must be increasing. The

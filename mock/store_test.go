@@ -2,6 +2,7 @@ package mock
 
 import (
 	"iter"
+	"math"
 	"math/rand"
 	"slices"
 	"testing"
@@ -76,21 +77,9 @@ func TestTableMatchesASlice(t *testing.T) {
 			if op%3 == 0 {
 				match = nil
 			}
-			offset, limit, total := rng.Intn(len(model)+10), 1+rng.Intn(3000), op%2 == 0
+			offset, limit, total := rng.Intn(len(model)+10), rng.Intn(3000), op%2 == 0
 			got, n := tab.list(match, offset, limit, total)
-			var want []storeRec
-			count := 0
-			for _, r := range model {
-				if match != nil && !match(&r) {
-					continue
-				}
-				if count >= offset && len(want) < limit {
-					want = append(want, r)
-				} else if !total && len(want) >= limit {
-					break
-				}
-				count++
-			}
+			want, count := modelList(model, match, offset, limit, total)
 			if !slices.Equal(got, want) || n != count {
 				t.Fatalf("step %d: list(offset %d, limit %d, total %v) = %d records, count %d; want %d, %d", step, offset, limit, total, len(got), n, len(want), count)
 			}
@@ -131,6 +120,36 @@ func TestTableMatchesASlice(t *testing.T) {
 	if len(tab.chunks) < 4 {
 		t.Errorf("the test filled only %d chunks", len(tab.chunks))
 	}
+	// The edges of a page without a filter, found by place.
+	for _, offset := range []int{-1, 0, 1, chunkSize - 1, chunkSize, len(model) - 1, len(model), len(model) + 1} {
+		for _, limit := range []int{0, 1, 50, chunkSize, chunkSize + 1, len(model), math.MaxInt} {
+			for _, total := range []bool{false, true} {
+				got, n := tab.list(nil, offset, limit, total)
+				want, count := modelList(model, nil, offset, limit, total)
+				if !slices.Equal(got, want) || n != count || got == nil {
+					t.Errorf("list(nil, %d, %d, %v) = %d records, count %d; want %d, %d", offset, limit, total, len(got), n, len(want), count)
+				}
+			}
+		}
+	}
+}
+
+// modelList is table.list over a plain slice, as the table's loop reads it.
+func modelList(model []storeRec, match func(*storeRec) bool, offset, limit int, total bool) ([]storeRec, int) {
+	var want []storeRec
+	count := 0
+	for _, r := range model {
+		if match != nil && !match(&r) {
+			continue
+		}
+		if count >= offset && len(want) < limit {
+			want = append(want, r)
+		} else if !total && len(want) >= limit {
+			break
+		}
+		count++
+	}
+	return want, count
 }
 
 // BenchmarkTableInsert inserts integration-error-sized records into a
