@@ -412,7 +412,7 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 		if p.info {
 			fmt.Printf("  (each request another; no answer cache)\n")
 		} else if p.byLatency {
-			fmt.Printf("  p99 mock %v bare %v (target p99 <= %v: %s)\n", m.p99, b.p99, p.targetP99, verdict(m.p99 <= p.targetP99))
+			fmt.Printf("  p99 mock %v bare %v (target p99 <= %v: %s)\n", m.p99.Round(10*time.Microsecond), b.p99.Round(10*time.Microsecond), p.targetP99, verdict(m.p99 <= p.targetP99))
 		} else {
 			fmt.Printf("  (target >= %.2f: %s)\n", p.target, verdict(ratio >= p.target))
 		}
