@@ -88,7 +88,8 @@ func (c *answerCache) get(key []byte, gen uint64) (cachedAnswer, bool) {
 // of at most limit bytes; an answer read before the newest generation the
 // cache has seen is not kept.
 func (c *answerCache) put(key []byte, gen uint64, status int, body []byte, limit int) {
-	if len(body) > answerMaxBytes || len(key)+len(body) > limit {
+	size := len(key) + len(body) + answerEntryBytes
+	if len(body) > answerMaxBytes || size > limit {
 		return
 	}
 	c.mu.Lock()
@@ -96,15 +97,19 @@ func (c *answerCache) put(key []byte, gen uint64, status int, body []byte, limit
 	switch {
 	case gen < c.gen:
 		return
-	case gen > c.gen || c.entries == nil || c.size+len(key)+len(body) > limit:
+	case gen > c.gen || c.entries == nil || c.size+size > limit:
 		c.gen, c.entries, c.size = gen, map[string]cachedAnswer{}, 0
 	}
 	if _, ok := c.entries[string(key)]; ok {
 		return
 	}
 	c.entries[string(key)] = cachedAnswer{status: status, body: append([]byte(nil), body...)}
-	c.size += len(key) + len(body)
+	c.size += size
 }
+
+// answerEntryBytes is what an entry costs beside its key and body: its
+// slot in the map and the headers of its strings and slices.
+const answerEntryBytes = 96
 
 // answerKey is the cache key of a read: its operation, path and query.
 func answerKey(b []byte, operation string, r *http.Request) []byte {
@@ -135,9 +140,13 @@ func (m *Mock) cachedRead(o *jsonOrder, w http.ResponseWriter, r *http.Request, 
 	}
 	gen := st.gen.Load()
 	kp := keyPool.Get().(*[]byte)
-	defer keyPool.Put(kp)
 	key := answerKey((*kp)[:0], operation, r)
-	*kp = key
+	defer func() {
+		if cap(key) <= 4<<10 { // a long query's buffer is not kept
+			*kp = key
+			keyPool.Put(kp)
+		}
+	}()
 	if a, ok := st.answers.get(key, gen); ok {
 		m.answerHits.Add(1)
 		w.Header().Set("Content-Type", "application/json")

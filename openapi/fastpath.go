@@ -4,7 +4,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -30,14 +29,12 @@ type fastInteger struct {
 	min, max float64
 }
 
-var fastPlans sync.Map // *routers.Route -> *fastPlan
-
-// planOf returns the fast plan of a route, made once.
-func planOf(route *routers.Route) *fastPlan {
-	if p, ok := fastPlans.Load(route); ok {
+// planOf returns the fast plan of a route, made once per validator.
+func (v *Validator) planOf(route *routers.Route) *fastPlan {
+	if p, ok := v.fastPlans.Load(route); ok {
 		return p.(*fastPlan)
 	}
-	p, _ := fastPlans.LoadOrStore(route, newFastPlan(route))
+	p, _ := v.fastPlans.LoadOrStore(route, newFastPlan(route))
 	return p.(*fastPlan)
 }
 
@@ -77,13 +74,14 @@ func newFastPlan(route *routers.Route) *fastPlan {
 				fi.max = math.Min(fi.max, *s.Max)
 			}
 			plan.params = append(plan.params, fi)
-		case openapi3.ParameterInQuery, openapi3.ParameterInHeader, openapi3.ParameterInCookie:
-			// Absent from the request, it must be optional with nothing
-			// for kin-openapi to write in its place.
+		case openapi3.ParameterInQuery:
+			// Absent from the request (fastValid wants no query), it must
+			// be optional with nothing for kin-openapi to write in its
+			// place.
 			if p.Required || s.Default != nil {
 				return &fastPlan{}
 			}
-		default:
+		default: // a header or a cookie, which a request may send: kin-openapi judges
 			return &fastPlan{}
 		}
 	}
@@ -92,11 +90,11 @@ func newFastPlan(route *routers.Route) *fastPlan {
 
 // fastValid reports whether the fast path proves r valid: true only when
 // ValidateRequest would find nothing wrong and change nothing.
-func fastValid(r *http.Request, route *routers.Route, pathParams map[string]string) bool {
+func (v *Validator) fastValid(r *http.Request, route *routers.Route, pathParams map[string]string) bool {
 	if r.URL.RawQuery != "" || (r.Body != nil && r.Body != http.NoBody) || r.ContentLength > 0 {
 		return false
 	}
-	plan := planOf(route)
+	plan := v.planOf(route)
 	if !plan.ok {
 		return false
 	}

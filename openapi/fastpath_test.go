@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
@@ -42,7 +43,7 @@ func TestFastPathIsKinOpenAPI(t *testing.T) {
 						if !ok {
 							continue
 						}
-						if !fastValid(r, route, params) {
+						if !v.fastValid(r, route, params) {
 							continue
 						}
 						taken[route.Operation.OperationID] = true
@@ -63,6 +64,48 @@ func TestFastPathIsKinOpenAPI(t *testing.T) {
 	for _, op := range []string{"showIntegrationError", "showIntegrationHistoryRecord", "showIntegrationRun", "showIntegration"} {
 		if !taken[op] {
 			t.Errorf("the fast path never took %s", op)
+		}
+	}
+}
+
+// TestFastPathLeavesHeadersAndCookies: an operation with a header or a
+// cookie parameter, which a request may send with no query and no body,
+// is always judged by kin-openapi.
+func TestFastPathLeavesHeadersAndCookies(t *testing.T) {
+	for _, in := range []string{"header", "cookie"} {
+		doc, err := openapi3.NewLoader().LoadFromData([]byte(`openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /things/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+        - {name: mode, in: ` + in + `, schema: {type: string, enum: [a, b]}}
+      responses:
+        "200": {description: ok}
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := NewValidator(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "http://x/things/5", nil)
+		if in == "header" {
+			r.Header.Set("mode", "zzz")
+		} else {
+			r.Header.Set("Cookie", "mode=zzz")
+		}
+		m, err := v.Route(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.fastValid(r, m.check, m.PathParams) {
+			t.Errorf("%s parameter: the fast path took the request", in)
+		}
+		if err := v.ValidateRequest(context.Background(), r, m, RequestOptions{}); err == nil {
+			t.Errorf("%s parameter %q: no error", in, "zzz")
 		}
 	}
 }

@@ -38,7 +38,8 @@ type Validator struct {
 	relaxed     *Validator
 	relaxedErr  error
 
-	checkers sync.Map // *openapi3.Schema to *Checker, built on first use
+	checkers  sync.Map // *openapi3.Schema to *Checker, built on first use
+	fastPlans sync.Map // *routers.Route to *fastPlan (fastpath.go)
 }
 
 // pathRoute is one path of the spec and its operations.
@@ -177,7 +178,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, m *Mat
 	if route == nil { // a Match made by hand
 		route = m.Route
 	}
-	if fastValid(r, route, m.PathParams) {
+	if v.fastValid(r, route, m.PathParams) {
 		return nil
 	}
 	opts := &openapi3filter.Options{
