@@ -14,6 +14,8 @@ import (
 	"unsafe"
 
 	"github.com/coupakit/coupakit/coupaxml"
+
+	"github.com/coupakit/coupakit/internal/rawint"
 )
 
 // jsonOrder encodes the handlers' answers as Coupa lists elements: in the
@@ -365,12 +367,12 @@ func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		size := t.Size()
 		return func(_ *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
-			return strconv.AppendInt(b, readInt(p, size), 10), true
+			return strconv.AppendInt(b, rawint.Int(p, size), 10), true
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		size := t.Size()
 		return func(_ *jsonOrder, b []byte, p unsafe.Pointer) ([]byte, bool) {
-			return strconv.AppendUint(b, readUint(p, size), 10), true
+			return strconv.AppendUint(b, rawint.Uint(p, size), 10), true
 		}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
@@ -426,30 +428,6 @@ func (o *jsonOrder) newEncoder(t reflect.Type) encFunc {
 type sliceHeader struct {
 	data     unsafe.Pointer
 	len, cap int
-}
-
-func readInt(p unsafe.Pointer, size uintptr) int64 {
-	switch size {
-	case 1:
-		return int64(*(*int8)(p))
-	case 2:
-		return int64(*(*int16)(p))
-	case 4:
-		return int64(*(*int32)(p))
-	}
-	return *(*int64)(p)
-}
-
-func readUint(p unsafe.Pointer, size uintptr) uint64 {
-	switch size {
-	case 1:
-		return uint64(*(*uint8)(p))
-	case 2:
-		return uint64(*(*uint16)(p))
-	case 4:
-		return uint64(*(*uint32)(p))
-	}
-	return *(*uint64)(p)
 }
 
 // marshalOf encodes a value of type t with encoding/json.

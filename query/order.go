@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/coupakit/coupakit/internal/rawint"
 )
 
 // orderParam is the query parameter an ordering error is reported against.
@@ -99,9 +101,9 @@ func (o *orderer) compare(a, b any) int {
 	case kindString:
 		return strings.Compare(*(*string)(pa), *(*string)(pb))
 	case kindInt:
-		return cmp.Compare(readInt(pa, o.size), readInt(pb, o.size))
+		return cmp.Compare(rawint.Int(pa, uintptr(o.size)), rawint.Int(pb, uintptr(o.size)))
 	case kindUint:
-		return cmp.Compare(readUint(pa, o.size), readUint(pb, o.size))
+		return cmp.Compare(rawint.Uint(pa, uintptr(o.size)), rawint.Uint(pb, uintptr(o.size)))
 	case kindFloat:
 		if o.size == 4 {
 			return cmp.Compare(*(*float32)(pa), *(*float32)(pb))
@@ -156,30 +158,4 @@ func (o *orderer) locate(p unsafe.Pointer) unsafe.Pointer {
 		return nil
 	}
 	return p
-}
-
-// readInt reads a signed integer of size bytes at p.
-func readInt(p unsafe.Pointer, size uint8) int64 {
-	switch size {
-	case 1:
-		return int64(*(*int8)(p))
-	case 2:
-		return int64(*(*int16)(p))
-	case 4:
-		return int64(*(*int32)(p))
-	}
-	return *(*int64)(p)
-}
-
-// readUint reads an unsigned integer of size bytes at p.
-func readUint(p unsafe.Pointer, size uint8) uint64 {
-	switch size {
-	case 1:
-		return uint64(*(*uint8)(p))
-	case 2:
-		return uint64(*(*uint16)(p))
-	case 4:
-		return uint64(*(*uint32)(p))
-	}
-	return *(*uint64)(p)
 }

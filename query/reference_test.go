@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/coupakit/coupakit/internal/rawint"
 )
 
 // refMatch tests the record at p (a pointer to the schema's struct type)
@@ -45,9 +47,9 @@ func (c *clause) refMatch(p unsafe.Pointer) bool {
 	}
 	switch c.kind {
 	case kindInt:
-		return c.matchInt(readInt(p, c.size))
+		return c.matchInt(rawint.Int(p, uintptr(c.size)))
 	case kindUint:
-		return c.matchUint(readUint(p, c.size))
+		return c.matchUint(rawint.Uint(p, uintptr(c.size)))
 	case kindFloat:
 		if c.size == 4 {
 			return c.matchFloat(float64(*(*float32)(p)))
