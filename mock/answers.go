@@ -126,37 +126,32 @@ func answerKey(b []byte, operation string, r *http.Request) []byte {
 // middleware returns: nil, nil once the answer is written, else the
 // handler's answer or error, which the generated code then writes.
 func (m *Mock) cachedRead(o *jsonOrder, w http.ResponseWriter, r *http.Request, operation string, handle func() (any, error)) (any, error) {
-	if r.Method != http.MethodGet || m.noAnswerCache {
-		resp, err := handle()
-		if err == nil && o.respond(w, resp, nil) {
+	var keep func(int, []byte)
+	if r.Method == http.MethodGet && !m.noAnswerCache {
+		kp := keyPool.Get().(*[]byte)
+		key := answerKey((*kp)[:0], operation, r)
+		defer func() { // after respond, which keep is called in
+			if cap(key) <= 4<<10 { // a long query's buffer is not kept
+				*kp = key
+				keyPool.Put(kp)
+			}
+		}()
+		td := m.tenantOf(r.Context())
+		st, limit := td.state.Load(), answerCacheBytes
+		if td != m.def {
+			limit = answerTenantBytes
+		}
+		gen := st.gen.Load()
+		if a, ok := st.answers.get(key, gen); ok {
+			m.answerHits.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(a.status)
+			_, _ = w.Write(a.body)
 			return nil, nil
 		}
-		return resp, err
-	}
-	td := m.tenantOf(r.Context())
-	st, limit := td.state.Load(), answerCacheBytes
-	if td != m.def {
-		limit = answerTenantBytes
-	}
-	gen := st.gen.Load()
-	kp := keyPool.Get().(*[]byte)
-	key := answerKey((*kp)[:0], operation, r)
-	defer func() {
-		if cap(key) <= 4<<10 { // a long query's buffer is not kept
-			*kp = key
-			keyPool.Put(kp)
+		if st.answers.admit(key, gen) {
+			keep = func(status int, body []byte) { st.answers.put(key, gen, status, body, limit) }
 		}
-	}()
-	if a, ok := st.answers.get(key, gen); ok {
-		m.answerHits.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(a.status)
-		_, _ = w.Write(a.body)
-		return nil, nil
-	}
-	var keep func(int, []byte)
-	if st.answers.admit(key, gen) {
-		keep = func(status int, body []byte) { st.answers.put(key, gen, status, body, limit) }
 	}
 	resp, err := handle()
 	if err == nil && o.respond(w, resp, keep) {
