@@ -2,8 +2,12 @@
 // serves the same response bytes with wrk, in one run, and prints each
 // ratio of the mock to the bare server: GET by id, the index with
 // limit=50, create (p99 over sustained creates), the RSS per stored
-// record, and a two-filter list that scans 100,000 records. make bench-load
-// runs it; it installs nothing (wrk: apt-get install wrk).
+// record, and a two-filter list that scans 100,000 records. Beside each
+// load it prints the CPU time each server spent per request, and it loads
+// the bare server once more on the creates, spending per create the CPU
+// time the mock spent beyond it: the p99 that a create's cost alone gives
+// on the machine, against which the mock's p99 can be read. make
+// bench-load runs it; it installs nothing (wrk: apt-get install wrk).
 package main
 
 import (
@@ -158,6 +162,8 @@ type result struct {
 	p99      time.Duration
 	requests int
 	non2xx   int
+	// cpu is the server's CPU time per request (wrkCPU).
+	cpu time.Duration
 }
 
 var (
@@ -188,6 +194,25 @@ func wrk(d time.Duration, threads, conns int, target, auth, script string) (resu
 	return r, nil
 }
 
+// wrkCPU is wrk, with the CPU time the process pid ("self": this one,
+// which runs the bare server) spent per request during the run.
+func wrkCPU(pid string, d time.Duration, threads, conns int, target, auth, script string) (result, error) {
+	before, err := cpuTime(pid)
+	if err != nil {
+		return result{}, err
+	}
+	r, err := wrk(d, threads, conns, target, auth, script)
+	if err != nil {
+		return r, err
+	}
+	after, err := cpuTime(pid)
+	if err != nil {
+		return r, err
+	}
+	r.cpu = perRequest(before, after, r.requests)
+	return r, nil
+}
+
 // parseWrk reads wrk --latency's report.
 func parseWrk(out []byte) result {
 	var r result
@@ -208,11 +233,16 @@ func parseWrk(out []byte) result {
 	return r
 }
 
-// bare serves fixed bytes, as a floor for what any server pays.
-func bare(routes map[string]struct {
+// bareRoute is what the bare server answers on one route: fixed bytes,
+// after spending burn's CPU time when burn is set.
+type bareRoute struct {
 	status int
 	body   []byte
-}) (string, func(), error) {
+	burn   *burner
+}
+
+// bare serves fixed bytes, as a floor for what any server pays.
+func bare(routes map[string]bareRoute) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -221,6 +251,9 @@ func bare(routes map[string]struct {
 	for pattern, r := range routes {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, req *http.Request) {
 			_, _ = io.Copy(io.Discard, req.Body)
+			if r.burn != nil {
+				r.burn.burn()
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(r.status)
 			_, _ = w.Write(r.body)
@@ -308,17 +341,21 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 	}
 	slices.Sort(lat)
 
-	bareBase, stopBare, err := bare(map[string]struct {
-		status int
-		body   []byte
-	}{
-		"GET /show":    {200, showBody},
-		"GET /index":   {200, indexBody},
-		"POST /create": {201, createdBody},
+	// The burner, set after the creates to the CPU time the mock spent
+	// per create beyond the bare server's, makes the bare server as
+	// costly as the mock: what its p99 is then shows how much of the
+	// mock's is the cost of a create rather than a pause of the mock's.
+	burn := &burner{}
+	burn.calibrate()
+	bareBase, stopBare, err := bare(map[string]bareRoute{
+		"GET /show":    {status: 200, body: showBody},
+		"GET /index":   {status: 200, body: indexBody},
+		"POST /create": {status: 201, body: createdBody},
+		"POST /burn":   {status: 201, body: createdBody, burn: burn},
 		// The same bytes on the mock's paths, for the scripts that ask
 		// for other ids and pages.
-		"GET /api/integration_errors/{id}": {200, showBody},
-		"GET /api/integration_errors":      {200, indexBody},
+		"GET /api/integration_errors/{id}": {status: 200, body: showBody},
+		"GET /api/integration_errors":      {status: 200, body: indexBody},
 	})
 	if err != nil {
 		return err
@@ -371,6 +408,8 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 	}
 	ok := true
 	var created int
+	var createCPU [2]time.Duration // per create: the mock's, the bare server's
+	mockPid := strconv.Itoa(s.cmd.Process.Pid)
 	for _, p := range pairs {
 		n := rounds
 		if p.script != "" {
@@ -382,11 +421,11 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 			if p.readScript != "" {
 				ms = p.readScript
 			}
-			mr, err := wrk(d, threads, conns, p.mock, tok, ms)
+			mr, err := wrkCPU(mockPid, d, threads, conns, p.mock, tok, ms)
 			if err != nil {
 				return err
 			}
-			br, err := wrk(d, threads, conns, p.bare, "", ms)
+			br, err := wrkCPU("self", d, threads, conns, p.bare, "", ms)
 			if err != nil {
 				return err
 			}
@@ -400,6 +439,9 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 		if p.script != "" {
 			created = m.requests - m.non2xx
 		}
+		if p.byLatency {
+			createCPU = [2]time.Duration{m.cpu, b.cpu}
+		}
 		verdict := func(met bool) string {
 			if met {
 				return "met"
@@ -408,7 +450,8 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 			return "NOT met"
 		}
 		ratio := m.rps / b.rps
-		fmt.Printf("%-15s mock %9.0f req/s  bare %9.0f req/s  ratio %.2f", p.name, m.rps, b.rps, ratio)
+		fmt.Printf("%-15s mock %9.0f req/s  bare %9.0f req/s  ratio %.2f  CPU/req mock %4v bare %4v", p.name, m.rps, b.rps, ratio,
+			m.cpu.Round(time.Microsecond), b.cpu.Round(time.Microsecond))
 		if p.info {
 			fmt.Printf("  (each request another; no answer cache)\n")
 		} else if p.byLatency {
@@ -420,6 +463,18 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 			fmt.Printf("%-15s %d of the mock's answers were not 2xx\n", "", m.non2xx)
 			ok = false
 		}
+	}
+	// The bare server again on the creates, now spending per create the
+	// CPU time the mock spent beyond it: a server with nothing but that
+	// cost, no store, no lock and no collector.
+	if extra := createCPU[0] - createCPU[1]; createCPU[1] > 0 && extra > 0 {
+		burn.d.Store(int64(extra))
+		r, err := wrkCPU("self", d, threads, conns, bareBase+"/burn", "", script)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-15s bare %9.0f req/s  spending %v more CPU a create (CPU/req %v): p99 %v, the p99 of a create's cost alone here (no target)\n",
+			"  bare + CPU", r.rps, extra.Round(time.Microsecond), r.cpu.Round(time.Microsecond), r.p99.Round(10*time.Microsecond))
 	}
 	perRecord := float64(rss-rss0) * 1024 / float64(stored)
 	fmt.Printf("%-15s %.0f bytes of RSS per stored record (%d records, RSS %d KiB, empty %d KiB; target <= 1024: %s)\n", "memory",

@@ -32,3 +32,57 @@ Transfer/sec:     40.23MB
 		t.Errorf("parsed %+v from nothing", r)
 	}
 }
+
+func TestParseStat(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want time.Duration
+		ok   bool
+	}{
+		{"4242 (coupakit) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 56 0 0 20 0 9 0 100 0 0\n", 12900 * time.Millisecond, true},
+		// A command with spaces and parentheses of its own.
+		{"7 (a b) (c)) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 1 0 0\n", 70 * time.Millisecond, true},
+		{"7 (x) R 1 2 3\n", 0, false},
+		{"no command", 0, false},
+		{"7 (x) R 1 7 7 0 -1 0 0 0 0 0 -3 4 0\n", 0, false},
+	} {
+		got, err := parseStat([]byte(tc.line))
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseStat(%q) = %v, %v; want %v, ok %v", tc.line, got, err, tc.want, tc.ok)
+		}
+	}
+	if _, err := cpuTime("self"); err != nil {
+		t.Errorf("cpuTime(self): %v", err)
+	}
+}
+
+func TestPerRequest(t *testing.T) {
+	if got := perRequest(time.Second, 3*time.Second, 1000); got != 2*time.Millisecond {
+		t.Errorf("perRequest = %v, want 2ms", got)
+	}
+	if got := perRequest(time.Second, 3*time.Second, 0); got != 0 {
+		t.Errorf("perRequest with no requests = %v, want 0", got)
+	}
+	if got := perRequest(3*time.Second, time.Second, 10); got != 0 {
+		t.Errorf("perRequest going back = %v, want 0", got)
+	}
+}
+
+func TestBurner(t *testing.T) {
+	b := &burner{}
+	b.calibrate()
+	if b.unit <= 0 || b.unit > time.Millisecond {
+		t.Fatalf("calibrated unit %v", b.unit)
+	}
+	if n := b.burn(); n != 0 {
+		t.Errorf("burn with no time set ran %d units", n)
+	}
+	b.d.Store(int64(100 * b.unit))
+	if n := b.burn(); n != 100 {
+		t.Errorf("burn of 100 units' time ran %d", n)
+	}
+	b.d.Store(-1)
+	if n := b.burn(); n != 0 {
+		t.Errorf("burn of a negative time ran %d units", n)
+	}
+}
