@@ -56,34 +56,84 @@ var credentialHeaders = map[string]bool{
 	"X-Coupa-Api-Key": true, "X-Cso-Api-Key": true,
 }
 
-// journalHeaders copies h with the credentials redacted.
-func journalHeaders(h http.Header) map[string][]string {
+// headerValue is one value of a journaled header, or a header that has
+// none.
+type headerValue struct {
+	key, value string
+	// none: the header has no value, its slice nil (null) or empty.
+	none, null bool
+}
+
+// journalHeaders lists h's values, credentials redacted, in one
+// allocation: the journal is written on every request and read rarely,
+// so it keeps a list and makes the map a Request shows only when read
+// (a map a request cost about 300 bytes more). The strings are h's, not
+// copies.
+func journalHeaders(h http.Header) []headerValue {
 	if len(h) == 0 {
 		return nil
 	}
 	n := 0
 	for _, v := range h {
-		n += len(v)
+		n += max(len(v), 1)
 	}
-	// Every value in one backing array: one allocation, not one a header.
-	vals := make([]string, 0, n)
-	out := make(map[string][]string, len(h))
+	out := make([]headerValue, 0, n)
 	for k, v := range h {
-		if v == nil {
-			out[k] = nil
+		if len(v) == 0 {
+			out = append(out, headerValue{key: k, none: true, null: v == nil})
+			continue
+		}
+		secret := credentialHeaders[http.CanonicalHeaderKey(k)]
+		for _, val := range v {
+			if secret {
+				val = redacted
+			}
+			out = append(out, headerValue{key: k, value: val})
+		}
+	}
+	return out
+}
+
+// headerMap makes the map of a journaled header list, each header's
+// values in order (a header's values are together in the list).
+func headerMap(hv []headerValue) map[string][]string {
+	if hv == nil {
+		return nil
+	}
+	out := make(map[string][]string)
+	vals := make([]string, 0, len(hv))
+	for i := 0; i < len(hv); {
+		k := hv[i].key
+		if hv[i].none {
+			if hv[i].null {
+				out[k] = nil
+			} else {
+				out[k] = []string{}
+			}
+			i++
 			continue
 		}
 		start := len(vals)
-		if credentialHeaders[http.CanonicalHeaderKey(k)] {
-			for range v {
-				vals = append(vals, redacted)
-			}
-		} else {
-			vals = append(vals, v...)
+		for ; i < len(hv) && hv[i].key == k && !hv[i].none; i++ {
+			vals = append(vals, hv[i].value)
 		}
 		out[k] = vals[start:len(vals):len(vals)]
 	}
 	return out
+}
+
+// journalEntry is a Request as the journal keeps it: Headers is nil and
+// headers holds them.
+type journalEntry struct {
+	Request
+	headers []headerValue
+}
+
+// request is the entry as GET /_mock/requests shows it.
+func (e *journalEntry) request() Request {
+	r := e.Request
+	r.Headers = headerMap(e.headers)
+	return r
 }
 
 // journal keeps the newest journalSize requests in a ring, safe for
@@ -91,13 +141,13 @@ func journalHeaders(h http.Header) map[string][]string {
 // many little-used tenants stay small.
 type journal struct {
 	mu    sync.Mutex
-	ring  []Request // at most journalSize long
-	start int       // index of the oldest entry
-	n     int       // entries held
+	ring  []journalEntry // at most journalSize long
+	start int            // index of the oldest entry
+	n     int            // entries held
 	next  int64
 }
 
-func (j *journal) add(r Request) {
+func (j *journal) add(r journalEntry) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.next++
@@ -120,7 +170,7 @@ func (j *journal) all() []Request {
 	defer j.mu.Unlock()
 	out := make([]Request, j.n)
 	for i := range out {
-		out[i] = j.ring[(j.start+i)%journalSize]
+		out[i] = j.ring[(j.start+i)%journalSize].request()
 	}
 	return out
 }
@@ -154,7 +204,7 @@ func (m *Mock) journalLayer(a *api) layer {
 // streams on to the handler).
 func (m *Mock) record(api string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		entry := Request{Time: m.now().UTC(), API: api, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Headers: journalHeaders(r.Header)}
+		entry := journalEntry{Request: Request{Time: m.now().UTC(), API: api, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}, headers: journalHeaders(r.Header)}
 		if r.Body != nil && r.Body != http.NoBody {
 			full, err := io.ReadAll(io.LimitReader(r.Body, journalBodySize+1))
 			kept := full

@@ -17,7 +17,7 @@ import (
 func TestJournalIsARing(t *testing.T) {
 	var j journal
 	for i := 0; i < journalSize+5; i++ {
-		j.add(Request{Path: "/p"})
+		j.add(journalEntry{Request: Request{Path: "/p"}})
 	}
 	all := j.all()
 	require.Len(t, all, journalSize)
@@ -28,8 +28,47 @@ func TestJournalIsARing(t *testing.T) {
 	}
 	j.clear()
 	assert.Empty(t, j.all())
-	j.add(Request{})
+	j.add(journalEntry{})
 	assert.Equal(t, int64(journalSize+6), j.all()[0].ID, "ids go on after a clear")
+}
+
+// TestJournalHeadersRoundTrip: the list the journal keeps gives back the
+// headers' map, every value in order, credentials redacted, and headers
+// with no value as nil or empty as they were.
+func TestJournalHeadersRoundTrip(t *testing.T) {
+	for _, h := range []http.Header{
+		nil,
+		{},
+		{"Accept": {"application/json"}},
+		{"Accept": {"a", "b", "c"}, "X-Trace": {"1"}, "Authorization": {"Bearer x", "Basic y"}, "cookie": {"s=1"}},
+		{"X-Null": nil, "X-Empty": {}, "X-Blank": {""}, "X-Coupa-Api-Key": {"k"}},
+	} {
+		want := map[string][]string(nil)
+		if h != nil {
+			want = map[string][]string{}
+			for k, v := range h {
+				switch {
+				case v == nil:
+					want[k] = nil
+				case credentialHeaders[http.CanonicalHeaderKey(k)]:
+					want[k] = make([]string, len(v))
+					for i := range v {
+						want[k][i] = redacted
+					}
+				default:
+					want[k] = append([]string{}, v...)
+				}
+			}
+		}
+		if len(h) == 0 {
+			want = nil
+		}
+		got := headerMap(journalHeaders(h))
+		assert.Equal(t, want, got, "%v", h)
+		if got != nil {
+			assert.Nil(t, got["X-Null"], "a nil header stays nil")
+		}
+	}
 }
 
 // TestJournalRecordsWhatTheClientSent sends requests through the whole
