@@ -38,14 +38,13 @@ func checkQuery(r *http.Request) error {
 	return err
 }
 
-// checkIDs refuses a path id that is a number but not written the one way
+// checkID refuses a path id that is a number but not written the one way
 // ids are written: canonical decimal, no sign, no leading zero. Rails'
 // find("01") and find("+1") find record 1; the mock takes only the id as
 // Coupa writes it, so that one record has one address. Ids that are not
 // numbers at all are left to the validator, which names the type it wants.
-func checkIDs(params map[string]string) error {
-	id, ok := params["id"]
-	if !ok || id == "" || canonicalID(id) {
+func checkID(id string) error {
+	if id == "" || canonicalID(id) {
 		return nil
 	}
 	digits := strings.TrimPrefix(strings.TrimPrefix(id, "+"), "-")
@@ -296,7 +295,8 @@ func checkRequest(r *http.Request, rt *Route) error {
 	if err := checkQuery(r); err != nil {
 		return err
 	}
-	return checkIDs(rt.Match.PathParams)
+	id, _ := rt.Match.PathParam("id")
+	return checkID(id)
 }
 
 // checkBody refuses a JSON body that is not one whole JSON value of

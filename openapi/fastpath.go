@@ -90,7 +90,7 @@ func newFastPlan(route *routers.Route) *fastPlan {
 
 // fastValid reports whether the fast path proves r valid: true only when
 // ValidateRequest would find nothing wrong and change nothing.
-func (v *Validator) fastValid(r *http.Request, route *routers.Route, pathParams map[string]string) bool {
+func (v *Validator) fastValid(r *http.Request, route *routers.Route, m *Match) bool {
 	if r.URL.RawQuery != "" || (r.Body != nil && r.Body != http.NoBody) || r.ContentLength > 0 {
 		return false
 	}
@@ -99,7 +99,7 @@ func (v *Validator) fastValid(r *http.Request, route *routers.Route, pathParams 
 		return false
 	}
 	for _, p := range plan.params {
-		v, ok := pathParams[p.name]
+		v, ok := m.PathParam(p.name)
 		if !ok {
 			return false
 		}

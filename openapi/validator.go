@@ -93,12 +93,49 @@ func isParam(seg string) bool { return strings.HasPrefix(seg, "{") }
 // Doc returns the validator's spec. Callers must not change it.
 func (v *Validator) Doc() *openapi3.T { return v.doc }
 
-// Match is the operation a request is for, and its path parameters.
+// Match is the operation a request is for, and its path parameters. A
+// Match belongs to one request: it is not for concurrent use.
 type Match struct {
-	Route      *routers.Route
-	PathParams map[string]string
+	Route *routers.Route
 
 	check *routers.Route // Route without security requirements
+	// params are the path parameters in the template's order, in inline
+	// when they fit (no path of the specs has more than two): a request
+	// makes no map of them unless PathParams is called, as kin-openapi's
+	// checks need.
+	params   []PathParam
+	inline   [2]PathParam
+	paramMap map[string]string
+}
+
+// PathParam is one path parameter: its name in the path template and
+// its value in the request's path.
+type PathParam struct{ Name, Value string }
+
+// Params returns the path parameters in the template's order; callers
+// must not change it.
+func (m *Match) Params() []PathParam { return m.params }
+
+// PathParam returns the value of the path parameter name.
+func (m *Match) PathParam(name string) (string, bool) {
+	for _, p := range m.params {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// PathParams returns the path parameters by name, nil when there are
+// none, made on the first call; callers must not change it.
+func (m *Match) PathParams() map[string]string {
+	if m.paramMap == nil && len(m.params) > 0 {
+		m.paramMap = make(map[string]string, len(m.params))
+		for _, p := range m.params {
+			m.paramMap[p.Name] = p.Value
+		}
+	}
+	return m.paramMap
 }
 
 // OperationID is the matched operation's id.
@@ -109,14 +146,16 @@ func (m *Match) OperationID() string { return m.Route.Operation.OperationID }
 func (v *Validator) Route(r *http.Request) (*Match, error) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	pathMatched := false
+	m := &Match{}
 	for _, pr := range v.routes {
-		params, ok := pr.match(path)
-		if !ok {
+		m.params = m.inline[:0]
+		if !pr.match(path, m) {
 			continue
 		}
 		pathMatched = true
 		if route := pr.ops[r.Method]; route != nil {
-			return &Match{Route: route, PathParams: params, check: pr.checks[r.Method]}, nil
+			m.Route, m.check = route, pr.checks[r.Method]
+			return m, nil
 		}
 	}
 	if pathMatched {
@@ -126,38 +165,34 @@ func (v *Validator) Route(r *http.Request) (*Match, error) {
 }
 
 // match matches a path without its leading slash against the template,
-// segment by segment.
-func (pr *pathRoute) match(path string) (map[string]string, bool) {
-	var params map[string]string
+// segment by segment, adding the path parameters to m's.
+func (pr *pathRoute) match(path string, m *Match) bool {
 	for i, seg := range pr.segments {
 		var part string
 		if i == len(pr.segments)-1 {
 			part, path = path, ""
 			if strings.Contains(part, "/") {
-				return nil, false
+				return false
 			}
 		} else {
 			var ok bool
 			part, path, ok = strings.Cut(path, "/")
 			if !ok {
-				return nil, false
+				return false
 			}
 		}
 		if isParam(seg) {
 			if part == "" {
-				return nil, false
+				return false
 			}
-			if params == nil {
-				params = make(map[string]string, 1)
-			}
-			params[seg[1:len(seg)-1]] = part
+			m.params = append(m.params, PathParam{Name: seg[1 : len(seg)-1], Value: part})
 			continue
 		}
 		if part != seg {
-			return nil, false
+			return false
 		}
 	}
-	return params, true
+	return true
 }
 
 // RequestOptions tune ValidateRequest.
@@ -178,7 +213,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, m *Mat
 	if route == nil { // a Match made by hand
 		route = m.Route
 	}
-	if v.fastValid(r, route, m.PathParams) {
+	if v.fastValid(r, route, m) {
 		return nil
 	}
 	opts := &openapi3filter.Options{
@@ -187,7 +222,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, m *Mat
 		ExcludeRequestBody:         o.SkipBody,
 		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
 	}
-	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: route, Options: opts})
+	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams(), Route: route, Options: opts})
 }
 
 // ResponseOptions tune ValidateResponse.
@@ -204,7 +239,7 @@ type ResponseOptions struct {
 func (v *Validator) ValidateResponse(ctx context.Context, r *http.Request, m *Match, status int, header http.Header, body io.Reader, o ResponseOptions) error {
 	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: o.SkipBody, SchemaValidationOptions: v.schemaOpts}
 	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: m.Route, Options: opts},
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams(), Route: m.Route, Options: opts},
 		Status:                 status,
 		Header:                 header,
 		Options:                opts,

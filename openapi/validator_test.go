@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -46,8 +47,16 @@ func TestValidatorRoutes(t *testing.T) {
 		if m.OperationID() != tc.op {
 			t.Errorf("%s %s: operation %s, want %s", tc.method, tc.target, m.OperationID(), tc.op)
 		}
-		if len(m.PathParams) != len(tc.params) || m.PathParams["id"] != tc.params["id"] {
-			t.Errorf("%s %s: params %v, want %v", tc.method, tc.target, m.PathParams, tc.params)
+		if got := m.PathParams(); !reflect.DeepEqual(got, tc.params) {
+			t.Errorf("%s %s: params %v, want %v", tc.method, tc.target, got, tc.params)
+		}
+		for name, want := range tc.params {
+			if got, ok := m.PathParam(name); !ok || got != want {
+				t.Errorf("%s %s: PathParam(%q) = %q, %v; want %q", tc.method, tc.target, name, got, ok, want)
+			}
+		}
+		if _, ok := m.PathParam("nothing"); ok {
+			t.Errorf("%s %s: a parameter the path has not", tc.method, tc.target)
 		}
 	}
 }

@@ -187,7 +187,7 @@ func (rt *route) pointer() string {
 func (s *spec) find(req *http.Request) (*route, *finding) {
 	m, err := s.val.Route(req)
 	if err == nil {
-		return &route{m: m, params: m.PathParams}, nil
+		return &route{m: m, params: m.PathParams()}, nil
 	}
 	msg := fmt.Sprintf("no operation of the %s API matches %s %s", s.api, req.Method, req.URL.Path)
 	if errors.Is(err, openapi.ErrMethodNotAllowed) {
