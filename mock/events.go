@@ -115,17 +115,17 @@ func seedEvent(sd *seeding, i int) {
 	ev := sourcing.Event{
 		Id:          seedPtr(sd, formatID(firstEventID+int64(i-1)*7)),
 		MarketId:    formatID(9220538753220565000 + int64(f.Number(1, 40))*101),
-		State:       seedPtr(sd, sourcing.EventState([]string{"Setup", "Active", "Terminated"}[f.Number(0, 2)])),
+		State:       seedShared(sd, sourcing.EventState([]string{"Setup", "Active", "Terminated"}[f.Number(0, 2)])),
 		Name:        seedPtr(sd, fmt.Sprintf("%s %d", eventWords[f.Number(0, len(eventWords)-1)], f.Number(2024, 2027))),
 		Description: seedPtr(sd, f.Sentence(f.Number(3, 8))),
 		EventNumber: seedPtr(sd, int64(i*10)),
-		Settings:    &sourcing.EventSettings{Currency: seedPtr(sd, f.RandomString([]string{"USD", "EUR", "GBP", "SEK", "CHF", "JPY"}))},
+		Settings:    seedPtr(sd, sourcing.EventSettings{Currency: seedShared(sd, f.RandomString([]string{"USD", "EUR", "GBP", "SEK", "CHF", "JPY"}))}),
 	}
 	if f.Bool() {
 		ev.ReferenceNumber = seedPtr(sd, fmt.Sprintf("MC-%s-%02d", strings.ToUpper(f.LetterN(2)), f.Number(1, 99)))
 	}
 	if f.Bool() {
-		ev.TimeZone = seedPtr(sd, f.RandomString([]string{"Europe/Stockholm", "Europe/London", "America/New_York", "America/Chicago", "Asia/Tokyo", "Australia/Sydney"}))
+		ev.TimeZone = seedShared(sd, f.RandomString([]string{"Europe/Stockholm", "Europe/London", "America/New_York", "America/Chicago", "Asia/Tokyo", "Australia/Sydney"}))
 	}
 	sd.st.events().seedRow(eventRow{id: firstEventID + int64(i-1)*7, ev: ev})
 }

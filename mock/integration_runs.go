@@ -45,26 +45,29 @@ func seedRuns(sd *seeding) {
 			in := ins.row(f.Number(0, ins.size()-1))
 			start := wire.SeedEpoch.Add(-time.Duration(f.Number(60, 60*24*60)) * time.Minute)
 			total := int64(f.Number(1, 500))
+			// Every value in seedCol's slabs or shared (seedShared), none
+			// in an allocation of its own.
 			run := core.IntegrationRunResource{
-				Id:           ptr(int64(i)),
-				CreatedAt:    ptr(start),
-				UpdatedAt:    ptr(start),
-				CreatedBy:    ptr(s.apiUser),
-				UpdatedBy:    ptr(s.apiUser),
-				Integration:  core.Integration{Id: in.Id, Code: ptr(in.Code), Name: ptr(in.Name)},
-				StartTime:    ptr(start),
-				TotalRecords: ptr(total),
+				Id:           seedCol(sd, "integration_runs.Id", int64(i)),
+				CreatedAt:    seedCol(sd, "integration_runs.CreatedAt", start),
+				UpdatedAt:    seedCol(sd, "integration_runs.UpdatedAt", start),
+				CreatedBy:    seedShared(sd, s.apiUser),
+				UpdatedBy:    seedShared(sd, s.apiUser),
+				Integration:  core.Integration{Id: in.Id, Code: seedShared(sd, in.Code), Name: seedShared(sd, in.Name)},
+				StartTime:    seedCol(sd, "integration_runs.StartTime", start),
+				TotalRecords: seedCol(sd, "integration_runs.TotalRecords", total),
 			}
 			switch status := []core.RunStatus{core.Successful, core.Successful, core.Failed, core.Running}[f.Number(0, 3)]; status {
 			case core.Running:
-				run.Status, run.RecordsProcessed = ptr(status), ptr(total/2)
+				run.Status, run.RecordsProcessed = seedShared(sd, status), seedCol(sd, "integration_runs.RecordsProcessed", total/2)
 			default:
 				end := start.Add(time.Duration(f.Number(1, 600)) * time.Second)
-				run.Status, run.EndTime, run.UpdatedAt = ptr(status), ptr(end), ptr(end)
-				run.RecordsProcessed = ptr(total)
+				run.Status, run.EndTime, run.UpdatedAt = seedShared(sd, status), seedCol(sd, "integration_runs.EndTime", end), seedCol(sd, "integration_runs.UpdatedAt", end)
+				processed := total
 				if status == core.Failed {
-					run.RecordsProcessed = ptr(int64(f.Number(0, int(total))))
+					processed = int64(f.Number(0, int(total)))
 				}
+				run.RecordsProcessed = seedCol(sd, "integration_runs.RecordsProcessed", processed)
 			}
 			runs = append(runs, run)
 		}

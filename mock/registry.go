@@ -165,6 +165,33 @@ type seeding struct {
 	// slabs hold the elements seedPtr and seedCol hand out, by type and
 	// column.
 	slabs map[slabKey]any
+	// shared holds seedShared's values, a map[T]*T by type.
+	shared map[reflect.Type]any
+}
+
+// seedShared returns a pointer to v that every seeded record with an
+// equal value shares: a value seeding draws from a few (a status, a user,
+// an integration) is kept once, not once a record, so that the collector
+// scans its pointers once rather than in every record's copy on every
+// cycle. Sharing is safe because no record is written through its
+// pointers: an update replaces a pointer, never what it points to
+// (record.go).
+func seedShared[T comparable](sd *seeding, v T) *T {
+	t := reflect.TypeFor[T]()
+	m, _ := sd.shared[t].(map[T]*T)
+	if m == nil {
+		m = map[T]*T{}
+		if sd.shared == nil {
+			sd.shared = map[reflect.Type]any{}
+		}
+		sd.shared[t] = m
+	}
+	p := m[v]
+	if p == nil {
+		p = seedPtr(sd, v)
+		m[v] = p
+	}
+	return p
 }
 
 // slabKey names a slab: the type of its elements and, for seedCol, the
