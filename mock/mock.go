@@ -458,9 +458,13 @@ func (l *alertLog) all() []Alert {
 // state is everything a Reset puts back: each resource's table, by its
 // registry index, and what the resources share.
 type state struct {
-	tables      []any
-	users       []core.User
-	apiUser     core.User
+	tables  []any
+	users   []core.User
+	apiUser core.User
+	// apiUserRef is apiUser, one copy for every record the API user made
+	// or changed to point at (no record is written through a pointer):
+	// not two copies a create for the collector to scan.
+	apiUserRef  *core.User
 	alerts      alertLog
 	responseSeq atomic.Int64
 	eventNumber atomic.Int64

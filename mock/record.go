@@ -157,7 +157,7 @@ func (r *resource[T, U]) create(ctx context.Context, in *T, then ...func(*T, tim
 	}
 	now := r.m.stamp(nil)
 	*sh.createdAt, *sh.updatedAt = &now, &now
-	*sh.createdBy, *sh.updatedBy = ptr(st.apiUser), ptr(st.apiUser)
+	*sh.createdBy, *sh.updatedBy = st.apiUserRef, st.apiUserRef
 	if sh.resolved != nil {
 		*sh.resolved = ptr(false)
 	}
@@ -216,7 +216,7 @@ func (r *resource[T, U]) setResolved(ctx context.Context, id int64, resolved boo
 func (r *resource[T, U]) touch(st *state, sh shared) {
 	now := r.m.stamp(*sh.updatedAt)
 	*sh.updatedAt = &now
-	*sh.updatedBy = ptr(st.apiUser)
+	*sh.updatedBy = st.apiUserRef
 }
 
 // finish resolves the references of a record about to be stored: the
@@ -298,7 +298,7 @@ func (r *resource[T, U]) complete(st *state, rows any) {
 		}
 		for _, u := range []**core.User{sh.createdBy, sh.updatedBy} {
 			if u != nil && *u == nil {
-				*u = ptr(st.apiUser)
+				*u = st.apiUserRef
 			}
 		}
 		if sh.resolved != nil && *sh.resolved == nil {
