@@ -265,7 +265,9 @@ func (m *Mock) freshState() (*state, error) {
 func (m *Mock) Alerts() []Alert { return m.def.state.Load().alerts.all() }
 
 // Integrations returns the integrations records of the default tenant may
-// reference, with their contacts.
+// reference, with their contacts. The records are copies, but what their
+// pointers point to is the store's, shared with other records: read it, and
+// replace a pointer rather than write through it.
 func (m *Mock) Integrations() []core.IntegrationResource {
 	out, _ := m.def.state.Load().integrations().list(nil, 0, math.MaxInt, false)
 	return out
