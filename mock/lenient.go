@@ -151,50 +151,73 @@ func (n *normalizer) object(obj map[string]any, s *openapi3.Schema, path string)
 // "12.5" are not, and stay for the validator to reject.
 var railsInteger = regexp.MustCompile(`^\s*[+-]?[0-9]+\s*$`)
 
-// scalar casts a scalar as Rails would for the element's type.
+// scalar casts a scalar as Rails would for the element's type, and notes
+// the cast.
 func (n *normalizer) scalar(v any, s *openapi3.Schema, path string) any {
+	c, ok := castScalar(v, s)
+	if !ok {
+		return v
+	}
 	at := path
 	if at == "" {
 		at = "request body"
 	}
+	article := "a"
+	if c.kind == "integer" {
+		article = "an"
+	}
+	n.note(fmt.Sprintf("element %q: %s read as the %s %s", path, c.sent, c.kind, c.read),
+		fmt.Sprintf("%s: must be %s %s, not %s", at, article, c.kind, c.sent))
+	return c.value
+}
+
+// scalarCast is a scalar as Rails reads it for an element's type.
+type scalarCast struct {
+	value any
+	// kind is the type read ("integer", "boolean", "string"); sent and
+	// read show the value sent and the value read, as the warning does.
+	kind, sent, read string
+}
+
+// castScalar casts v as Rails would for the type of s; ok is false when
+// Rails would not (v stays for the validator to judge). Its one caller
+// that notes is normalizer.scalar; needsNormalizing asks it too, so the
+// two never disagree.
+func castScalar(v any, s *openapi3.Schema) (c scalarCast, ok bool) {
 	switch schemaTypeOf(s) {
 	case "integer":
-		text, ok := v.(string)
-		if !ok || !railsInteger.MatchString(text) {
-			return v
+		text, isText := v.(string)
+		if !isText || !railsInteger.MatchString(text) {
+			return c, false
 		}
 		i, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(text), "+"), 10, 64)
 		if err != nil {
-			return v // beyond int64: the validator says so
+			return c, false // beyond int64: the validator says so
 		}
-		n.note(fmt.Sprintf("element %q: %q read as the integer %d", path, text, i),
-			fmt.Sprintf("%s: must be an integer, not %q", at, text))
-		return json.Number(strconv.FormatInt(i, 10))
+		return scalarCast{value: json.Number(strconv.FormatInt(i, 10)), kind: "integer", sent: strconv.Quote(text), read: strconv.FormatInt(i, 10)}, true
 	case "boolean":
-		var b, ok bool
-		var shown string
+		var b bool
+		var sent string
 		switch x := v.(type) {
 		case string:
-			shown = strconv.Quote(x)
 			switch strings.ToLower(strings.TrimSpace(x)) {
 			case "true", "1":
 				b, ok = true, true
 			case "false", "0":
 				b, ok = false, true
 			}
+			sent = strconv.Quote(x)
 		case json.Number:
-			shown = x.String()
 			b, ok = x.String() == "1", x.String() == "1" || x.String() == "0"
+			sent = x.String()
 		case float64:
-			shown = strconv.FormatFloat(x, 'f', -1, 64)
 			b, ok = x == 1, x == 1 || x == 0
+			sent = strconv.FormatFloat(x, 'f', -1, 64)
 		}
 		if !ok {
-			return v
+			return c, false
 		}
-		n.note(fmt.Sprintf("element %q: %s read as the boolean %t", path, shown, b),
-			fmt.Sprintf("%s: must be a boolean, not %s", at, shown))
-		return b
+		return scalarCast{value: b, kind: "boolean", sent: sent, read: strconv.FormatBool(b)}, true
 	case "string":
 		var text string
 		switch x := v.(type) {
@@ -202,17 +225,15 @@ func (n *normalizer) scalar(v any, s *openapi3.Schema, path string) any {
 			text = x.String()
 		case float64:
 			if math.IsInf(x, 0) || math.IsNaN(x) {
-				return v
+				return c, false
 			}
 			text = strconv.FormatFloat(x, 'f', -1, 64)
 		default:
-			return v
+			return c, false
 		}
-		n.note(fmt.Sprintf("element %q: %s read as the string %q", path, text, text),
-			fmt.Sprintf("%s: must be a string, not %s", at, text))
-		return text
+		return scalarCast{value: text, kind: "string", sent: text, read: strconv.Quote(text)}, true
 	}
-	return v
+	return c, false
 }
 
 // normalizeOrderBy reads the element name of an order_by parameter in the

@@ -1,9 +1,6 @@
 package mock
 
 import (
-	"encoding/json"
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -41,7 +38,8 @@ func needsNormalizing(v any, s *openapi3.Schema) bool {
 		}
 		return false
 	default:
-		return scalarNeedsCast(v, s)
+		_, cast := castScalar(v, s)
+		return cast
 	}
 }
 
@@ -127,42 +125,6 @@ func otherSpellingIn(s *openapi3.Schema, name string) bool {
 		if _, ok := shapeProperty(s, candidate); ok {
 			return true
 		}
-	}
-	return false
-}
-
-// scalarNeedsCast reports whether normalizer.scalar casts v for s (and so
-// notes it).
-func scalarNeedsCast(v any, s *openapi3.Schema) bool {
-	switch schemaTypeOf(s) {
-	case "integer":
-		text, ok := v.(string)
-		if !ok || !railsInteger.MatchString(text) {
-			return false
-		}
-		_, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(text), "+"), 10, 64)
-		return err == nil
-	case "boolean":
-		switch x := v.(type) {
-		case string:
-			switch strings.ToLower(strings.TrimSpace(x)) {
-			case "true", "1", "false", "0":
-				return true
-			}
-		case json.Number:
-			return x.String() == "1" || x.String() == "0"
-		case float64:
-			return x == 1 || x == 0
-		}
-		return false
-	case "string":
-		switch x := v.(type) {
-		case json.Number:
-			return true
-		case float64:
-			return !math.IsInf(x, 0) && !math.IsNaN(x)
-		}
-		return false
 	}
 	return false
 }
