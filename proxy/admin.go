@@ -7,11 +7,11 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/coupakit/coupakit/conformance"
 	"github.com/coupakit/coupakit/coupaxml"
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
 // ReportFormats are the formats WriteReport writes, the first the default.
@@ -115,10 +115,10 @@ func writeAdminError(w http.ResponseWriter, status int, msgs ...string) {
 // answer XML; the Sourcing API in the Core API's JSON shape, as its spec
 // says.
 func writeCoupaError(w http.ResponseWriter, r *http.Request, s *spec, status int, msgs ...string) {
-	sort.Strings(msgs)
-	if s.api == "core" && wantsXML(r.Header.Get("Accept")) {
+	if s.api == "core" && wire.Negotiate(r.Header.Get("Accept")) == wire.XML {
+		sorted := slices.Sorted(slices.Values(msgs))
 		var buf bytes.Buffer
-		if err := coupaxml.EncodeErrors(&buf, msgs); err == nil {
+		if err := coupaxml.EncodeErrors(&buf, sorted); err == nil {
 			w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 			w.WriteHeader(status)
 			_, _ = w.Write(buf.Bytes())
@@ -132,7 +132,7 @@ func writeCoupaError(w http.ResponseWriter, r *http.Request, s *spec, status int
 			key = "request"
 		}
 	}
-	writeJSON(w, status, map[string]any{"errors": map[string][]string{key: msgs}})
+	wire.WriteErrors(w, status, key, msgs...)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -285,6 +285,11 @@ func TestEnforce(t *testing.T) {
 			contains: `{"errors":{"integration-error":["/contact-alert-type: \"technical\" is not an allowed value`, rule: "request.enum"},
 		{name: "bad filter, XML", method: "GET", path: "/api/integration_errors?statut=1", accept: "application/xml", status: 400,
 			contains: `<errors>`, rule: "request.filter"},
+		// Quality values count, as the mock weighs them.
+		{name: "bad filter, JSON by quality", method: "GET", path: "/api/integration_errors?statut=1", accept: "application/xml;q=0.1, application/json", status: 400,
+			contains: `{"errors":{"integration-error":[`, rule: "request.filter"},
+		{name: "bad filter, XML by quality", method: "GET", path: "/api/integration_errors?statut=1", accept: "application/json;q=0.1, application/xml", status: 400,
+			contains: `<errors>`, rule: "request.filter"},
 		{name: "bad answer", method: "GET", path: "/api/integration_errors/2", brk: "enum", status: 502, forwarded: true,
 			contains: `response.enum`, rule: "response.enum"},
 	}

@@ -98,6 +98,9 @@ func TestIntegrationRecordsWithoutViolations(t *testing.T) {
 	c.call("PUT", c.core+"/api/integration_errors/"+ieID+"/resolve", nil, "", 200)
 	c.call("GET", c.core+"/api/integration_history_records?limit=3", http.Header{"Accept": {"application/xml"}}, "", 200)
 	c.call("GET", c.core+"/api/integration_runs/1", http.Header{"Accept": {"application/xml"}}, "", 200)
+	// Quality values count, as the mock and Coupa weigh them: JSON, then XML.
+	c.call("GET", c.core+"/api/integration_runs/1", http.Header{"Accept": {"application/xml;q=0.1, application/json"}}, "", 200)
+	c.call("GET", c.core+"/api/integration_runs/1", http.Header{"Accept": {"application/json;q=0.1, application/xml"}}, "", 200)
 	c.call("GET", c.core+"/api/integration_history_records?fields=%5B%22id%22%5D&limit=3", nil, "", 200)
 	c.call("PUT", c.core+"/api/integration_runs/"+runID+"/success", nil, "", 200)
 

@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coupakit/coupakit/coupaxml"
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
 // Coupa's page sizes: the Core API answers at most 50 records, the
@@ -97,12 +98,8 @@ func (s *spec) xmlRequest(op *openapi3.Operation, path string, body []byte) ([]b
 // xmlRoots names a resource's XML elements from its path:
 // /api/integration_errors/1 gives integration-errors and integration-error.
 func xmlRoots(path string) (plural, singular string) {
-	plural = strings.ReplaceAll(resourceOf(path), "_", "-")
-	singular = coupaxml.Singular(plural)
-	if singular == "" {
-		singular = plural
-	}
-	return plural, singular
+	plural = wire.Hyphenate(resourceOf(path))
+	return plural, wire.Singular(plural)
 }
 
 // answer is a response as the proxy judges it.
@@ -135,24 +132,6 @@ func decodeBody(header http.Header, body []byte, max int64) ([]byte, error) {
 	return nil, fmt.Errorf("content encoding %q is not decoded", header.Get("Content-Encoding"))
 }
 
-// wantsXML reports whether a Core API client lets the server answer XML:
-// it asked for XML or sent no preference; JSON only when it asks for it.
-func wantsXML(accept string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch {
-		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-			return false
-		case mt == "application/xml" || mt == "text/xml":
-			return true
-		}
-	}
-	return true
-}
-
 func mediaType(contentType string) string {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	return mt
@@ -169,7 +148,10 @@ func (s *spec) judgeResponse(ctx context.Context, rt *route, req *http.Request, 
 	q := req.URL.Query()
 	noBody := s.api == "core" && q.Get("return_object") == "none" && a.status < 300
 	mt := mediaType(a.header.Get("Content-Type"))
-	isXML := mt == "application/xml" || mt == "text/xml"
+	isXML := wire.IsXML(a.header.Get("Content-Type"))
+	// The format the Core API answers this Accept header in, as the mock
+	// (and Coupa) negotiate it.
+	negotiated := wire.Negotiate(req.Header.Get("Accept"))
 	if len(a.body) > 0 && !noBody {
 		switch {
 		case s.api == "sourcing" && isXML && a.status >= 400:
@@ -178,11 +160,11 @@ func (s *spec) judgeResponse(ctx context.Context, rt *route, req *http.Request, 
 			return s.judgeStatus(rt, a)
 		case s.api == "sourcing" && isXML:
 			return []finding{{rule: "content-type", pointer: s.file + "#/info/description", message: "the Sourcing API answers JSON only, not " + mt}}
-		case s.api == "core" && isXML && !wantsXML(req.Header.Get("Accept")):
+		case s.api == "core" && isXML && negotiated == wire.JSON:
 			return []finding{{rule: "content-type", pointer: s.file + "#/info/description", message: "the client asked for JSON (Accept: " + req.Header.Get("Accept") + ") and got " + mt}}
 		case s.api == "core" && isXML:
 			return s.judgeXML(rt, req, a)
-		case s.api == "core" && mt == "application/json" && wantsXML(req.Header.Get("Accept")) && a.status < 500:
+		case s.api == "core" && mt == "application/json" && negotiated == wire.XML && a.status < 500:
 			return []finding{{rule: "content-type", pointer: s.file + "#/info/description", message: fmt.Sprintf("the client let the server choose (Accept: %q): Coupa answers XML, not JSON", req.Header.Get("Accept"))}}
 		}
 	}

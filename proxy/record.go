@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coupakit/coupakit/coupaxml"
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
 // FixtureResources are the resources of the shared fixtures format, in the
@@ -44,7 +45,7 @@ var secretName = regexp.MustCompile(`(?i)(secret|token|password|api[-_]?key)`)
 // or fields), and forgets the events a delete removed.
 func (rc *recorder) note(s *spec, rt *route, req *http.Request, reqBody []byte, a answer) {
 	mt := mediaType(a.header.Get("Content-Type"))
-	isXML := mt == "application/xml" || mt == "text/xml"
+	isXML := wire.IsXML(a.header.Get("Content-Type"))
 	if a.status < 200 || a.status >= 300 || (mt != "application/json" && !isXML) {
 		return
 	}
