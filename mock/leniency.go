@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/coupakit/coupakit/query"
 )
 
 // WarningHeader is the response header that reports each leniency the mock
@@ -113,7 +115,13 @@ func (a *api) lenientQuery(r *http.Request, rt *Route, strict bool, warnings *[]
 	if r.URL.RawQuery == "" {
 		return nil
 	}
-	q := r.URL.Query()
+	// Read strictly: a query read in part (a semicolon, a bad escape) is
+	// left as sent, for the validation layer to refuse whole; rewritten
+	// from the part read, it would drop a filter and answer wider.
+	q, err := query.ParseValues(r.URL.RawQuery)
+	if err != nil {
+		return nil
+	}
 	if !q.Has("fields") && !q.Has("order_by") {
 		return nil
 	}

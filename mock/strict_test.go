@@ -155,6 +155,11 @@ func TestQueryReadWholeOrRefused(t *testing.T) {
 		{"not UTF-8", core, "/api/integration_errors?external-id=%ff", "UTF-8"},
 		{"sourcing semicolon", cso, "/api/events?state=Setup;x=1", "semicolon"},
 		{"on a show", core, "/api/integration_errors/1?fields=%zz", "percent-escape"},
+		// With a name the leniency layer respells: the query it would
+		// rewrite is the part it could read, without the filter.
+		{"semicolon, order_by respelt", core, "/api/integration_errors?status=error;x=1&order_by=created_at", "semicolon"},
+		{"bad escape, order_by respelt", core, "/api/integration_errors?status=%zz&order_by=created_at", "percent-escape"},
+		{"bad escape, fields respelt", core, "/api/integration_errors?status=%zz&fields=%5B%22id%22%2C%22document_type%22%5D", "percent-escape"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
