@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"math/bits"
 	"testing"
 	"time"
 )
@@ -84,5 +86,28 @@ func TestBurner(t *testing.T) {
 	b.d.Store(-1)
 	if n := b.burn(); n != 0 {
 		t.Errorf("burn of a negative time ran %d units", n)
+	}
+}
+
+func TestCountBySearch(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 7, 8, 9, 1000, 333340} {
+		asked := 0
+		got, err := countBySearch(func(offset int) (bool, error) {
+			asked++
+			if offset < 0 {
+				t.Fatalf("offset %d", offset)
+			}
+			return offset < n, nil
+		})
+		if err != nil || got != n {
+			t.Errorf("count of %d: %d, %v", n, got, err)
+		}
+		if limit := 2*bits.Len(uint(n)) + 2; asked > limit {
+			t.Errorf("count of %d asked %d pages, more than %d", n, asked, limit)
+		}
+	}
+	want := errors.New("down")
+	if _, err := countBySearch(func(int) (bool, error) { return false, want }); err != want {
+		t.Errorf("error %v, want %v", err, want)
 	}
 }
