@@ -153,6 +153,39 @@ func TestAnswerCacheSeesEveryWrite(t *testing.T) {
 	}
 }
 
+// TestAnswerCacheOutlivesRefusedWrites: a write that changes nothing (an
+// unknown id, a refused body) leaves the cached answers in place; one that
+// changes a record does not.
+func TestAnswerCacheOutlivesRefusedWrites(t *testing.T) {
+	tw := newTwins(t)
+	read := func() { tw.do(t, coreAPI, "GET", "/api/integration_errors/3", "") }
+	read()
+	read() // kept
+	for _, w := range []struct{ method, target, body string }{
+		{"PUT", "/api/integration_errors/999999", `{"external-id":"NOPE"}`},
+		{"PUT", "/api/integration_errors/999999/resolve", ""},
+		{"POST", "/api/integration_errors", `{"status":"error","contact-alert-type":"Technical","integration":{"code":"NO_SUCH_INTEGRATION"}}`},
+		{"PUT", "/api/integration_errors/3", `{"integration":{"code":"NO_SUCH_INTEGRATION"}}`},
+	} {
+		if code, body := tw.do(t, coreAPI, w.method, w.target, w.body); code < 400 {
+			t.Fatalf("%s %s: %d %s; want a refusal", w.method, w.target, code, body)
+		}
+	}
+	before := tw.cached.answerHits.Load()
+	read()
+	if got := tw.cached.answerHits.Load() - before; got != 1 {
+		t.Errorf("after refused writes: %d answers from the cache, want 1", got)
+	}
+	if code, _ := tw.do(t, coreAPI, "PUT", "/api/integration_errors/3", `{"external-id":"CHANGED"}`); code != http.StatusOK {
+		t.Fatalf("update: %d", code)
+	}
+	before = tw.cached.answerHits.Load()
+	read()
+	if got := tw.cached.answerHits.Load() - before; got != 0 {
+		t.Errorf("after a change: %d answers from the cache, want 0", got)
+	}
+}
+
 // TestAnswerCacheBounds: an answer larger than answerMaxBytes or than
 // the cache's limit is not kept, past the limit the cache starts again,
 // and an answer of an older generation is never given.

@@ -45,7 +45,9 @@ func newTable[T any](idOf func(*T) int64, firstID int64) *table[T] {
 // watch makes every change to the table count in gen.
 func (t *table[T]) watch(gen *atomic.Uint64) { t.gen = gen }
 
-// changed counts a change; the caller holds the write lock.
+// changed counts a change; the caller holds the write lock and calls it
+// only when the table does change (a refused or failed change leaves the
+// answers of the state as they were, cached ones included).
 func (t *table[T]) changed() {
 	if t.gen != nil {
 		t.gen.Add(1)
@@ -110,7 +112,6 @@ func (t *table[T]) insert(rec T, setID func(*T, int64)) T {
 func (t *table[T]) insertChecked(rec T, setID func(*T, int64), check func(rows iter.Seq[*T]) error) (T, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.changed()
 	if check != nil {
 		if err := check(t.rows()); err != nil {
 			return rec, err
@@ -119,6 +120,7 @@ func (t *table[T]) insertChecked(rec T, setID func(*T, int64), check func(rows i
 	id := t.nextID
 	t.nextID++
 	setID(&rec, id)
+	t.changed()
 	t.push(rec)
 	return rec, nil
 }
@@ -160,7 +162,6 @@ func (t *table[T]) update(id int64, change func(T) (T, error)) (T, error) {
 func (t *table[T]) updateChecked(id int64, change func(rec T, rows iter.Seq[*T]) (T, error)) (T, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.changed()
 	i, ok := t.pos[id]
 	if !ok {
 		var zero T
@@ -171,6 +172,7 @@ func (t *table[T]) updateChecked(id int64, change func(rec T, rows iter.Seq[*T])
 	if err != nil {
 		return *p, err
 	}
+	t.changed()
 	*p = rec
 	return rec, nil
 }
@@ -180,7 +182,6 @@ func (t *table[T]) updateChecked(id int64, change func(rec T, rows iter.Seq[*T])
 func (t *table[T]) updateAll(ids []int64, change func(T) T) ([]T, []int64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.changed()
 	var missing []int64
 	for _, id := range ids {
 		if _, ok := t.pos[id]; !ok {
@@ -190,6 +191,7 @@ func (t *table[T]) updateAll(ids []int64, change func(T) T) ([]T, []int64, error
 	if len(missing) > 0 {
 		return nil, missing, errNotFound
 	}
+	t.changed()
 	out := make([]T, 0, len(ids))
 	for _, id := range ids {
 		p := t.at(t.pos[id])
@@ -203,12 +205,12 @@ func (t *table[T]) updateAll(ids []int64, change func(T) T) ([]T, []int64, error
 func (t *table[T]) remove(id int64) (T, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.changed()
 	i, ok := t.pos[id]
 	if !ok {
 		var zero T
 		return zero, false
 	}
+	t.changed()
 	rec := *t.at(i)
 	for j := i; j < t.n-1; j++ {
 		*t.at(j) = *t.at(j + 1)
