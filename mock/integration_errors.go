@@ -102,7 +102,7 @@ func (s *coreServer) CreateIntegrationErrorAlert(ctx context.Context, req core.C
 	if err != nil {
 		return nil, err
 	}
-	s.errors().alert(ctx, &rec, string(rec.ContactAlertType), "integration_error")
+	s.errors().alert(ctx, &rec, string(rec.ContactAlertType))
 	return core.CreateIntegrationErrorAlert201JSONResponse{IntegrationErrorJSONResponse: core.IntegrationErrorJSONResponse(rec)}, nil
 }
 

@@ -116,7 +116,7 @@ func (s *coreServer) CreateIntegrationHistoryRecordAlert(ctx context.Context, re
 	if err != nil {
 		return nil, err
 	}
-	s.history().alert(ctx, &rec, string(rec.ContactAlertType), "integration_history_record")
+	s.history().alert(ctx, &rec, string(rec.ContactAlertType))
 	return core.CreateIntegrationHistoryRecordAlert201JSONResponse{IntegrationHistoryRecordJSONResponse: core.IntegrationHistoryRecordJSONResponse(rec)}, nil
 }
 
@@ -127,7 +127,7 @@ func (s *coreServer) CreateIntegrationHistoryRecordAlertAndMarkExported(ctx cont
 	if err != nil {
 		return nil, err
 	}
-	s.history().alert(ctx, &rec, string(rec.ContactAlertType), "integration_history_record")
+	s.history().alert(ctx, &rec, string(rec.ContactAlertType))
 	return core.CreateIntegrationHistoryRecordAlertAndMarkExported201JSONResponse{IntegrationHistoryRecordJSONResponse: core.IntegrationHistoryRecordJSONResponse(rec)}, nil
 }
 
@@ -168,7 +168,7 @@ func (s *coreServer) markHistory(ctx context.Context, ids []int64, mark func(*co
 	if errors.Is(err, errNotFound) {
 		msgs := make([]string, len(missing))
 		for i, id := range missing {
-			msgs[i] = "no integration history record has id " + formatID(id)
+			msgs[i] = s.history().notFoundMessage(id)
 		}
 		return nil, &apiError{status: http.StatusNotFound, msgs: msgs}
 	}

@@ -344,14 +344,6 @@ func resourceOf(r *http.Request) string {
 	return "request"
 }
 
-// resourceName names the resource of an operation, as its errors show it.
-func (m *Mock) resourceName(operationID string) string {
-	if d := m.claims[operationID]; d != nil {
-		return d.Singular()
-	}
-	return "request"
-}
-
 // claimAll claims every operation of every API's spec for its resource.
 func claimAll(docs map[string]*openapi3.T) (map[string]*resourceDef, error) {
 	out := map[string]*resourceDef{}
@@ -460,13 +452,11 @@ func (l *alertLog) all() []Alert {
 // state is everything a Reset puts back: each resource's table, by its
 // registry index, and what the resources share.
 type state struct {
-	tables  []any
-	users   []core.User
-	apiUser core.User
-	// apiUserRef is apiUser, one copy for every record the API user made
-	// or changed to point at (no record is written through a pointer):
-	// not two copies a create for the collector to scan.
-	apiUserRef  *core.User
+	tables []any
+	users  []core.User
+	// apiUser is the API user: one copy, which every record the API user
+	// made or changed points to (no record is written through a pointer).
+	apiUser     *core.User
 	alerts      alertLog
 	responseSeq atomic.Int64
 	eventNumber atomic.Int64

@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/coupakit/coupakit/gen/core"
+	"github.com/coupakit/coupakit/internal/wire"
 	"github.com/coupakit/coupakit/query"
 )
 
@@ -40,7 +41,7 @@ type shared struct {
 // updates come as U.
 type resource[T, U any] struct {
 	m      *Mock
-	human  string // "integration error", for messages
+	def    *resourceDef // its names: Human() in messages, the singular in alerts
 	table  func(*state) *table[T]
 	shared func(*T) shared
 	fields fields[T, U]
@@ -73,7 +74,7 @@ func newResource[T, U any](m *Mock, doc *openapi3.T, d *resourceDef, sh func(*T)
 		return nil, fmt.Errorf("mock: spec has no schema %s for %s", d.schema, d.Path())
 	}
 	tab := func(st *state) *table[T] { return tableOf[T](st, d) }
-	r := &resource[T, U]{m: m, human: d.Human(), table: tab, shared: sh, fields: f}
+	r := &resource[T, U]{m: m, def: d, table: tab, shared: sh, fields: f}
 	var zero T
 	filter, err := query.SchemaOf(zero)
 	if err != nil {
@@ -142,7 +143,12 @@ func (r *resource[T, U]) show(ctx context.Context, id int64) (T, error) {
 }
 
 func (r *resource[T, U]) notFound(id int64) error {
-	return notFound("no %s has id %d", r.human, id)
+	return notFound("%s", r.notFoundMessage(id))
+}
+
+// notFoundMessage is the message of a 404 for an id no record has.
+func (r *resource[T, U]) notFoundMessage(id int64) string {
+	return fmt.Sprintf("no %s has id %d", r.def.Human(), id)
 }
 
 // create stores a new record from a validated create body; then, if given,
@@ -157,7 +163,7 @@ func (r *resource[T, U]) create(ctx context.Context, in *T, then ...func(*T, tim
 	}
 	now := r.m.stamp(nil)
 	*sh.createdAt, *sh.updatedAt = &now, &now
-	*sh.createdBy, *sh.updatedBy = st.apiUserRef, st.apiUserRef
+	*sh.createdBy, *sh.updatedBy = st.apiUser, st.apiUser
 	if sh.resolved != nil {
 		*sh.resolved = ptr(false)
 	}
@@ -216,7 +222,7 @@ func (r *resource[T, U]) setResolved(ctx context.Context, id int64, resolved boo
 func (r *resource[T, U]) touch(st *state, sh shared) {
 	now := r.m.stamp(*sh.updatedAt)
 	*sh.updatedAt = &now
-	*sh.updatedBy = st.apiUserRef
+	*sh.updatedBy = st.apiUser
 }
 
 // finish resolves the references of a record about to be stored: the
@@ -263,10 +269,10 @@ func (r *resource[T, U]) finish(st *state, sh shared) error {
 
 // alert records an alert for the contacts of the record's integration whose
 // alert type matches (a contact with Both receives every alert).
-func (r *resource[T, U]) alert(ctx context.Context, rec *T, kind string, resource string) Alert {
+func (r *resource[T, U]) alert(ctx context.Context, rec *T, kind string) Alert {
 	st := r.m.st(ctx)
 	sh := r.shared(rec)
-	a := Alert{CreatedAt: r.m.stamp(nil), Resource: resource, RecordID: **sh.id, ContactAlertType: kind, Recipients: []string{}}
+	a := Alert{CreatedAt: r.m.stamp(nil), Resource: wire.Singular(r.def.name), RecordID: **sh.id, ContactAlertType: kind, Recipients: []string{}}
 	if in := *sh.integration; in != nil && in.Id != nil {
 		if full, ok := st.integrations().get(*in.Id); ok {
 			a.IntegrationCode = full.Code
@@ -279,7 +285,7 @@ func (r *resource[T, U]) alert(ctx context.Context, rec *T, kind string, resourc
 			}
 		}
 	}
-	a.Message = fmt.Sprintf("%s %d needs attention", r.human, a.RecordID)
+	a.Message = fmt.Sprintf("%s %d needs attention", r.def.Human(), a.RecordID)
 	return st.alerts.add(a)
 }
 
@@ -298,7 +304,7 @@ func (r *resource[T, U]) complete(st *state, rows any) {
 		}
 		for _, u := range []**core.User{sh.createdBy, sh.updatedBy} {
 			if u != nil && *u == nil {
-				*u = st.apiUserRef
+				*u = st.apiUser
 			}
 		}
 		if sh.resolved != nil && *sh.resolved == nil {

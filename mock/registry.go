@@ -84,7 +84,7 @@ var registry []*resourceDef
 
 // register adds a resource to the registry; each resource's file calls it
 // from its init, with every field set.
-func register(d *resourceDef) *resourceDef {
+func register(d *resourceDef) {
 	for _, o := range registry {
 		if o.name == d.name || o.rank == d.rank {
 			panic(fmt.Sprintf("mock: resources %s and %s share a name or a rank", o.name, d.name))
@@ -96,7 +96,6 @@ func register(d *resourceDef) *resourceDef {
 	d.index = len(registry)
 	d.singular = wire.Singular(d.Plural())
 	registry = append(registry, d)
-	return d
 }
 
 // bySeedOrder returns defs ordered by rank.

@@ -108,11 +108,13 @@ func TestEverySpecOperationIsClaimed(t *testing.T) {
 	}
 	m, err := New(Options{})
 	require.NoError(t, err)
-	assert.Equal(t, "integration-history-record", m.resourceName("acknowledgeIntegrationHistoryRecords"))
-	assert.Equal(t, "integration-run", m.resourceName("failIntegrationRun"))
-	assert.Equal(t, "integration", m.resourceName("showIntegration"))
-	assert.Equal(t, "event", m.resourceName("deleteEvents"))
-	assert.Equal(t, "request", m.resourceName("noSuchOperation"), "no silent fallback to another resource")
+	for op, want := range map[string]string{"acknowledgeIntegrationHistoryRecords": "integration-history-record",
+		"failIntegrationRun": "integration-run", "showIntegration": "integration", "deleteEvents": "event"} {
+		if assert.NotNil(t, m.claims[op], op) {
+			assert.Equal(t, want, m.claims[op].Singular(), op)
+		}
+	}
+	assert.Nil(t, m.claims["noSuchOperation"], "no silent fallback to another resource")
 }
 
 // TestAddingAResource walks the package doc's steps with the test-only

@@ -51,9 +51,8 @@ func seedState(defs []*resourceDef, seed int64, records int) *state {
 		s.tables[d.index] = d.newTable()
 		s.tables[d.index].(interface{ watch(*atomic.Uint64) }).watch(&s.gen)
 	}
-	s.apiUser = core.User{Id: 1, Login: "integration.user", Email: ptr("integration.user@example.com"), Firstname: ptr("Integration"), Lastname: ptr("User")}
-	s.apiUserRef = ptr(s.apiUser)
-	s.users = []core.User{s.apiUser}
+	s.apiUser = &core.User{Id: 1, Login: "integration.user", Email: ptr("integration.user@example.com"), Firstname: ptr("Integration"), Lastname: ptr("User")}
+	s.users = []core.User{*s.apiUser}
 	for i := 2; i <= 6; i++ {
 		first, last := f.FirstName(), f.LastName()
 		login := strings.ToLower(first + "." + last)

@@ -52,7 +52,7 @@ func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 		}
 		rec := core.IntegrationHistoryRecord{
 			CreatedAt: &now, UpdatedAt: &now,
-			CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
+			CreatedBy: st.apiUser, UpdatedBy: st.apiUser,
 			ContactAlertType: core.Functional,
 			CreationMethod:   ptr("flat_file"),
 			Integration:      in,
@@ -77,7 +77,7 @@ func (m *Mock) RecordFile(ctx context.Context, r sftpd.Result) error {
 	for _, p := range r.Problems {
 		rec := core.IntegrationError{
 			CreatedAt: &now, UpdatedAt: &now,
-			CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
+			CreatedBy: st.apiUser, UpdatedBy: st.apiUser,
 			ContactAlertType:    core.Technical,
 			CreationMethod:      ptr("flat_file"),
 			Integration:         in,
@@ -108,7 +108,7 @@ func (m *Mock) fileRun(st *state, r sftpd.Result, now time.Time) (*core.Integrat
 	if !ok {
 		var err error
 		in, err = st.integrations().insertChecked(core.IntegrationResource{
-			CreatedAt: &now, UpdatedAt: &now, CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
+			CreatedAt: &now, UpdatedAt: &now, CreatedBy: st.apiUser, UpdatedBy: st.apiUser,
 			Code:            code,
 			Name:            "SFTP " + r.Folder + " import",
 			Description:     ptr("Flat files received in /Incoming/" + r.Folder + "/."),
@@ -129,7 +129,7 @@ func (m *Mock) fileRun(st *state, r sftpd.Result, now time.Time) (*core.Integrat
 	}
 	ref := &core.Integration{Id: in.Id, Code: ptr(in.Code), Name: ptr(in.Name)}
 	run := core.IntegrationRunResource{
-		CreatedAt: &now, UpdatedAt: &now, CreatedBy: ptr(st.apiUser), UpdatedBy: ptr(st.apiUser),
+		CreatedAt: &now, UpdatedAt: &now, CreatedBy: st.apiUser, UpdatedBy: st.apiUser,
 		Integration:      *ref,
 		Status:           ptr(core.Successful),
 		StartTime:        ptr(r.ReceivedAt.UTC().Truncate(time.Second)),
