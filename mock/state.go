@@ -3,7 +3,6 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/coupakit/coupakit/internal/adminjson"
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
 // The state format (fixtures of serve --data, GET and PUT /_mock/state,
@@ -207,7 +207,7 @@ func checkRecords(d *resourceDef, items []json.RawMessage, spec *openapi3.T) err
 		// As a request: the elements the server sets (readOnly) may be left
 		// out, and load fills them in.
 		if err := ref.Value.VisitJSON(v, openapi3.VisitAsRequest(), openapi3.DisableReadOnlyValidation()); err != nil {
-			return fmt.Errorf("%s: %s", where, schemaMessage(err))
+			return fmt.Errorf("%s: %s", where, strings.Join(wire.DescribeIn(err, "record"), "; "))
 		}
 	}
 	_, err := d.newTable().(stateTable).decode(items)
@@ -221,18 +221,6 @@ func idJSON(raw json.RawMessage) json.RawMessage {
 	}
 	_ = json.Unmarshal(raw, &r)
 	return r.ID
-}
-
-// schemaMessage names the element a schema error is about.
-func schemaMessage(err error) string {
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		if p := se.JSONPointer(); len(p) > 0 {
-			return strings.Join(p, ".") + ": " + se.Reason
-		}
-		return se.Reason
-	}
-	return err.Error()
 }
 
 // resourceByName finds a resource by its plural path name.
