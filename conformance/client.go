@@ -498,7 +498,10 @@ func findNulls(v any, at string) []string {
 }
 
 // describe turns a kin-openapi validation error into one message per
-// problem, each naming where in the body it is.
+// problem, each naming where in the body it is. It is not wire.Describe
+// on purpose: that one words a refused request as Coupa answers it (the
+// mock's 400s), while a report wants the exact place, a JSON pointer, the
+// schema's own reason and the value got, nested causes included.
 func describe(err error) []string {
 	var out []string
 	var walk func(error)
