@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,7 +50,7 @@ func (m *Mock) bodyGuard(next http.Handler) http.Handler {
 			writeErrors(w, http.StatusServiceUnavailable, "request", fmt.Sprintf("more than %d request bodies are being received at once; retry later", cap(m.bodySlots)))
 			return
 		}
-		gb := &guardedBody{ReadCloser: r.Body, release: sync.OnceFunc(func() { <-m.bodySlots })}
+		gb := &guardedBody{ReadCloser: r.Body, slots: m.bodySlots}
 		defer gb.release()
 		if m.opts.BodyTimeout > 0 {
 			rc := http.NewResponseController(w)
@@ -59,19 +59,29 @@ func (m *Mock) bodyGuard(next http.Handler) http.Handler {
 			}
 		}
 		r.Body = gb
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, gb)))
+		// The route layer, outside this one, made the request's Route:
+		// the guarded body rides on it, without another copy of the
+		// request for a context value.
+		if rt := RouteOf(r.Context()); rt != nil {
+			rt.body = gb
+		}
+		next.ServeHTTP(w, r)
 	})
 }
-
-type bodyKey struct{}
 
 // guardedBody gives its slot back once the body is read to its end or
 // fails, and notes a failure by the read deadline.
 type guardedBody struct {
 	io.ReadCloser
-	release  func()
-	mu       sync.Mutex
-	timedOut bool
+	slots              chan struct{}
+	released, timedOut atomic.Bool
+}
+
+// release gives the body's slot back, once.
+func (b *guardedBody) release() {
+	if b.released.CompareAndSwap(false, true) {
+		<-b.slots
+	}
 }
 
 func (b *guardedBody) Read(p []byte) (int, error) {
@@ -79,9 +89,7 @@ func (b *guardedBody) Read(p []byte) (int, error) {
 	if err != nil {
 		var ne net.Error
 		if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-			b.mu.Lock()
-			b.timedOut = true
-			b.mu.Unlock()
+			b.timedOut.Store(true)
 		}
 		b.release()
 	}
@@ -91,13 +99,8 @@ func (b *guardedBody) Read(p []byte) (int, error) {
 // bodyTimedOut reports whether the request's body failed by the body
 // timeout: the reader then answers 408, not 400.
 func bodyTimedOut(r *http.Request) bool {
-	gb, _ := r.Context().Value(bodyKey{}).(*guardedBody)
-	if gb == nil {
-		return false
-	}
-	gb.mu.Lock()
-	defer gb.mu.Unlock()
-	return gb.timedOut
+	rt := RouteOf(r.Context())
+	return rt != nil && rt.body != nil && rt.body.timedOut.Load()
 }
 
 // writeBodyTimeout answers 408 for a body that did not arrive in time, and

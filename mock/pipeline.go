@@ -135,6 +135,9 @@ type Route struct {
 	decoded *decodedBody
 	// faults is what the faults layer applied, for the journal.
 	faults faults.Report
+	// body is the request body as the body guard bounds it, nil for a
+	// request without one.
+	body *guardedBody
 }
 
 // decodedBody is a JSON body as sent and as decoded with UseNumber.
