@@ -96,6 +96,32 @@ var allowedKeywords = map[string]bool{
 // annotations are the keywords that constrain nothing.
 var annotations = map[string]bool{"description": true, "title": true, "example": true, "deprecated": true, "externalDocs": true, "xml": true}
 
+// schemaKeywords returns the keywords of s, as its JSON form names them, in
+// order. It fails on one that is neither in allowed nor an extension
+// (x-...): the one way the Checker and the fast path of ValidateRequest
+// (fastpath.go) refuse a schema with a keyword they do not model.
+func schemaKeywords(s *openapi3.Schema, allowed map[string]bool) ([]string, error) {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !allowed[k] && !strings.HasPrefix(k, "x-") {
+			return nil, fmt.Errorf("keyword %q is not supported", k)
+		}
+	}
+	return keys, nil
+}
+
 // NewChecker compiles schema. It fails when the schema uses a keyword or a
 // format the Checker does not know. "date-time" strings are judged to the
 // second with an offset (as SecondsDateTime), which is never more lenient
@@ -120,19 +146,12 @@ func (c *compiler) compile(s *openapi3.Schema, at string) (*cnode, error) {
 	}
 	n := &cnode{maxLen: -1, maxItems: -1, maxProps: -1}
 	c.nodes[s] = n
-	data, err := json.Marshal(s)
+	keys, err := schemaKeywords(s, allowedKeywords)
 	if err != nil {
 		return nil, fmt.Errorf("openapi: checker: %s: %w", at, err)
 	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(data, &keys); err != nil {
-		return nil, fmt.Errorf("openapi: checker: %s: %w", at, err)
-	}
 	n.pureAllOf = len(s.AllOf) > 0
-	for k := range keys {
-		if !allowedKeywords[k] && !strings.HasPrefix(k, "x-") {
-			return nil, fmt.Errorf("openapi: checker: %s: keyword %q is not supported", at, k)
-		}
+	for _, k := range keys {
 		if !annotations[k] && k != "allOf" && !strings.HasPrefix(k, "x-") {
 			n.pureAllOf = false
 		}

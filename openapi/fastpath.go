@@ -29,6 +29,15 @@ type fastInteger struct {
 	min, max float64
 }
 
+// fastIntegerKeywords are the schema keywords the fast path models in an
+// integer path parameter, the rest constraining nothing. A schema with any
+// other (exclusive bounds, multipleOf, enum, nullable, not, allOf, the
+// const or if/then/else of OpenAPI 3.1...) is left to kin-openapi.
+var fastIntegerKeywords = map[string]bool{
+	"type": true, "format": true, "minimum": true, "maximum": true,
+	"description": true, "title": true, "example": true, "deprecated": true, "externalDocs": true,
+}
+
 // planOf returns the fast plan of a route, made once per validator.
 func (v *Validator) planOf(route *routers.Route) *fastPlan {
 	if p, ok := v.fastPlans.Load(route); ok {
@@ -57,10 +66,15 @@ func newFastPlan(route *routers.Route) *fastPlan {
 		s := p.Schema.Value
 		switch p.In {
 		case openapi3.ParameterInPath:
-			// An integer of at most 64 bits, nothing else to it.
-			if !s.Type.Is("integer") || (s.Format != "" && s.Format != "int64" && s.Format != "int32") || s.MultipleOf != nil ||
-				len(s.Enum) > 0 || s.Not != nil || len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) > 0 || s.Nullable ||
-				s.ExclusiveMin.IsSet() || s.ExclusiveMax.IsSet() {
+			// Written as it is (style simple: label and matrix want a
+			// prefix), an integer of at most 64 bits, nothing else to it.
+			if p.Style != "" && p.Style != openapi3.SerializationSimple {
+				return &fastPlan{}
+			}
+			if _, err := schemaKeywords(s, fastIntegerKeywords); err != nil {
+				return &fastPlan{}
+			}
+			if !s.Type.Is("integer") || (s.Format != "" && s.Format != "int64" && s.Format != "int32") {
 				return &fastPlan{}
 			}
 			fi := fastInteger{name: p.Name, min: math.Inf(-1), max: math.Inf(1)}
@@ -77,9 +91,15 @@ func newFastPlan(route *routers.Route) *fastPlan {
 		case openapi3.ParameterInQuery:
 			// Absent from the request (fastValid wants no query), it must
 			// be optional with nothing for kin-openapi to write in its
-			// place.
+			// place: no default, nor one in a part of allOf, which
+			// kin-openapi reads too.
 			if p.Required || s.Default != nil {
 				return &fastPlan{}
+			}
+			for _, part := range s.AllOf {
+				if part == nil || part.Value == nil || part.Value.Default != nil {
+					return &fastPlan{}
+				}
 			}
 		default: // a header or a cookie, which a request may send: kin-openapi judges
 			return &fastPlan{}

@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -109,5 +110,71 @@ paths:
 		if err := v.ValidateRequest(context.Background(), r, m, RequestOptions{}); err == nil {
 			t.Errorf("%s parameter %q: no error", in, "zzz")
 		}
+	}
+}
+
+// TestFastPathLeavesWhatItDoesNotModel: a path parameter of another style
+// than simple, a query parameter with a default in a part of allOf, and a
+// path parameter's schema keyword the fast path does not model each leave
+// the operation to kin-openapi, whose answer ValidateRequest gives.
+func TestFastPathLeavesWhatItDoesNotModel(t *testing.T) {
+	for _, c := range []struct {
+		name, version, params string
+		wantErr               bool
+		wantQuery             string // r.URL.RawQuery afterwards
+	}{
+		// kin-openapi wants /things/.5: /things/5 is refused.
+		{name: "label style", version: "3.0.3", wantErr: true,
+			params: `{name: id, in: path, required: true, style: label, schema: {type: integer, minimum: 1}}`},
+		{name: "matrix style", version: "3.0.3", wantErr: true,
+			params: `{name: id, in: path, required: true, style: matrix, schema: {type: integer, minimum: 1}}`},
+		// kin-openapi writes the default into the URL.
+		{name: "allOf query default", version: "3.0.3", wantQuery: "limit=50",
+			params: `{name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+        - {name: limit, in: query, schema: {allOf: [{type: integer}, {default: 50}]}}`},
+		// OpenAPI 3.1's const: 5 is not 7.
+		{name: "const", version: "3.1.0", wantErr: true,
+			params: `{name: id, in: path, required: true, schema: {type: integer, const: 7}}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			doc, err := openapi3.NewLoader().LoadFromData([]byte(`openapi: ` + c.version + `
+info: {title: t, version: "1"}
+paths:
+  /things/{id}:
+    get:
+      parameters:
+        - ` + c.params + `
+      responses:
+        "200": {description: ok}
+`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := NewValidator(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest("GET", "http://x/things/5", nil)
+			m, err := v.Route(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.fastValid(r, m.check, m) {
+				t.Fatal("the fast path took the request")
+			}
+			kr := httptest.NewRequest("GET", "http://x/things/5", nil)
+			kerr := openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{Request: kr, PathParams: m.PathParams(), Route: m.check,
+				Options: &openapi3filter.Options{MultiError: true, ExcludeReadOnlyValidations: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}})
+			err = v.ValidateRequest(context.Background(), r, m, RequestOptions{})
+			if (err != nil) != c.wantErr {
+				t.Errorf("ValidateRequest: %v; want an error: %v", err, c.wantErr)
+			}
+			if fmt.Sprint(err) != fmt.Sprint(kerr) {
+				t.Errorf("ValidateRequest: %v; kin-openapi: %v", err, kerr)
+			}
+			if r.URL.RawQuery != c.wantQuery || kr.URL.RawQuery != c.wantQuery {
+				t.Errorf("query afterwards %q, kin-openapi's %q; want %q", r.URL.RawQuery, kr.URL.RawQuery, c.wantQuery)
+			}
+		})
 	}
 }
