@@ -17,9 +17,8 @@ import (
 // a body, a parameter out of range, another kind of operation), the
 // request goes to kin-openapi, whose answer and wording stand.
 
-// fastPlan is what the fast path checks of one operation.
+// fastPlan is what the fast path checks of one operation that qualifies.
 type fastPlan struct {
-	ok     bool          // the operation qualifies
 	params []fastInteger // its path parameters
 }
 
@@ -38,30 +37,23 @@ var fastIntegerKeywords = map[string]bool{
 	"description": true, "title": true, "example": true, "deprecated": true, "externalDocs": true,
 }
 
-// planOf returns the fast plan of a route, made once per validator.
-func (v *Validator) planOf(route *routers.Route) *fastPlan {
-	if p, ok := v.fastPlans.Load(route); ok {
-		return p.(*fastPlan)
-	}
-	p, _ := v.fastPlans.LoadOrStore(route, newFastPlan(route))
-	return p.(*fastPlan)
-}
-
+// newFastPlan returns the fast plan of a route, nil when the fast path
+// leaves the operation to kin-openapi. NewValidator makes them.
 func newFastPlan(route *routers.Route) *fastPlan {
 	op := route.Operation
 	if op == nil || op.RequestBody != nil {
-		return &fastPlan{}
+		return nil
 	}
 	var params openapi3.Parameters
 	if route.PathItem != nil {
 		params = append(params, route.PathItem.Parameters...)
 	}
 	params = append(params, op.Parameters...)
-	plan := &fastPlan{ok: true}
+	plan := &fastPlan{}
 	for _, ref := range params {
 		p := ref.Value
 		if p == nil || p.Schema == nil || p.Schema.Value == nil || p.Content != nil {
-			return &fastPlan{}
+			return nil
 		}
 		s := p.Schema.Value
 		switch p.In {
@@ -69,13 +61,13 @@ func newFastPlan(route *routers.Route) *fastPlan {
 			// Written as it is (style simple: label and matrix want a
 			// prefix), an integer of at most 64 bits, nothing else to it.
 			if p.Style != "" && p.Style != openapi3.SerializationSimple {
-				return &fastPlan{}
+				return nil
 			}
 			if _, err := schemaKeywords(s, fastIntegerKeywords); err != nil {
-				return &fastPlan{}
+				return nil
 			}
 			if !s.Type.Is("integer") || (s.Format != "" && s.Format != "int64" && s.Format != "int32") {
-				return &fastPlan{}
+				return nil
 			}
 			fi := fastInteger{name: p.Name, min: math.Inf(-1), max: math.Inf(1)}
 			if s.Format == "int32" {
@@ -89,33 +81,30 @@ func newFastPlan(route *routers.Route) *fastPlan {
 			}
 			plan.params = append(plan.params, fi)
 		case openapi3.ParameterInQuery:
-			// Absent from the request (fastValid wants no query), it must
+			// Absent from the request (valid wants no query), it must
 			// be optional with nothing for kin-openapi to write in its
 			// place: no default, nor one in a part of allOf, which
 			// kin-openapi reads too.
 			if p.Required || s.Default != nil {
-				return &fastPlan{}
+				return nil
 			}
 			for _, part := range s.AllOf {
 				if part == nil || part.Value == nil || part.Value.Default != nil {
-					return &fastPlan{}
+					return nil
 				}
 			}
 		default: // a header or a cookie, which a request may send: kin-openapi judges
-			return &fastPlan{}
+			return nil
 		}
 	}
 	return plan
 }
 
-// fastValid reports whether the fast path proves r valid: true only when
-// ValidateRequest would find nothing wrong and change nothing.
-func (v *Validator) fastValid(r *http.Request, route *routers.Route, m *Match) bool {
-	if r.URL.RawQuery != "" || (r.Body != nil && r.Body != http.NoBody) || r.ContentLength > 0 {
-		return false
-	}
-	plan := v.planOf(route)
-	if !plan.ok {
+// valid reports whether the fast path proves r, routed to m, valid: true
+// only when ValidateRequest would find nothing wrong and change nothing.
+// A nil plan proves nothing.
+func (plan *fastPlan) valid(r *http.Request, m *Match) bool {
+	if plan == nil || r.URL.RawQuery != "" || (r.Body != nil && r.Body != http.NoBody) || r.ContentLength > 0 {
 		return false
 	}
 	for _, p := range plan.params {

@@ -38,8 +38,7 @@ type Validator struct {
 	relaxed     *Validator
 	relaxedErr  error
 
-	checkers  sync.Map // *openapi3.Schema to *Checker, built on first use
-	fastPlans sync.Map // *routers.Route to *fastPlan (fastpath.go)
+	checkers sync.Map // *openapi3.Schema to *Checker, built on first use
 }
 
 // pathRoute is one path of the spec and its operations.
@@ -51,6 +50,9 @@ type pathRoute struct {
 	// checks are the routes ValidateRequest uses: copies of the
 	// operations without security requirements, which it does not check.
 	checks map[string]*routers.Route
+	// plans are the fast plans of checks (fastpath.go), nil for an
+	// operation the fast path leaves to kin-openapi.
+	plans map[string]*fastPlan
 }
 
 // NewValidator builds the validator of a loaded, valid spec (Core and
@@ -59,12 +61,13 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 	v := &Validator{doc: doc}
 	for template, item := range doc.Paths.Map() {
 		pr := &pathRoute{template: template, segments: strings.Split(strings.TrimPrefix(template, "/"), "/"), item: item,
-			ops: map[string]*routers.Route{}, checks: map[string]*routers.Route{}}
+			ops: map[string]*routers.Route{}, checks: map[string]*routers.Route{}, plans: map[string]*fastPlan{}}
 		for method, op := range item.Operations() {
 			pr.ops[method] = &routers.Route{Spec: doc, Path: template, PathItem: item, Method: method, Operation: op}
 			unsecured := *op
 			unsecured.Security = &openapi3.SecurityRequirements{}
 			pr.checks[method] = &routers.Route{Spec: doc, Path: template, PathItem: item, Method: method, Operation: &unsecured}
+			pr.plans[method] = newFastPlan(pr.checks[method])
 		}
 		for _, seg := range pr.segments {
 			if strings.Contains(seg, "{") && !(strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")) {
@@ -99,6 +102,7 @@ type Match struct {
 	Route *routers.Route
 
 	check *routers.Route // Route without security requirements
+	plan  *fastPlan      // check's fast plan, nil for none (fastpath.go)
 	// params are the path parameters in the template's order, in inline
 	// when they fit (no path of the specs has more than two): a request
 	// makes no map of them unless PathParams is called, as kin-openapi's
@@ -154,7 +158,7 @@ func (v *Validator) Route(r *http.Request) (*Match, error) {
 		}
 		pathMatched = true
 		if route := pr.ops[r.Method]; route != nil {
-			m.Route, m.check = route, pr.checks[r.Method]
+			m.Route, m.check, m.plan = route, pr.checks[r.Method], pr.plans[r.Method]
 			return m, nil
 		}
 	}
@@ -213,7 +217,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, m *Mat
 	if route == nil { // a Match made by hand
 		route = m.Route
 	}
-	if v.fastValid(r, route, m) {
+	if m.plan.valid(r, m) { // a Match made by hand has no plan: the slow path judges it
 		return nil
 	}
 	opts := &openapi3filter.Options{
