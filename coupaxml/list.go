@@ -51,11 +51,13 @@ func (l *ListWriter) Write(value any, schema *openapi3.Schema) error {
 	if l.err != nil {
 		return l.err
 	}
+	// The mark is before the root the first item opens: a first item that
+	// fails takes the root with it, for the next item (or Close) to write.
+	mark := l.e.buf.Len()
 	if l.n == 0 {
 		l.e.open(l.root, "array")
 		l.e.buf.WriteByte('\n')
 	}
-	mark := l.e.buf.Len()
 	sl := newSlot(l.item, schema)
 	if err := l.e.element(&sl, value, 1); err != nil {
 		l.e.buf.Truncate(mark)

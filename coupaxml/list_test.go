@@ -2,6 +2,7 @@ package coupaxml_test
 
 import (
 	"bytes"
+	"encoding/xml"
 	"strings"
 	"testing"
 
@@ -73,5 +74,53 @@ func TestListWriterWritesWhatEncodeListWrites(t *testing.T) {
 	}
 	if _, err := coupaxml.NewListWriter(&out, "bad root", ""); err == nil {
 		t.Error("a bad root name is taken")
+	}
+}
+
+// TestListWriterFirstItemFails: a first item that fails leaves nothing,
+// not even the root it opened; the list goes on well-formed, holding only
+// the good items, and a list whose only item failed is an empty list.
+func TestListWriterFirstItemFails(t *testing.T) {
+	var out bytes.Buffer
+	lw, err := coupaxml.NewListWriter(&out, "things", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lw.Write(map[string]any{"bad name": "x"}, nil); err == nil {
+		t.Fatal("a bad element name: no error")
+	}
+	if err := lw.Write(map[string]any{"a": "1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := lw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		XMLName xml.Name `xml:"things"`
+		Things  []struct {
+			A string `xml:"a"`
+		} `xml:"thing"`
+	}
+	if err := xml.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("not well-formed: %v\n%s", err, out.String())
+	}
+	if len(doc.Things) != 1 || doc.Things[0].A != "1" {
+		t.Errorf("items %+v, want the good one only\n%s", doc.Things, out.String())
+	}
+	if n := strings.Count(out.String(), "<things"); n != 1 {
+		t.Errorf("%d roots opened\n%s", n, out.String())
+	}
+
+	var want, got bytes.Buffer
+	if err := coupaxml.EncodeList(&want, "things", "", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	lw, _ = coupaxml.NewListWriter(&got, "things", "")
+	_ = lw.Write(map[string]any{"bad name": "x"}, nil)
+	if err := lw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("only item failed: wrote\n%s\nwant the empty list\n%s", got.String(), want.String())
 	}
 }
