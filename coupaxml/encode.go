@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/coupakit/coupakit/internal/wire"
 )
 
 // ContentType is the media type of the documents this package writes, as
@@ -23,8 +25,9 @@ import (
 const ContentType = "application/xml; charset=utf-8"
 
 // NoResultsMessage is the message of Coupa's XML answer to a list query
-// that matches nothing (see [NoResults]).
-const NoResultsMessage = "No results match your search criteria."
+// that matches nothing (see [NoResults]), "No results match your search
+// criteria.", as the wire rules (internal/wire) have it.
+const NoResultsMessage = wire.NoResults
 
 // header starts every document.
 const header = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
