@@ -19,7 +19,9 @@ import (
 var ErrUnknownFolder = errors.New("sftpd: not a standard /Outgoing/ folder")
 
 // seedEpoch anchors the seeded export times, so that the same seed gives the
-// same files whatever the wall clock says. It is the mock's epoch.
+// same files whatever the wall clock says. It is the mock's epoch,
+// internal/wire.SeedEpoch, which sftpd does not import for it (wire would
+// bring kin-openapi along): TestSeedEpochIsTheMocks keeps them equal.
 var seedEpoch = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 
 // exportFile is one export file, the same for every user.
