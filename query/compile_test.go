@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -200,7 +201,7 @@ func TestCompiledIsReference(t *testing.T) {
 		values := url.Values{}
 		for range 2 + r.IntN(2) {
 			f := r.IntN(singles)
-			key, raw, _ := cut(names[f])
+			key, raw, _ := strings.Cut(names[f], "=")
 			values.Add(key, raw)
 		}
 		f, err := schema.Parse(values)
@@ -239,14 +240,4 @@ func TestCompiledIsReference(t *testing.T) {
 	if split < len(filters)/2 {
 		t.Fatalf("only %d of %d filters tell records apart", split, len(filters))
 	}
-}
-
-// cut splits "key=raw" at its first "=" after the key's brackets.
-func cut(s string) (string, string, bool) {
-	for i := range len(s) {
-		if s[i] == '=' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
