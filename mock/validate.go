@@ -111,9 +111,11 @@ func (a *api) validate(next http.Handler) http.Handler {
 			return
 		}
 		if env != nil {
-			var value any
-			if err := json.Unmarshal(body, &value); err != nil {
-				writeErrors(w, http.StatusBadRequest, resource, "request body is not valid JSON: "+err.Error())
+			// The leniency layer's decoding when it has one (numbers as
+			// json.Number, which the validator reads as it reads float64).
+			value, ok := rt.decodedValue(body)
+			if !ok {
+				writeErrors(w, http.StatusBadRequest, resource, "request body is not valid JSON")
 				return
 			}
 			if err := env.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors()); err != nil {
