@@ -36,7 +36,9 @@ const (
 	// tenant holds few records, and a mock may hold a thousand tenants
 	// (at most 128 MiB of kept answers in all).
 	answerTenantBytes = 128 << 10
-	// answerMaxBytes is the largest answer kept.
+	// answerMaxBytes is the largest answer kept. A list is kept only when
+	// it went out in one write, under listFlush (64 KiB, encode.go): the
+	// bound reaches only single records.
 	answerMaxBytes = 256 << 10
 )
 
