@@ -22,7 +22,13 @@ const (
 
 // Violation is one way in which an exchange broke the contract.
 type Violation struct {
-	// ID numbers the violations in the order their exchanges arrived.
+	// ID numbers the violations, from 1, in the order they were found,
+	// which is not always the order their exchanges arrived: exchanges
+	// are judged concurrently, and under Enforce before the others, so a
+	// later exchange's violation can have the smaller ID (lists and
+	// reports give the violations in arrival order). It is the ID
+	// OnViolation saw; violations dropped beyond MaxViolations are
+	// numbered too.
 	ID int64 `json:"id"`
 	// Time is when the exchange's request arrived.
 	Time time.Time `json:"time"`
