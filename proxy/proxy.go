@@ -433,10 +433,10 @@ func (p *Proxy) upstreamError(s *spec) func(http.ResponseWriter, *http.Request, 
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			return // the client went away
 		}
-		status, msg := http.StatusBadGateway, fmt.Sprintf("the upstream %s cannot be reached: %v", hostOf(r, s, p), err)
+		status, msg := http.StatusBadGateway, fmt.Sprintf("the upstream %s cannot be reached: %v", hostOf(s, p), err)
 		var ne net.Error
 		if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout() && !isDial(err)) {
-			status, msg = http.StatusGatewayTimeout, fmt.Sprintf("the upstream %s did not answer within %s", hostOf(r, s, p), p.opts.Timeout)
+			status, msg = http.StatusGatewayTimeout, fmt.Sprintf("the upstream %s did not answer within %s", hostOf(s, p), p.opts.Timeout)
 		}
 		writeCoupaError(w, r, s, status, msg)
 	}
@@ -447,7 +447,8 @@ func isDial(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
-func hostOf(_ *http.Request, s *spec, p *Proxy) string {
+// hostOf names the upstream host that s's requests are forwarded to.
+func hostOf(s *spec, p *Proxy) string {
 	if s == p.cso && p.csoURL != nil {
 		return p.csoURL.Host
 	}

@@ -172,8 +172,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func containsStr(list []string, s string) bool { return slices.Contains(list, s) }
-
 // resourceOf names the resource of an API path as the fixtures do:
 // /api/integration_errors/7 gives integration_errors.
 func resourceOf(path string) string {
