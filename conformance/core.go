@@ -157,7 +157,7 @@ func (r *coreRes) facts() kindFacts { return r.kf }
 func (r *coreRes) newFacts() kindFacts {
 	return kindFacts{
 		name: r.name, api: apiCore, noun: "record", nouns: "records", maxPage: 50,
-		listOp: r.list, showOp: r.show, createOp: r.create, updateOp: r.update(), resolveOp: r.resolve,
+		listOp: r.list, showOp: r.show, createOp: r.create, resolveOp: r.resolve,
 		els: r.els, filterEls: r.listItems, updEls: r.updEls, marker: r.marker, itemPointer: schemaPointer(r.schema),
 		listSource: r.listSource, limitSource: r.paramSource("limit"), offsetSource: r.paramSource("offset"),
 		pastEndSource: r.sp.source("#/info/description"), filterSource: r.listSource + "/description",

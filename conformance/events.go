@@ -91,7 +91,7 @@ func (r *eventsRes) newFacts() kindFacts {
 	listSrc := r.opSource(opListEvents, "")
 	return kindFacts{
 		name: eventsResource, api: apiSourcing, noun: "event", nouns: "events", maxPage: 250,
-		listOp: opListEvents, showOp: opShowEvent, createOp: opCreateEvents, updateOp: opUpdateEvent, deleteOp: opDeleteEvent,
+		listOp: opListEvents, showOp: opShowEvent, createOp: opCreateEvents,
 		els: r.els, filterEls: r.els, updEls: r.updEls, marker: eventMarker, itemPointer: schemaPointer(r.item),
 		createOnly: []string{"market-id"},
 		listSource: listSrc, limitSource: listSrc + "/parameters", offsetSource: listSrc + "/parameters",

@@ -80,7 +80,7 @@ func inputFamily(k kind) []*check {
 	f := k.facts()
 	var out []*check
 	for _, el := range f.els {
-		if el.readOnly || len(el.enum()) > 0 || slices.Contains(f.inputSkip, el.name) {
+		if el.readOnly || len(el.enum()) > 0 {
 			continue
 		}
 		title, ok := inputTitle(el.name, el)

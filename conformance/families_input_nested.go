@@ -20,7 +20,7 @@ func nestedInputFamily(k kind) []*check {
 	f := k.facts()
 	var out []*check
 	for _, parent := range f.els {
-		if parent.readOnly || slices.Contains(f.inputSkip, parent.name) || slices.Contains(f.references, parent.name) {
+		if parent.readOnly || slices.Contains(f.references, parent.name) {
 			continue
 		}
 		item, array := nestedItem(parent)

@@ -47,8 +47,8 @@ type kindFacts struct {
 	noun, nouns string // "record", "records"
 	maxPage     int    // the default and largest page
 	// The operations the families are about.
-	listOp, showOp, createOp, updateOp, deleteOp string
-	resolveOp                                    string // "" when the kind has no resolve
+	listOp, showOp, createOp string
+	resolveOp                string // "" when the kind has no resolve
 	// els are the elements of a create item; itemPointer is its schema's
 	// JSON pointer, for the sources.
 	els         []element
@@ -58,8 +58,6 @@ type kindFacts struct {
 	filterEls, updEls []element
 	// marker is the element that carries the run's marker ("" for none).
 	marker string
-	// inputSkip are elements the input family leaves alone.
-	inputSkip []string
 	// references are elements that refer to another resource, which the
 	// server looks up by the elements inside them (an integration by its
 	// id or code): the nested input family leaves their children alone.
