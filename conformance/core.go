@@ -226,71 +226,63 @@ func (r *coreRes) paramSource(name string) string {
 	return r.listSource + "/parameters"
 }
 
-func (r *coreRes) add(out *[]*check, chk *check) {
-	chk.api = apiCore
-	if chk.level == "" {
-		chk.level = Must
-	}
-	*out = append(*out, chk)
-}
-
 // checks returns the resource's checks: the read-only ones first.
 func (r *coreRes) checks() []*check {
 	var out []*check
 	n := r.name
 	out = append(out, listFamily(r)...)
-	r.add(&out, &check{id: n + ".list.filter-invalid", op: r.list, source: r.sp.source("#/info/description"),
+	r.kf.add(&out, &check{id: n + ".list.filter-invalid", op: r.list, source: r.sp.source("#/info/description"),
 		title: "A filter on an element the resource does not have, or with a value of the wrong type, is 400, never a silent empty list.",
 		run:   r.checkFilterInvalid})
 	r.queryChecks(&out)
 	r.projectionChecks(&out)
 	out = append(out, showFamily(r)...)
-	r.add(&out, &check{id: n + ".show.bad-id", op: r.show, level: Should, source: r.opSource(r.show, "/responses/400"),
+	r.kf.add(&out, &check{id: n + ".show.bad-id", op: r.show, level: Should, source: r.opSource(r.show, "/responses/400"),
 		title: "show of an id that is not a number answers 400, as the id parameter's schema says (Coupa may answer 404).",
 		run:   r.checkShowBadID})
 	r.xmlChecks(&out)
 
 	// The checks that create or change records.
-	r.add(&out, &check{id: n + ".create", op: r.create, source: r.opSource(r.create, ""), mutates: true,
+	r.kf.add(&out, &check{id: n + ".create", op: r.create, source: r.opSource(r.create, ""), mutates: true,
 		title: "create answers 201 with the record, showing every element sent; show then answers the same record.",
 		run:   func(c *cctx) { r.checkCreate(c, r.create) }})
 	out = append(out, requiredFamily(r)...)
 	for _, name := range r.unique {
-		r.add(&out, &check{id: n + ".create.unique." + name, op: r.create, element: name, mutates: true,
+		r.kf.add(&out, &check{id: n + ".create.unique." + name, op: r.create, element: name, mutates: true,
 			source: r.opSource(r.create, "/description"),
 			title:  fmt.Sprintf("%s is unique: a create or an update with the %s of another record is rejected with 400 naming it, and nothing changes.", name, name),
 			run:    func(c *cctx) { r.checkUnique(c, name) }})
 	}
 	if slices.ContainsFunc(r.els, func(e element) bool { return e.name == "integration" && !e.readOnly }) {
-		r.add(&out, &check{id: n + ".create.unknown-integration", op: r.create, element: "integration", mutates: true,
+		r.kf.add(&out, &check{id: n + ".create.unknown-integration", op: r.create, element: "integration", mutates: true,
 			source: r.sp.source("#/components/schemas/Integration/description"),
 			title:  "A create that refers to an integration that does not exist is rejected with 400 naming integration, and nothing is created.",
 			run:    r.checkUnknownIntegration})
 	}
 	if slices.ContainsFunc(r.els, func(e element) bool { return e.name == "integration-run-id" && !e.readOnly }) {
-		r.add(&out, &check{id: n + ".create.unknown-run", op: r.create, element: "integration-run-id", mutates: true,
+		r.kf.add(&out, &check{id: n + ".create.unknown-run", op: r.create, element: "integration-run-id", mutates: true,
 			source: r.tagSource("integration_runs"),
 			title:  "A create that refers to an integration run that does not exist, by integration-run-id or integration-run, is rejected with 400 naming it, and nothing is created.",
 			run:    r.checkUnknownRun})
-		r.add(&out, &check{id: n + ".create.integration-run", op: r.create, element: "integration-run-id", mutates: true,
+		r.kf.add(&out, &check{id: n + ".create.integration-run", op: r.create, element: "integration-run-id", mutates: true,
 			source: r.tagSource("integration_runs"),
 			title:  "A record refers to an existing run by integration-run-id or by integration-run {id}, and shows it as integration-run-id; the two disagreeing are rejected with 400.",
 			run:    r.checkRunReference})
 	}
 	out = append(out, unknownElementCheck(r, "statut", "error", r.sp.source("#/info/description"),
 		"A create with an element the resource does not have (a translated name such as statut) is either rejected with 400 naming it and creates nothing (strict), or creates the record without it (lenient, as Coupa); the note says which."))
-	r.add(&out, &check{id: n + ".create.media-type", op: r.create, level: Should, mutates: true,
+	r.kf.add(&out, &check{id: n + ".create.media-type", op: r.create, level: Should, mutates: true,
 		source: r.opSource(r.create, "/responses/415"),
 		title:  "A create whose body is neither JSON nor XML (text/plain) is rejected with 415 and creates nothing.", run: r.checkMediaType})
 	if r.createAlert != "" {
-		r.add(&out, &check{id: n + ".create-alert", op: r.createAlert, source: r.opSource(r.createAlert, "/description"), mutates: true,
+		r.kf.add(&out, &check{id: n + ".create-alert", op: r.createAlert, source: r.opSource(r.createAlert, "/description"), mutates: true,
 			title: "create_alert creates the record exactly as create does.",
 			run:   func(c *cctx) { r.checkCreate(c, r.createAlert) }})
 	}
 	out = append(out, enumFamily(r)...)
 	for _, el := range r.els {
 		if len(el.enum()) > 0 && !el.readOnly {
-			r.add(&out, &check{id: n + ".enum." + el.name + ".message", op: r.create, element: el.name, level: Should, mutates: true,
+			r.kf.add(&out, &check{id: n + ".enum." + el.name + ".message", op: r.create, element: el.name, level: Should, mutates: true,
 				source: r.sp.source("#/info/description"),
 				title:  fmt.Sprintf("The 400 for a value outside the set of %s lists the allowed values.", el.name),
 				run:    func(c *cctx) { r.checkEnumMessage(c, el) }})
@@ -299,30 +291,30 @@ func (r *coreRes) checks() []*check {
 	out = append(out, readOnlyFamily(r, "A value sent for the output-only %s on create or update is accepted and ignored.")...)
 	out = append(out, inputFamily(r)...)
 	out = append(out, chainFamily(r)...)
-	r.add(&out, &check{id: n + ".update.put", op: r.put, source: r.opSource(r.put, ""), mutates: true,
+	r.kf.add(&out, &check{id: n + ".update.put", op: r.put, source: r.opSource(r.put, ""), mutates: true,
 		title: "PUT changes the elements sent, leaves the others as they are, and show reads the change back.",
 		run:   func(c *cctx) { r.checkUpdate(c, r.put, http.MethodPut) }})
 	if r.patch != "" {
-		r.add(&out, &check{id: n + ".update.patch", op: r.patch, source: r.opSource(r.patch, ""), mutates: true,
+		r.kf.add(&out, &check{id: n + ".update.patch", op: r.patch, source: r.opSource(r.patch, ""), mutates: true,
 			title: "PATCH changes the elements sent, leaves the others as they are, and show reads the change back.",
 			run:   func(c *cctx) { r.checkUpdate(c, r.patch, http.MethodPatch) }})
 	}
 	if slices.ContainsFunc(r.els, func(e element) bool { return e.name == "updated-at" }) {
-		r.add(&out, &check{id: n + ".update.updated-at", op: r.update(), element: "updated-at", level: Should, mutates: true,
+		r.kf.add(&out, &check{id: n + ".update.updated-at", op: r.update(), element: "updated-at", level: Should, mutates: true,
 			source: r.sp.source(schemaPointer(r.schema) + "/properties/updated-at"),
 			title:  "updated-at never moves back on a change of the record, and moves forward unless the change came within the second shown (Coupa shows it to the second), so integrations can poll with it.",
 			run:    r.checkUpdatedAt})
 	}
-	r.add(&out, &check{id: n + ".update.not-found", op: r.put, source: r.opSource(r.put, "/responses/404"), mutates: true,
+	r.kf.add(&out, &check{id: n + ".update.not-found", op: r.put, source: r.opSource(r.put, "/responses/404"), mutates: true,
 		title: "Every update and action of an unknown id answers 404.", run: r.checkUpdateNotFound})
 	if r.resolve != "" && r.unresolve != "" {
-		r.add(&out, &check{id: n + ".resolve", op: r.resolve, element: "resolved", source: r.opSource(r.resolve, "/description"), mutates: true,
+		r.kf.add(&out, &check{id: n + ".resolve", op: r.resolve, element: "resolved", source: r.opSource(r.resolve, "/description"), mutates: true,
 			title: "resolve sets resolved to true, as show then reads; resolving twice is harmless.", run: r.checkResolve})
-		r.add(&out, &check{id: n + ".unresolve", op: r.unresolve, element: "resolved", source: r.opSource(r.unresolve, "/description"), mutates: true,
+		r.kf.add(&out, &check{id: n + ".unresolve", op: r.unresolve, element: "resolved", source: r.opSource(r.unresolve, "/description"), mutates: true,
 			title: "unresolve sets resolved back to false, as show then reads.", run: r.checkUnresolve})
 	}
 	if r.alertAndExport != "" {
-		r.add(&out, &check{id: n + ".create-alert-and-mark-exported", op: r.alertAndExport, mutates: true,
+		r.kf.add(&out, &check{id: n + ".create-alert-and-mark-exported", op: r.alertAndExport, mutates: true,
 			source: r.opSource(r.alertAndExport, "/description"),
 			title:  "create_alert_and_mark_exported creates the record and marks it exported (exported true, last-exported-at set, where shown).",
 			run:    r.checkAlertAndExport})
@@ -334,10 +326,10 @@ func (r *coreRes) checks() []*check {
 		if a.op == "" {
 			continue
 		}
-		r.add(&out, &check{id: n + "." + a.name, op: a.op, element: a.flag, source: r.opSource(a.op, "/description"), mutates: true,
+		r.kf.add(&out, &check{id: n + "." + a.name, op: a.op, element: a.flag, source: r.opSource(a.op, "/description"), mutates: true,
 			title: fmt.Sprintf("%s marks every record named in ids (%s true, %s set, where shown) and returns them in the order given.", a.name, a.flag, a.at),
 			run:   func(c *cctx) { r.checkIDAction(c, a.op, a.flag, a.at) }})
-		r.add(&out, &check{id: n + "." + a.name + ".unknown-id", op: a.op, source: r.opSource(a.op, "/description"), mutates: true,
+		r.kf.add(&out, &check{id: n + "." + a.name + ".unknown-id", op: a.op, source: r.opSource(a.op, "/description"), mutates: true,
 			title: fmt.Sprintf("%s with an unknown id answers 404 naming it and changes no record (all or nothing).", a.name),
 			run:   func(c *cctx) { r.checkIDActionUnknown(c, a.op) }})
 	}

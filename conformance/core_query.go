@@ -13,31 +13,31 @@ import (
 func (r *coreRes) queryChecks(out *[]*check) {
 	n := r.name
 	src := r.sp.source("#/info/description")
-	r.add(out, &check{id: n + ".list.operators", op: r.list, source: src,
+	r.kf.add(out, &check{id: n + ".list.operators", op: r.list, source: src,
 		title: "[not_eq], [in], [not_in], [contains], [starts_with], [ends_with], [gt], [lt], [gt_or_eq], [lt_or_eq] and [blank] return exactly the matching records (an absent element matches only [blank]=true), with hyphens or underscores in element names.",
 		run: func(c *cctx) {
 			checkOperators(c, r.universe(c), r.fetchAll, fields(r.listItems, false))
 		}})
-	r.add(out, &check{id: n + ".list.filter-datetime", op: r.list, source: src,
+	r.kf.add(out, &check{id: n + ".list.filter-datetime", op: r.list, source: src,
 		title: "Datetime filters compare instants exactly: [gt] with a record's own updated-at leaves it out and [gt_or_eq] keeps it; offsets (+00:00 sent as %2B00%3A00, +05:30, -07:00), no offset (UTC) and a date alone (midnight UTC) are understood (on the first records of the index, whose times spread).",
 		run: func(c *cctx) {
 			checkDatetime(c, r.sampled(c), r.fetchAll, r.listItems)
 		}})
 	if r.marker != "" && slices.ContainsFunc(r.listItems, func(e element) bool { return e.name == "updated-at" }) {
-		r.add(out, &check{id: n + ".list.filter-datetime-offsets", op: r.list, source: src, mutates: true,
+		r.kf.add(out, &check{id: n + ".list.filter-datetime-offsets", op: r.list, source: src, mutates: true,
 			title: "updated-at[gt], [gt_or_eq], [lt] and [lt_or_eq] with boundaries in +05:30 and -07:00, an hour before, at and an hour after the records the run made, return exactly the matching records: an offset read as UTC fails.",
 			run:   r.checkDatetimeOffsets})
 	}
-	r.add(out, &check{id: n + ".list.filter-nested", op: r.list, source: src,
+	r.kf.add(out, &check{id: n + ".list.filter-nested", op: r.list, source: src,
 		title: "Filters on the elements of associations (integration[code], integration[code][in], created-by[login], [blank]) return exactly the matching records, with hyphens or underscores.",
 		run: func(c *cctx) {
 			checkNested(c, r.universe(c), r.fetchAll, fields(r.listItems, true))
 		}})
-	r.add(out, &check{id: n + ".list.operator-invalid", op: r.list, source: src,
+	r.kf.add(out, &check{id: n + ".list.operator-invalid", op: r.list, source: src,
 		title: "An unknown operator ([like]), a malformed value ([gt]=abc, [gt]=yesterday, [blank]=maybe) or an unknown element of an association is answered 400, never a silent list.",
 		run:   func(c *cctx) { checkInvalidFilters(c, r.path(r.list, ""), r.listItems) }})
 	if r.hasParam(r.list, "order_by") {
-		r.add(out, &check{id: n + ".list.order", op: r.list, source: r.sp.source("#/components/parameters/order_by"),
+		r.kf.add(out, &check{id: n + ".list.order", op: r.list, source: r.sp.source("#/components/parameters/order_by"),
 			title: "order_by orders by an element (hyphens or underscores), records without it first and equal values in id order; dir=desc reverses; an unknown element or direction is 400.",
 			run:   r.checkOrder})
 	}

@@ -150,30 +150,22 @@ func (r *eventsRes) path(id string) string {
 	return strings.ReplaceAll(r.op(opShowEvent).path, "{id}", url.PathEscape(id))
 }
 
-func (r *eventsRes) add(out *[]*check, chk *check) {
-	chk.api = apiSourcing
-	if chk.level == "" {
-		chk.level = Must
-	}
-	*out = append(*out, chk)
-}
-
 func (r *eventsRes) checks() []*check {
 	var out []*check
 	n := eventsResource
 	listSrc := r.opSource(opListEvents, "")
 	out = append(out, listFamily(r)...)
-	r.add(&out, &check{id: n + ".list.operators", op: opListEvents, source: listSrc + "/description",
+	r.kf.add(&out, &check{id: n + ".list.operators", op: opListEvents, source: listSrc + "/description",
 		title: "The Core API's operators ([not_eq], [in], [not_in], [contains], [starts_with], [ends_with], [gt], [lt], [gt_or_eq], [lt_or_eq], [blank]) return exactly the matching events, with hyphens or underscores.",
 		run: func(c *cctx) {
 			checkOperators(c, r.universe(c), r.fetchAll, fields(r.els, false))
 		}})
-	r.add(&out, &check{id: n + ".list.filter-nested", op: opListEvents, source: listSrc + "/description",
+	r.kf.add(&out, &check{id: n + ".list.filter-nested", op: opListEvents, source: listSrc + "/description",
 		title: "Filters on nested elements (settings[currency]) return exactly the matching events.",
 		run: func(c *cctx) {
 			checkNested(c, r.universe(c), r.fetchAll, fields(r.els, true))
 		}})
-	r.add(&out, &check{id: n + ".list.filter-invalid", op: opListEvents, source: listSrc + "/description",
+	r.kf.add(&out, &check{id: n + ".list.filter-invalid", op: opListEvents, source: listSrc + "/description",
 		title: "A filter on an element events do not have, an unknown operator or a malformed value is answered 400.",
 		run: func(c *cctx) {
 			checkInvalidFilters(c, r.path(""), r.els)
@@ -182,22 +174,22 @@ func (r *eventsRes) checks() []*check {
 				c.errorf(ex, "the index with statut=Active, an element events do not have, answered %s; want 400", ex.summary())
 			}
 		}})
-	r.add(&out, &check{id: n + ".format.json-only", op: opListEvents, source: r.sp.source("#/info/description"),
+	r.kf.add(&out, &check{id: n + ".format.json-only", op: opListEvents, source: r.sp.source("#/info/description"),
 		title: "The Sourcing API answers JSON whatever the Accept header says (application/xml, */* or none), as the index shows.",
 		run:   r.checkJSONOnly})
-	r.add(&out, &check{id: n + ".auth", op: opListEvents, source: r.sp.source("#/components/securitySchemes/csoApiKey"),
+	r.kf.add(&out, &check{id: n + ".auth", op: opListEvents, source: r.sp.source("#/components/securitySchemes/csoApiKey"),
 		title: "A request without X-CSO-API-KEY, or with a made-up one, is answered 401 on every operation (writes only when the run may write, with an unknown id or an empty body).",
 		run:   r.checkAuth})
 	out = append(out, showFamily(r)...)
 
-	r.add(&out, &check{id: n + ".create", op: opCreateEvents, source: r.opSource(opCreateEvents, ""), mutates: true,
+	r.kf.add(&out, &check{id: n + ".create", op: opCreateEvents, source: r.opSource(opCreateEvents, ""), mutates: true,
 		title: "A bulk create answers 201 with added = the count and the new ids in request order; each id shows the elements sent.",
 		run:   r.checkCreate})
-	r.add(&out, &check{id: n + ".create.default-state", op: opCreateEvents, element: "state", mutates: true,
+	r.kf.add(&out, &check{id: n + ".create.default-state", op: opCreateEvents, element: "state", mutates: true,
 		source: r.opSource(opCreateEvents, "/description"),
 		title:  "An event created without state is in state Setup.", run: r.checkDefaultState})
 	out = append(out, requiredFamily(r)...)
-	r.add(&out, &check{id: n + ".create.lenient", op: opCreateEvents, mutates: true, source: r.sp.source("#/info/description"),
+	r.kf.add(&out, &check{id: n + ".create.lenient", op: opCreateEvents, mutates: true, source: r.sp.source("#/info/description"),
 		title: "A bulk create with one invalid item creates the valid one: 201, added 1, the failure reported in result with its index.",
 		run:   r.checkCreateLenient})
 	out = append(out, unknownElementCheck(r, "Name", "Einkauf 2026", r.sp.source(schemaPointer(r.item)+"/additionalProperties"),
@@ -206,36 +198,36 @@ func (r *eventsRes) checks() []*check {
 	out = append(out, readOnlyFamily(r, "A value sent for the output-only %s on create or update is ignored.")...)
 	out = append(out, inputFamily(r)...)
 	out = append(out, chainFamily(r)...)
-	r.add(&out, &check{id: n + ".readonly.market-id", op: opUpdateEvent, element: "market-id", mutates: true,
+	r.kf.add(&out, &check{id: n + ".readonly.market-id", op: opUpdateEvent, element: "market-id", mutates: true,
 		source: r.opSource(opUpdateEvents, "/description"),
 		title:  "market-id cannot be changed: an update with its own value is accepted, one with another value fails and changes nothing.",
 		run:    r.checkMarketID})
-	r.add(&out, &check{id: n + ".event-number", op: opCreateEvents, element: "event-number", mutates: true,
+	r.kf.add(&out, &check{id: n + ".event-number", op: opCreateEvents, element: "event-number", mutates: true,
 		source: r.opSource(opCreateEvents, "/description"),
 		title:  "event-number is unique and increasing: new events get numbers above every existing one, in creation order.",
 		run:    r.checkEventNumber})
-	r.add(&out, &check{id: n + ".update.bulk", op: opUpdateEvents, source: r.opSource(opUpdateEvents, ""), mutates: true,
+	r.kf.add(&out, &check{id: n + ".update.bulk", op: opUpdateEvents, source: r.opSource(opUpdateEvents, ""), mutates: true,
 		title: "A bulk update answers 200 with updated = the count, changes the elements sent and leaves the others.",
 		run:   r.checkUpdateBulk})
-	r.add(&out, &check{id: n + ".update.one", op: opUpdateEvent, source: r.opSource(opUpdateEvent, ""), mutates: true,
+	r.kf.add(&out, &check{id: n + ".update.one", op: opUpdateEvent, source: r.opSource(opUpdateEvent, ""), mutates: true,
 		title: "PUT /api/events/{id} answers 200, changes the elements sent and leaves the others.", run: r.checkUpdateOne})
-	r.add(&out, &check{id: n + ".update.lenient", op: opUpdateEvents, source: r.sp.source("#/info/description"), mutates: true,
+	r.kf.add(&out, &check{id: n + ".update.lenient", op: opUpdateEvents, source: r.sp.source("#/info/description"), mutates: true,
 		title: "A bulk update with one invalid item applies the valid one: 200, updated 1, the failure reported in result with its index.",
 		run:   r.checkUpdateLenient})
-	r.add(&out, &check{id: n + ".update.all-invalid", op: opUpdateEvents, source: r.sp.source("#/info/description"), mutates: true,
+	r.kf.add(&out, &check{id: n + ".update.all-invalid", op: opUpdateEvents, source: r.sp.source("#/info/description"), mutates: true,
 		title: "A bulk update whose every item fails answers 400 and changes nothing.", run: r.checkUpdateAllInvalid})
-	r.add(&out, &check{id: n + ".update.not-found", op: opUpdateEvent, source: r.opSource(opUpdateEvent, "/responses/404"), mutates: true,
+	r.kf.add(&out, &check{id: n + ".update.not-found", op: opUpdateEvent, source: r.opSource(opUpdateEvent, "/responses/404"), mutates: true,
 		title: "PUT /api/events/{id} of an unknown id answers 404.", run: r.checkUpdateNotFound})
-	r.add(&out, &check{id: n + ".delete.one", op: opDeleteEvent, source: r.opSource(opDeleteEvent, ""), mutates: true,
+	r.kf.add(&out, &check{id: n + ".delete.one", op: opDeleteEvent, source: r.opSource(opDeleteEvent, ""), mutates: true,
 		title: "DELETE /api/events/{id} answers 200, and show then answers 404.", run: r.checkDeleteOne})
-	r.add(&out, &check{id: n + ".delete.bulk", op: opDeleteEvents, source: r.opSource(opDeleteEvents, ""), mutates: true,
+	r.kf.add(&out, &check{id: n + ".delete.bulk", op: opDeleteEvents, source: r.opSource(opDeleteEvents, ""), mutates: true,
 		title: "A bulk delete answers 200 with deleted = the count, and show then answers 404 for each.", run: r.checkDeleteBulk})
-	r.add(&out, &check{id: n + ".delete.lenient", op: opDeleteEvents, source: r.sp.source("#/info/description"), mutates: true,
+	r.kf.add(&out, &check{id: n + ".delete.lenient", op: opDeleteEvents, source: r.sp.source("#/info/description"), mutates: true,
 		title: "A bulk delete with one unknown id deletes the others: 200, deleted 1, the failure reported in result with its index.",
 		run:   r.checkDeleteLenient})
-	r.add(&out, &check{id: n + ".delete.all-invalid", op: opDeleteEvents, source: r.sp.source("#/info/description"), mutates: true,
+	r.kf.add(&out, &check{id: n + ".delete.all-invalid", op: opDeleteEvents, source: r.sp.source("#/info/description"), mutates: true,
 		title: "A bulk delete whose every item fails answers 400.", run: r.checkDeleteAllInvalid})
-	r.add(&out, &check{id: n + ".delete.not-found", op: opDeleteEvent, source: r.opSource(opDeleteEvent, "/responses/404"), mutates: true,
+	r.kf.add(&out, &check{id: n + ".delete.not-found", op: opDeleteEvent, source: r.opSource(opDeleteEvent, "/responses/404"), mutates: true,
 		title: "DELETE /api/events/{id} of an unknown id answers 404.", run: r.checkDeleteNotFound})
 	out = append(out, r.lenientChecks()...)
 	return out

@@ -38,17 +38,17 @@ func (r *eventsRes) lenientChecks() []*check {
 	src := r.sp.source("#/info/description")
 	for _, fi := range failingItems {
 		if fi.update != nil {
-			r.add(&out, &check{id: eventsResource + ".update.lenient." + fi.name, op: opUpdateEvents, source: src, mutates: true,
+			r.kf.add(&out, &check{id: eventsResource + ".update.lenient." + fi.name, op: opUpdateEvents, source: src, mutates: true,
 				title: fmt.Sprintf("A bulk update of a valid item and %s applies the valid one: 200, updated 1, the failure reported in result with its index, and nothing else changes.", fi.what),
 				run:   func(c *cctx) { r.checkUpdateLenientKind(c, fi) }})
 		}
 		if fi.remove != nil {
-			r.add(&out, &check{id: eventsResource + ".delete.lenient." + fi.name, op: opDeleteEvents, source: src, mutates: true,
+			r.kf.add(&out, &check{id: eventsResource + ".delete.lenient." + fi.name, op: opDeleteEvents, source: src, mutates: true,
 				title: fmt.Sprintf("A bulk delete of an event and %s deletes the event: 200, deleted 1, the failure reported in result with its index.", fi.what),
 				run:   func(c *cctx) { r.checkDeleteLenientKind(c, fi) }})
 		}
 	}
-	r.add(&out, &check{id: eventsResource + ".delete.use-after", op: opDeleteEvent, source: r.opSource(opDeleteEvent, "/description"), mutates: true,
+	r.kf.add(&out, &check{id: eventsResource + ".delete.use-after", op: opDeleteEvent, source: r.opSource(opDeleteEvent, "/description"), mutates: true,
 		title: "A deleted event is gone for every operation: show, PUT and DELETE answer 404, a bulk update of it fails, and the index no longer lists it.",
 		run:   r.checkUseAfterDelete})
 	return out

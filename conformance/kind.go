@@ -95,7 +95,8 @@ type listPage struct {
 // source is the spec source of a pointer of the kind's spec.
 func (f kindFacts) source(pointer string) string { return f.sp.source(pointer) }
 
-// add appends a check of the kind, must unless it says otherwise.
+// add appends a check of the kind, must unless it says otherwise: the
+// families' checks and each kind's own.
 func (f kindFacts) add(out *[]*check, chk *check) {
 	chk.api = f.api
 	if chk.level == "" {

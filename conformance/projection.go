@@ -17,12 +17,12 @@ import (
 func (r *coreRes) projectionChecks(out *[]*check) {
 	n := r.name
 	if r.hasParam(r.list, "return_object") {
-		r.add(out, &check{id: n + ".return-object", op: r.list, source: r.sp.source("#/components/parameters/returnObjectQuery"),
+		r.kf.add(out, &check{id: n + ".return-object", op: r.list, source: r.sp.source("#/components/parameters/returnObjectQuery"),
 			title: "return_object=limited answers the id only and shallow the record's own elements with each association reduced to its id, on the index and show; another value is 400.",
 			run:   r.checkReturnObject})
 	}
 	if r.hasParam(r.list, "fields") {
-		r.add(out, &check{id: n + ".fields", op: r.list, source: r.sp.source("#/components/parameters/fields"),
+		r.kf.add(out, &check{id: n + ".fields", op: r.list, source: r.sp.source("#/components/parameters/fields"),
 			title: "fields answers exactly the elements named (and of an association, the elements listed), on the index and show; unknown names are ignored, fields wins over return_object, and a value that is not a JSON array is 400.",
 			run:   r.checkFields})
 	}
@@ -34,7 +34,7 @@ func (r *coreRes) writeProjectionChecks(out *[]*check) {
 	if !r.hasParam(r.create, "return_object") {
 		return
 	}
-	r.add(out, &check{id: r.name + ".return-object.write", op: r.create, mutates: true, source: r.sp.source("#/components/parameters/returnObjectWrite"),
+	r.kf.add(out, &check{id: r.name + ".return-object.write", op: r.create, mutates: true, source: r.sp.source("#/components/parameters/returnObjectWrite"),
 		title: "On create and update, return_object=none answers the same status with an empty body (and the change is made), limited the id only, shallow the shallow record; fields answers the elements named.",
 		run:   r.checkReturnObjectWrite})
 }

@@ -65,7 +65,7 @@ func (r *coreRes) runChecks(out *[]*check) {
 		return
 	}
 	n := r.name
-	r.add(out, &check{id: n + ".create.pending", op: r.create, element: "status", mutates: true, source: r.opSource(r.create, "/description"),
+	r.kf.add(out, &check{id: n + ".create.pending", op: r.create, element: "status", mutates: true, source: r.opSource(r.create, "/description"),
 		title: "A new run is pending, without start-time or end-time.", run: r.checkRunPending})
 	for _, a := range acts {
 		title := map[string]string{
@@ -75,13 +75,13 @@ func (r *coreRes) runChecks(out *[]*check) {
 			"success": "success sets status successful and end-time; records-processed becomes total-records when it was not set.",
 			"fail":    "fail sets status failed and end-time, with the counts sent.",
 		}[a.name]
-		r.add(out, &check{id: n + ".action." + a.name, op: a.op, element: "status", mutates: true, source: r.opSource(a.op, "/description"),
+		r.kf.add(out, &check{id: n + ".action." + a.name, op: a.op, element: "status", mutates: true, source: r.opSource(a.op, "/description"),
 			title: title, run: func(c *cctx) { r.checkRunAction(c, a) }})
 	}
-	r.add(out, &check{id: n + ".action.ended", op: acts[0].op, element: "status", mutates: true, source: r.opSource(acts[0].op, "/description"),
+	r.kf.add(out, &check{id: n + ".action.ended", op: acts[0].op, element: "status", mutates: true, source: r.opSource(acts[0].op, "/description"),
 		title: "A run that ended (successful or failed) cannot change: every action answers 400 and the run stays as it was.",
 		run:   r.checkRunEnded})
-	r.add(out, &check{id: n + ".lifecycle", op: r.create, mutates: true, source: r.tagSource("integration_runs"),
+	r.kf.add(out, &check{id: n + ".lifecycle", op: r.create, mutates: true, source: r.tagSource("integration_runs"),
 		title: "An integration drives a whole run: create the integration and a run (pending), run it, create a history record and an alert error that name the run, find them by integration-run-id, resolve the error, end the run successfully.",
 		run:   r.checkLifecycle})
 }

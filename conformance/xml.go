@@ -22,27 +22,27 @@ import (
 func (r *coreRes) xmlChecks(out *[]*check) {
 	n := r.name
 	src := r.sp.source("#/info/description")
-	r.add(out, &check{id: n + ".xml.show", op: r.show, source: src,
+	r.kf.add(out, &check{id: n + ".xml.show", op: r.show, source: src,
 		title: fmt.Sprintf("show with Accept: application/xml answers the record as <%s>: the JSON's elements, hyphenated, with type=\"integer\", \"dateTime\" (as Rails writes it; \"datetime\" accepted), \"boolean\" and \"array\" attributes, and nil=\"true\" for every element without a value.", r.singular),
 		run:   r.checkXMLShow})
-	r.add(out, &check{id: n + ".xml.list", op: r.list, source: src,
+	r.kf.add(out, &check{id: n + ".xml.list", op: r.list, source: src,
 		title: fmt.Sprintf("The index with Accept: application/xml answers <%s type=\"array\"> around one <%s> per record of the JSON index.", r.plural, r.singular),
 		run:   r.checkXMLList})
 	if r.hasParam(r.list, "return_object") && r.hasParam(r.show, "fields") {
-		r.add(out, &check{id: n + ".xml.projection", op: r.list, source: src,
+		r.kf.add(out, &check{id: n + ".xml.projection", op: r.list, source: src,
 			title: "return_object and fields shape XML answers as they do JSON ones: exactly the elements asked for (no nil=\"true\" for the others), with their type attributes.",
 			run:   r.checkXMLProjection})
 	}
-	r.add(out, &check{id: n + ".xml.default", op: r.list, source: src,
+	r.kf.add(out, &check{id: n + ".xml.default", op: r.list, source: src,
 		title: "A request without an Accept header, or with Accept: */*, is answered in XML, as Coupa does.",
 		run:   r.checkXMLDefault})
-	r.add(out, &check{id: n + ".xml.no-results", op: r.list, source: src,
+	r.kf.add(out, &check{id: n + ".xml.no-results", op: r.list, source: src,
 		title: "A query that matches nothing is 200 [] in JSON and, in XML, 404 <errors><error>No results match your search criteria.</error></errors>.",
 		run:   r.checkXMLNoResults})
-	r.add(out, &check{id: n + ".xml.errors", op: r.show, source: src,
+	r.kf.add(out, &check{id: n + ".xml.errors", op: r.show, source: src,
 		title: "Errors in XML are <errors> with one non-empty <error> per message: an unknown id (404), an invalid filter (400).",
 		run:   r.checkXMLErrors})
-	r.add(out, &check{id: n + ".xml.request", op: r.create, source: src, mutates: true,
+	r.kf.add(out, &check{id: n + ".xml.request", op: r.create, source: src, mutates: true,
 		title: fmt.Sprintf("A create and an update may send an XML body (Content-Type: application/xml, root <%s>, type attributes): the record stores what was sent.", r.singular),
 		run:   r.checkXMLRequest})
 }
