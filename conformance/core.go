@@ -493,23 +493,3 @@ func numID(s string) int64 {
 	}
 	return n
 }
-
-// first returns the record with the smallest id, if any.
-func (r *coreRes) first(c *cctx) (map[string]any, bool) {
-	page, ex := r.index(c, url.Values{"limit": {"1"}})
-	if len(page) == 0 {
-		if r.s.target.ReadOnly {
-			return nil, false
-		}
-		r.newRecord(c)
-		page, ex = r.index(c, url.Values{"limit": {"1"}})
-	}
-	if len(page) == 0 {
-		c.fatalf(ex, "the index is empty after a create")
-	}
-	rec, ok := page[0].(map[string]any)
-	if !ok {
-		c.fatalf(ex, "index: item 0 is not an object")
-	}
-	return rec, true
-}

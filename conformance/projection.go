@@ -91,7 +91,7 @@ func shallow(rec map[string]any) (out map[string]any, skip []string) {
 // records returns up to n records of the index, creating one first when the
 // index is empty and the run may write.
 func (r *coreRes) records(c *cctx, n int) []map[string]any {
-	if _, ok := r.first(c); !ok {
+	if _, ok := first(c, r); !ok {
 		c.skipTo("a full run, which creates records", "no records to show")
 	}
 	page, ex := r.index(c, url.Values{"limit": {fmt.Sprint(n)}})

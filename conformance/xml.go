@@ -296,7 +296,7 @@ func xmlRequest(path string, q url.Values) request {
 func (r *coreRes) checkXMLShow(c *cctx) {
 	var id string
 	if r.s.target.ReadOnly {
-		rec, ok := r.first(c)
+		rec, ok := first(c, r)
 		if !ok {
 			c.skipTo("a full run, which creates records", "no records to show")
 		}
