@@ -16,12 +16,12 @@ func (r *coreRes) queryChecks(out *[]*check) {
 	r.kf.add(out, &check{id: n + ".list.operators", op: r.list, source: src,
 		title: "[not_eq], [in], [not_in], [contains], [starts_with], [ends_with], [gt], [lt], [gt_or_eq], [lt_or_eq] and [blank] return exactly the matching records (an absent element matches only [blank]=true), with hyphens or underscores in element names.",
 		run: func(c *cctx) {
-			checkOperators(c, r.universe(c), r.fetchAll, fields(r.listItems, false))
+			checkOperators(c, r.universe(c), fetchAll(r), fields(r.listItems, false))
 		}})
 	r.kf.add(out, &check{id: n + ".list.filter-datetime", op: r.list, source: src,
 		title: "Datetime filters compare instants exactly: [gt] with a record's own updated-at leaves it out and [gt_or_eq] keeps it; offsets (+00:00 sent as %2B00%3A00, +05:30, -07:00), no offset (UTC) and a date alone (midnight UTC) are understood (on the first records of the index, whose times spread).",
 		run: func(c *cctx) {
-			checkDatetime(c, r.sampled(c), r.fetchAll, r.listItems)
+			checkDatetime(c, r.sampled(c), fetchAll(r), r.listItems)
 		}})
 	if r.marker != "" && slices.ContainsFunc(r.listItems, func(e element) bool { return e.name == "updated-at" }) {
 		r.kf.add(out, &check{id: n + ".list.filter-datetime-offsets", op: r.list, source: src, mutates: true,
@@ -31,7 +31,7 @@ func (r *coreRes) queryChecks(out *[]*check) {
 	r.kf.add(out, &check{id: n + ".list.filter-nested", op: r.list, source: src,
 		title: "Filters on the elements of associations (integration[code], integration[code][in], created-by[login], [blank]) return exactly the matching records, with hyphens or underscores.",
 		run: func(c *cctx) {
-			checkNested(c, r.universe(c), r.fetchAll, fields(r.listItems, true))
+			checkNested(c, r.universe(c), fetchAll(r), fields(r.listItems, true))
 		}})
 	r.kf.add(out, &check{id: n + ".list.operator-invalid", op: r.list, source: src,
 		title: "An unknown operator ([like]), a malformed value ([gt]=abc, [gt]=yesterday, [blank]=maybe) or an unknown element of an association is answered 400, never a silent list.",
@@ -51,23 +51,6 @@ func (r *coreRes) hasParam(opID, name string) bool {
 		}
 	}
 	return false
-}
-
-// fetchAll returns every record the index answers to q, page after page of
-// 50, within a bound of a little more than maxUniverse records.
-func (r *coreRes) fetchAll(c *cctx, q url.Values) ([]map[string]any, *exchange) {
-	return fetchPages(q, 50, func(pq url.Values) ([]map[string]any, *exchange) {
-		page, ex := r.index(c, pq)
-		recs := make([]map[string]any, len(page))
-		for i, v := range page {
-			rec, ok := v.(map[string]any)
-			if !ok || idString(rec["id"]) == "" {
-				c.fatalf(ex, "index: item %d is not a record with an id", i)
-			}
-			recs[i] = rec
-		}
-		return recs, ex
-	})
 }
 
 // universe returns the records of the query checks, made once: in a full
@@ -102,7 +85,7 @@ func (r *coreRes) sampled(c *cctx) *universe {
 // sample takes the first records of the index; when there are more than
 // maxUniverse, the scope id[lt_or_eq] selects them.
 func (r *coreRes) sample(c *cctx) *universe {
-	recs, _ := r.fetchAll(c, nil)
+	recs, _ := fetchAll(r)(c, nil)
 	var scope url.Values
 	if len(recs) > maxUniverse {
 		recs = recs[:maxUniverse]
@@ -204,7 +187,7 @@ type orderField struct {
 
 func (r *coreRes) checkOrder(c *cctx) {
 	u := r.universe(c)
-	fetch := r.fetchAll
+	fetch := fetchAll(r)
 	verifyScope(c, u, fetch)
 	sent := 0
 	with := func(extra url.Values) url.Values {
@@ -373,7 +356,7 @@ func (r *coreRes) checkDatetimeOffsets(c *cctx) {
 	if !u.created {
 		c.skipTo("a full run on a resource with a marker", "the run made no records to filter")
 	}
-	verifyScope(c, u, r.fetchAll)
+	verifyScope(c, u, fetchAll(r))
 	f := field{path: []string{"updated-at"}, kind: qTime}
 	var latest time.Time
 	for _, rec := range u.recs {
@@ -388,7 +371,7 @@ func (r *coreRes) checkDatetimeOffsets(c *cctx) {
 		for _, at := range []time.Duration{-time.Hour, 0, time.Hour} {
 			b := latest.Add(at).In(zone).Format(time.RFC3339)
 			for _, op := range []string{"gt", "gt_or_eq", "lt", "lt_or_eq"} {
-				runCase(c, u, r.fetchAll, newCase(f, op, b))
+				runCase(c, u, fetchAll(r), newCase(f, op, b))
 				sent++
 			}
 		}

@@ -158,12 +158,12 @@ func (r *eventsRes) checks() []*check {
 	r.kf.add(&out, &check{id: n + ".list.operators", op: opListEvents, source: listSrc + "/description",
 		title: "The Core API's operators ([not_eq], [in], [not_in], [contains], [starts_with], [ends_with], [gt], [lt], [gt_or_eq], [lt_or_eq], [blank]) return exactly the matching events, with hyphens or underscores.",
 		run: func(c *cctx) {
-			checkOperators(c, r.universe(c), r.fetchAll, fields(r.els, false))
+			checkOperators(c, r.universe(c), fetchAll(r), fields(r.els, false))
 		}})
 	r.kf.add(&out, &check{id: n + ".list.filter-nested", op: opListEvents, source: listSrc + "/description",
 		title: "Filters on nested elements (settings[currency]) return exactly the matching events.",
 		run: func(c *cctx) {
-			checkNested(c, r.universe(c), r.fetchAll, fields(r.els, true))
+			checkNested(c, r.universe(c), fetchAll(r), fields(r.els, true))
 		}})
 	r.kf.add(&out, &check{id: n + ".list.filter-invalid", op: opListEvents, source: listSrc + "/description",
 		title: "A filter on an element events do not have, an unknown operator or a malformed value is answered 400.",

@@ -7,15 +7,6 @@ import (
 	"strings"
 )
 
-// fetchAll returns every event the index answers to q, in pages of 250,
-// within a bound.
-func (r *eventsRes) fetchAll(c *cctx, q url.Values) ([]map[string]any, *exchange) {
-	return fetchPages(q, 250, func(pq url.Values) ([]map[string]any, *exchange) {
-		p := r.list(c, pq)
-		return p.events, p.ex
-	})
-}
-
 // universe returns the events of the query checks, made once: in a full
 // run, six events the run creates with chosen values; else the first
 // events of the index.
@@ -36,7 +27,7 @@ func (r *eventsRes) universe(c *cctx) *universe {
 // sample takes the first events of the index; when there are more than
 // maxUniverse, the scope id[in] selects them.
 func (r *eventsRes) sample(c *cctx) *universe {
-	recs, _ := r.fetchAll(c, url.Values{})
+	recs, _ := fetchAll(r)(c, url.Values{})
 	var scope url.Values
 	if len(recs) > maxUniverse {
 		recs = recs[:maxUniverse]

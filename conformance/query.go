@@ -23,27 +23,32 @@ import (
 // maxUniverse bounds the records a universe sampled from the index holds.
 const maxUniverse = 100
 
-// fetchPages returns every record the pages of size answer to q, page
-// after page, within a bound of a little more than maxUniverse records, and
-// the last page's exchange.
-func fetchPages(q url.Values, size int, page func(url.Values) ([]map[string]any, *exchange)) ([]map[string]any, *exchange) {
-	var out []map[string]any
-	var last *exchange
-	for offset := 0; offset <= maxUniverse; offset += size {
-		pq := url.Values{}
-		for k, v := range q {
-			pq[k] = slices.Clone(v)
+// fetchAll returns the fetcher of k's index: every record the index
+// answers to q, page after page of the kind's largest page, within a bound
+// of a little more than maxUniverse records, and the last page's exchange.
+// A page that is not 200 or holds an item that is not a record with an id
+// ends the check.
+func fetchAll(k kind) fetcher {
+	size := k.facts().maxPage
+	return func(c *cctx, q url.Values) ([]map[string]any, *exchange) {
+		var out []map[string]any
+		var last *exchange
+		for offset := 0; offset <= maxUniverse; offset += size {
+			pq := url.Values{}
+			for name, vals := range q {
+				pq[name] = slices.Clone(vals)
+			}
+			pq.Set("limit", strconv.Itoa(size))
+			pq.Set("offset", strconv.Itoa(offset))
+			p := k.page(c, pq)
+			last = p.ex
+			out = append(out, p.recs...)
+			if len(p.recs) < size {
+				break
+			}
 		}
-		pq.Set("limit", strconv.Itoa(size))
-		pq.Set("offset", strconv.Itoa(offset))
-		recs, ex := page(pq)
-		last = ex
-		out = append(out, recs...)
-		if len(recs) < size {
-			break
-		}
+		return out, last
 	}
-	return out, last
 }
 
 // universe is a set of records whose values the query checks know: the
