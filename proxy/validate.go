@@ -10,6 +10,7 @@ package proxy
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -291,6 +292,32 @@ func (s *spec) validateResponse(ctx context.Context, rt *route, req *http.Reques
 		return s.findings(err, where), body{value: value}
 	}
 	return nil, body{value: value}
+}
+
+// decodeJSON decodes one JSON document into the values kin-openapi
+// validates (map[string]any, []any, json.Number, string, bool, nil), with
+// encoding/json: numbers keep their text (UseNumber), and anything but
+// white space after the document is an error. Only the answers the
+// compiled checker does not pass come here.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		var se *json.SyntaxError
+		switch {
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, errors.New("unexpected end of JSON input")
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("%w, at byte %d", err, se.Offset)
+		}
+		return nil, err
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("data after the document, at byte %d", end)
+	}
+	return v, nil
 }
 
 // documented reports whether the operation documents status.
