@@ -39,7 +39,7 @@ bench:
 ## fuzz: each fuzz target for FUZZTIME (default 20s); a failing input is saved under
 ## <package>/testdata/fuzz/<target>/, which make test replays from then on
 FUZZTIME ?= 20s
-FUZZ_TARGETS = ./query:FuzzParseValues ./coupaxml:FuzzDecode ./sftpd:FuzzCheckFile ./sftpd:FuzzPaths ./auth:FuzzBearerToken ./mock:FuzzJSONBody ./mock:FuzzJSONFastPath ./mock:FuzzNeedsNormalizing ./mock:FuzzFields ./openapi:FuzzChecker
+FUZZ_TARGETS = ./query:FuzzParseValues ./coupaxml:FuzzDecode ./coupaxml:FuzzAppendDatetime ./sftpd:FuzzCheckFile ./sftpd:FuzzPaths ./auth:FuzzBearerToken ./mock:FuzzJSONBody ./mock:FuzzJSONFastPath ./mock:FuzzNeedsNormalizing ./mock:FuzzFields ./openapi:FuzzChecker
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
