@@ -14,34 +14,18 @@ import (
 	"github.com/coupakit/coupakit/internal/wire"
 )
 
-// ReportFormats are the formats WriteReport writes, the first the default.
-var ReportFormats = []string{"text", "json", "junit", "html", "markdown"}
+// ReportFormats are the formats WriteReport writes, the first the default
+// (conformance.ReportFormats' names).
+var ReportFormats = conformance.ReportFormatNames()
 
 // WriteReport writes the proxy's report in format (one of ReportFormats).
 func (p *Proxy) WriteReport(w io.Writer, format string) error {
 	rep := p.Report()
-	return writeReport(&rep, w, format)
-}
-
-func writeReport(rep *conformance.Report, w io.Writer, format string) error {
-	switch format {
-	case "", "text":
-		return rep.WriteText(w)
-	case "json":
-		return rep.WriteJSON(w)
-	case "junit":
-		return rep.WriteJUnit(w)
-	case "html":
-		return rep.WriteHTML(w)
-	case "markdown":
-		return rep.WriteMarkdown(w)
+	if err := rep.Write(w, format); err != nil {
+		return fmt.Errorf("proxy: %w", err)
 	}
-	return fmt.Errorf("proxy: report format %q is not one of %v", format, ReportFormats)
+	return nil
 }
-
-// reportContentTypes are the media types of the report formats.
-var reportContentTypes = map[string]string{"text": "text/plain; charset=utf-8", "json": "application/json", "junit": "application/xml",
-	"html": "text/html; charset=utf-8", "markdown": "text/markdown; charset=utf-8"}
 
 // ViolationList is the answer of GET /_proxy/violations.
 type ViolationList struct {
@@ -82,17 +66,14 @@ func (p *Proxy) admin(mux *http.ServeMux) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /_proxy/report", func(w http.ResponseWriter, r *http.Request) {
-		format := r.URL.Query().Get("format")
-		if format == "" {
-			format = ReportFormats[0]
-		}
-		ct, ok := reportContentTypes[format]
-		if !ok {
-			writeAdminError(w, http.StatusBadRequest, fmt.Sprintf("format %q is not one of %s", format, strings.Join(ReportFormats, ", ")))
+		format, err := conformance.LookupReportFormat(r.URL.Query().Get("format"))
+		if err != nil {
+			writeAdminError(w, http.StatusBadRequest, fmt.Sprintf("format %q is not one of %s", r.URL.Query().Get("format"), strings.Join(ReportFormats, ", ")))
 			return
 		}
+		ct := format.ContentType
 		var buf bytes.Buffer
-		if err := p.WriteReport(&buf, format); err != nil {
+		if err := p.WriteReport(&buf, format.Name); err != nil {
 			writeAdminError(w, http.StatusInternalServerError, "cannot write the report: "+err.Error())
 			return
 		}

@@ -77,17 +77,12 @@ func (f *headerFlag) Set(s string) error {
 	return nil
 }
 
-// reportWriters are the formats of --format.
-var reportWriters = map[string]func(*conformance.Report, io.Writer) error{
-	"text":     (*conformance.Report).WriteText,
-	"json":     (*conformance.Report).WriteJSON,
-	"junit":    (*conformance.Report).WriteJUnit,
-	"html":     (*conformance.Report).WriteHTML,
-	"markdown": (*conformance.Report).WriteMarkdown,
+// formatNames lists the formats of --format, for messages: "text, json,
+// junit, html or markdown".
+func formatNames() string {
+	names := conformance.ReportFormatNames()
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
-
-// formatNames lists the formats of --format, for messages.
-const formatNames = "text, json, junit, html or markdown"
 
 // defaultRate is the pace of a run against a target off loopback: under
 // Coupa's 25 requests a second.
@@ -123,7 +118,7 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.headers, "header", "`'Name: value'` header added to every request of both APIs, such as 'X-CSO-API-KEY: <key>' for the Sourcing API; repeatable; reports redact the values")
 	f.readOnly = fs.Bool("read-only", false, "run only the checks that change nothing on the target (safe against production)")
 	f.only = fs.String("only", "", "run only the checks whose ID matches this regular `expression`, such as '^events\\.' (response checks judge the responses of the checks selected)")
-	f.format = fs.String("format", "text", "report `format`: "+formatNames+" (html: one self-contained file to hand to a customer; markdown: a summary for a pull request)")
+	f.format = fs.String("format", "text", "report `format`: "+formatNames()+" (html: one self-contained file to hand to a customer; markdown: a summary for a pull request)")
 	f.output = fs.String("output", "", "write the report to `file` instead of stdout")
 	f.runID = fs.String("run-id", "", "`id` of the run, in the markers of the records it creates (default: the time and random bits)")
 	f.timeout = fs.Duration("timeout", 30*time.Second, "time limit of each request")
@@ -245,10 +240,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail("%v", err)
 	}
-	write, ok := reportWriters[*f.format]
-	if !ok {
-		return fail("--format %q: want %s", *f.format, formatNames)
+	format, err := conformance.LookupReportFormat(*f.format)
+	if err != nil {
+		return fail("--format %q: want %s", *f.format, formatNames())
 	}
+	write := func(r *conformance.Report, w io.Writer) error { return r.Write(w, format.Name) }
 	if !*f.quiet {
 		target.Progress = func(r conformance.Result) {
 			if r.Status != conformance.Fail && !*f.verbose {

@@ -9,11 +9,11 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/coupakit/coupakit/conformance"
 	"github.com/coupakit/coupakit/proxy"
 )
 
@@ -165,17 +165,7 @@ func (cfg *proxyConfig) format() (string, error) {
 		}
 		return cfg.reportFormat, nil
 	}
-	switch strings.ToLower(filepath.Ext(cfg.report)) {
-	case ".json":
-		return "json", nil
-	case ".xml":
-		return "junit", nil
-	case ".html", ".htm":
-		return "html", nil
-	case ".md", ".markdown":
-		return "markdown", nil
-	}
-	return "text", nil
+	return conformance.ReportFormatFor(cfg.report).Name, nil
 }
 
 // violationLine words a violation on one line for the log.
