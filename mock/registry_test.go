@@ -3,6 +3,7 @@ package mock
 import (
 	"context"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -115,6 +116,40 @@ func TestEverySpecOperationIsClaimed(t *testing.T) {
 		}
 	}
 	assert.Nil(t, m.claims["noSuchOperation"], "no silent fallback to another resource")
+}
+
+// TestRegisterRefusesASharedNameOrRankOrNoTable registers test-only
+// resources next to the package's own, in a copy of the registry that the
+// test puts back: a name or a rank already taken, or no table, panics and
+// adds nothing; a resource with its own name and rank gets the next place
+// and its singular.
+func TestRegisterRefusesASharedNameOrRankOrNoTable(t *testing.T) {
+	saved := registry
+	t.Cleanup(func() { registry = saved })
+	registry = slices.Clone(saved)
+
+	sameRank := widgetsDef() // rank 10, the integrations'
+	assert.PanicsWithValue(t, "mock: resources integrations and widgets share a name or a rank", func() { register(sameRank) })
+	sameName := widgetsDef()
+	sameName.name, sameName.rank = "events", 60
+	assert.PanicsWithValue(t, "mock: resources events and events share a name or a rank", func() { register(sameName) })
+	noTable := widgetsDef()
+	noTable.rank, noTable.newTable = 60, nil
+	assert.PanicsWithValue(t, "mock: resource widgets has no table", func() { register(noTable) })
+	require.Len(t, registry, len(saved), "a refused resource is not added")
+
+	d := widgetsDef()
+	d.rank = 60
+	register(d)
+	require.Len(t, registry, len(saved)+1)
+	assert.Same(t, d, registry[len(saved)])
+	assert.Equal(t, len(saved), d.index, "its place in the registry, the state's tables and the runtimes")
+	assert.Equal(t, "widget", d.singular)
+
+	again := widgetsDef()
+	again.rank = 70
+	assert.PanicsWithValue(t, "mock: resources widgets and widgets share a name or a rank", func() { register(again) })
+	assert.Len(t, registry, len(saved)+1)
 }
 
 // TestAddingAResource walks the package doc's steps with the test-only
