@@ -60,6 +60,26 @@ func widgetsDef() *resourceDef {
 	d.seedEach = func(sd *seeding, i int) {
 		tableOf[widget](sd.st, d).seedRow(widget{Id: ptr(int64(i)), Name: sd.f.Noun(), Size: ptr(int64(sd.f.Number(1, 9)))})
 	}
+	d.build = func(m *Mock, doc *openapi3.T) (any, error) {
+		return newResource[widget, widgetUpdate](m, doc, d, func(w *widget) shared {
+			return shared{id: &w.Id, createdAt: &w.CreatedAt, updatedAt: &w.UpdatedAt, createdBy: new(*core.User), updatedBy: new(*core.User)}
+		}, fields[widget, widgetUpdate]{
+			clear: func(w *widget) { w.Id, w.CreatedAt, w.UpdatedAt = nil, nil, nil },
+			apply: func(w *widget, u *widgetUpdate) { set(&w.Name, u.Name); setPtr(&w.Size, u.Size) },
+		})
+	}
+	return d
+}
+
+// registerWidgets registers the widgets resource as its file's init would,
+// but in a registry of its own, which puts it at index 0 (the tests seed
+// and serve it alone), and puts the package's registry back.
+func registerWidgets() *resourceDef {
+	saved := registry
+	defer func() { registry = saved }()
+	registry = nil
+	d := widgetsDef()
+	register(d)
 	return d
 }
 
@@ -154,8 +174,8 @@ func TestRegisterRefusesASharedNameOrRankOrNoTable(t *testing.T) {
 
 // TestAddingAResource walks the package doc's steps with the test-only
 // widgets resource: its spec alone is refused at start-up, its one
-// definition claims its operations, names it, seeds it, and the generic
-// store operations serve it.
+// definition, registered, claims its operations, names it, seeds it, and
+// builds the generic store operations that serve it.
 func TestAddingAResource(t *testing.T) {
 	doc := loadWidgetSpec(t)
 	_, err := claim(coreAPI, doc, registry)
@@ -163,8 +183,7 @@ func TestAddingAResource(t *testing.T) {
 	assert.Contains(t, err.Error(), "GET /api/widgets (listWidgets)")
 	assert.Contains(t, err.Error(), "PUT /api/widgets/{id}/polish (polishWidget)")
 
-	d := widgetsDef()
-	d.index = 0
+	d := registerWidgets()
 	claims, err := claim(coreAPI, doc, []*resourceDef{d})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]*resourceDef{"listWidgets": d, "polishWidget": d}, claims)
@@ -175,13 +194,10 @@ func TestAddingAResource(t *testing.T) {
 	m := &Mock{now: func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }}
 	m.def = &tenantData{}
 	m.def.state.Store(seedState([]*resourceDef{d}, 1, 3))
-	r, err := newResource[widget, widgetUpdate](m, doc, d, func(w *widget) shared {
-		return shared{id: &w.Id, createdAt: &w.CreatedAt, updatedAt: &w.UpdatedAt, createdBy: new(*core.User), updatedBy: new(*core.User)}
-	}, fields[widget, widgetUpdate]{
-		clear: func(w *widget) { w.Id, w.CreatedAt, w.UpdatedAt = nil, nil, nil },
-		apply: func(w *widget, u *widgetUpdate) { set(&w.Name, u.Name); setPtr(&w.Size, u.Size) },
-	})
+	built, err := d.build(m, doc)
 	require.NoError(t, err)
+	r, ok := built.(*resource[widget, widgetUpdate])
+	require.True(t, ok, "build makes the generic Core resource")
 	checkFields(t, doc, "Widget", r.fields)
 
 	ctx := withRoute(context.Background(), &Route{query: url.Values{}})
