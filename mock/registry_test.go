@@ -2,8 +2,13 @@ package mock
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +42,12 @@ info: {title: widgets, version: "1"}
 paths:
   /api/widgets:
     get: {operationId: listWidgets, responses: {"200": {description: ok}}}
+  /api/widgets/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+    get:
+      operationId: showWidget
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Widget"}}}}
   /api/widgets/{id}/polish:
     parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
     put: {operationId: polishWidget, responses: {"200": {description: ok}}}
@@ -181,12 +192,13 @@ func TestAddingAResource(t *testing.T) {
 	_, err := claim(coreAPI, doc, registry)
 	require.Error(t, err, "an operation no resource claims fails the start")
 	assert.Contains(t, err.Error(), "GET /api/widgets (listWidgets)")
+	assert.Contains(t, err.Error(), "GET /api/widgets/{id} (showWidget)")
 	assert.Contains(t, err.Error(), "PUT /api/widgets/{id}/polish (polishWidget)")
 
 	d := registerWidgets()
 	claims, err := claim(coreAPI, doc, []*resourceDef{d})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]*resourceDef{"listWidgets": d, "polishWidget": d}, claims)
+	assert.Equal(t, map[string]*resourceDef{"listWidgets": d, "showWidget": d, "polishWidget": d}, claims)
 	assert.Equal(t, []string{"widgets", "widget", "widget"}, []string{d.Plural(), d.Singular(), d.Human()})
 	_, err = claim(sourcingAPI, doc, []*resourceDef{d})
 	require.Error(t, err, "a resource claims only its own API's operations")
@@ -224,4 +236,130 @@ func TestAddingAResource(t *testing.T) {
 	var ae *apiError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, []string{"no widget has id 42"}, ae.msgs)
+}
+
+// widgetsAPI serves the widgets resource alone, as New would with its file
+// added: the claims of the widget spec, its validator, the seeded state and
+// the run-time part that build makes, on a Core API made the way testAPIs
+// makes one.
+func widgetsAPI(t *testing.T) (*api, *resourceDef) {
+	t.Helper()
+	doc := loadWidgetSpec(t)
+	d := registerWidgets()
+	v, err := openapi.NewValidator(doc)
+	require.NoError(t, err)
+	m := &Mock{opts: Options{MaxBodyBytes: DefaultMaxBodyBytes}, now: time.Now}
+	m.claims, err = claim(coreAPI, doc, []*resourceDef{d})
+	require.NoError(t, err)
+	m.def = &tenantData{}
+	m.def.state.Store(seedState([]*resourceDef{d}, 1, 3))
+	m.runtimes = make([]any, 1)
+	m.runtimes[d.index], err = d.build(m, doc)
+	require.NoError(t, err)
+	a := &api{m: m, name: coreAPI, validator: v, xml: true, projection: true, mediaTypes: "application/json or application/xml"}
+	a.adminMux = m.adminMux(a.token)
+	a.envelopes = map[string]*openapi3.Schema{}
+	return a, d
+}
+
+// widgetHandler stands for the generated handler of the widget spec: the
+// operations a resource file would implement, each a few lines over the
+// generic ones, the resource reached with runtimeOf and its errors answered
+// as the mock answers its handlers' (responseError).
+func widgetHandler(m *Mock, d *resourceDef) layer {
+	return func(http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			r := runtimeOf[*resource[widget, widgetUpdate]](m, d)
+			rt := RouteOf(req.Context())
+			var v any
+			var err error
+			switch rt.OperationID() {
+			case "listWidgets":
+				v, err = r.list(req.Context(), nil, nil)
+			case "showWidget":
+				raw, _ := rt.Match.PathParam("id")
+				id, perr := strconv.ParseInt(raw, 10, 64)
+				if perr != nil {
+					requestError(w, req, perr)
+					return
+				}
+				v, err = r.show(req.Context(), id)
+			default:
+				err = fmt.Errorf("no handler for %s", rt.OperationID())
+			}
+			if err != nil {
+				responseError(w, req, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, v)
+		})
+	}
+}
+
+// TestWidgetsThroughThePipeline sends requests for the test-only widgets
+// resource through the pipeline's route and validation layers, and then to
+// a handler: the route names the widget resource, a refused request and a
+// 404 come under the widget's error key, and the XML answers have its
+// roots.
+func TestWidgetsThroughThePipeline(t *testing.T) {
+	a, d := widgetsAPI(t)
+	require.Equal(t, "widget", d.Singular())
+	for _, tc := range []struct{ method, target, op string }{
+		{"GET", "/api/widgets", "listWidgets"},
+		{"GET", "/api/widgets/2", "showWidget"},
+		{"GET", "/api/widgets/42", "showWidget"},
+		{"PUT", "/api/widgets/2/polish", "polishWidget"},
+	} {
+		rec, got := through([]layer{a.route, a.validate}, tc.method, tc.target, "")
+		require.Equal(t, 299, rec.Code, "%s %s passes validation", tc.method, tc.target)
+		rt := RouteOf(got.r.Context())
+		require.NotNil(t, rt, "%s %s", tc.method, tc.target)
+		assert.Equal(t, tc.op, rt.OperationID(), "%s %s", tc.method, tc.target)
+		assert.Equal(t, d.Singular(), rt.Resource, "%s %s", tc.method, tc.target)
+		assert.Same(t, d, rt.def, "%s %s", tc.method, tc.target)
+	}
+
+	rec, got := through([]layer{a.route, a.validate}, "GET", "/api/widgets/x", "")
+	assert.Equal(t, 400, rec.Code)
+	assert.Nil(t, got.r, "a refused request never reaches the handler")
+	assert.JSONEq(t, `{"errors":{"widget":["id: \"x\" is not a valid integer"]}}`, rec.Body.String())
+
+	rec, got = through([]layer{a.route, a.validate}, "GET", "/api/gadgets/1", "")
+	assert.Equal(t, 404, rec.Code, "only the widget spec's paths are routed")
+	assert.Nil(t, got.r)
+	assert.JSONEq(t, `{"errors":{"request":["no operation matches GET /api/gadgets/1"]}}`, rec.Body.String())
+
+	// End to end, in the pipeline's order: route, format, validation, handler.
+	layers := []layer{a.route, a.answerXML, a.validate, widgetHandler(a.m, d)}
+	want, err := runtimeOf[*resource[widget, widgetUpdate]](a.m, d).show(context.Background(), 2)
+	require.NoError(t, err)
+	rec, _ = through(layers, "GET", "/api/widgets/2", "", "Accept", "application/json")
+	require.Equal(t, 200, rec.Code, rec.Body.String())
+	var shown widget
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &shown))
+	assert.Equal(t, want, shown, "the seeded widget, over HTTP")
+
+	rec, _ = through(layers, "GET", "/api/widgets/42", "", "Accept", "application/json")
+	assert.Equal(t, 404, rec.Code)
+	assert.JSONEq(t, `{"errors":{"widget":["no widget has id 42"]}}`, rec.Body.String())
+
+	// XML, the Core API's default. The roots come from the route's
+	// resource; an unclaimed path would give the same names (its first
+	// segment), so these show the answers' shape, the claim being shown
+	// above.
+	rec, _ = through(layers, "GET", "/api/widgets/2", "")
+	require.Equal(t, 200, rec.Code, rec.Body.String())
+	assert.True(t, strings.HasPrefix(rec.Header().Get("Content-Type"), "application/xml"), rec.Header().Get("Content-Type"))
+	assert.Contains(t, rec.Body.String(), "<widget>")
+	assert.Contains(t, rec.Body.String(), `<id type="integer">2</id>`)
+	assert.Contains(t, rec.Body.String(), "<name>"+want.Name+"</name>")
+
+	rec, _ = through(layers, "GET", "/api/widgets", "")
+	require.Equal(t, 200, rec.Code, rec.Body.String())
+	assert.Contains(t, rec.Body.String(), `<widgets type="array">`)
+	assert.Equal(t, 3, strings.Count(rec.Body.String(), "<widget>"), rec.Body.String())
+
+	rec, _ = through(layers, "GET", "/api/widgets/42", "")
+	assert.Equal(t, 404, rec.Code)
+	assert.Contains(t, rec.Body.String(), "<error>no widget has id 42</error>")
 }
