@@ -54,6 +54,19 @@ func (r *eventsRes) lenientChecks() []*check {
 	return out
 }
 
+// oneDoneOneFailed checks the answer to a bulk operation of two items of
+// which the second fails: count (updated, deleted) is 1, and result
+// reports the failure at index 1.
+func oneDoneOneFailed(c *cctx, ex *exchange, what, count, failing string) {
+	body := c.object(ex, what)
+	if n, _ := intOf(body[count]); n != 1 {
+		c.errorf(ex, "%s is %s; want 1", count, short(body[count]))
+	}
+	if !failedAt(body, 1) {
+		c.errorf(ex, "result does not report the failure of item 1 (%s): %s", failing, short(body["result"]))
+	}
+}
+
 func (r *eventsRes) checkUpdateLenientKind(c *cctx, fi failingItem) {
 	ids, _ := r.create(c, r.minimal(c, r.s.marker()), r.minimal(c, r.s.marker()))
 	a, b := ids[0], ids[1]
@@ -63,13 +76,7 @@ func (r *eventsRes) checkUpdateLenientKind(c *cctx, fi failingItem) {
 	items := []any{with(change, "id", a), fi.update(b)}
 	ex := c.do(request{method: http.MethodPut, path: r.path(""), body: map[string]any{"events": items}})
 	c.expect(ex, "a bulk update of a valid item and "+fi.what, http.StatusOK)
-	body := c.object(ex, "update")
-	if n, _ := intOf(body["updated"]); n != 1 {
-		c.errorf(ex, "updated is %s; want 1", short(body["updated"]))
-	}
-	if !failedAt(body, 1) {
-		c.errorf(ex, "result does not report the failure of item 1 (%s): %s", fi.what, short(body["result"]))
-	}
+	oneDoneOneFailed(c, ex, "update", "updated", fi.what)
 	r.changed(c, a, beforeA, change)
 	afterB, sex := r.show(c, b)
 	if d := differences(beforeB, afterB); len(d) > 0 {
@@ -84,13 +91,7 @@ func (r *eventsRes) checkDeleteLenientKind(c *cctx, fi failingItem) {
 	ex := c.do(request{method: http.MethodDelete, path: r.path(""), body: map[string]any{"events": items}})
 	c.expect(ex, "a bulk delete of an event and "+fi.what, http.StatusOK)
 	r.s.untrackEvents(a)
-	body := c.object(ex, "delete")
-	if n, _ := intOf(body["deleted"]); n != 1 {
-		c.errorf(ex, "deleted is %s; want 1", short(body["deleted"]))
-	}
-	if !failedAt(body, 1) {
-		c.errorf(ex, "result does not report the failure of item 1 (%s): %s", fi.what, short(body["result"]))
-	}
+	oneDoneOneFailed(c, ex, "delete", "deleted", fi.what)
 	r.gone(c, a)
 	if _, sex := r.show(c, b); sex.status != http.StatusOK {
 		c.errorf(sex, "event %s, which the bulk delete did not name, is gone", b)
