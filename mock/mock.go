@@ -156,9 +156,7 @@ func New(opts Options) (*Mock, error) {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
 	m.runtimes = make([]any, len(registry))
-	lenient := map[string][]string{}
 	for _, d := range registry {
-		lenient[d.api] = append(lenient[d.api], d.lenient...)
 		if d.build == nil {
 			continue
 		}
@@ -177,17 +175,39 @@ func New(opts Options) (*Mock, error) {
 		}
 	}
 
+	c, s, err := m.newAPIs(coreVal, csoVal)
+	if err != nil {
+		return nil, err
+	}
+	m.core, m.sourcing = chain(c.handler, m.layers(c)), chain(s.handler, m.layers(s))
+	if m.def, err = m.newTenant(""); err != nil {
+		return nil, err
+	}
+	m.tenants = tenant.NewRegistry(opts.MaxTenants, m.newTenant)
+	if err := m.openStateFile(docs); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// newAPIs builds the mock's two APIs, Core (c) and Sourcing (s), on the
+// validators of their specs: their generated handlers, whose JSON answers
+// list elements in the spec's order and whose reads are cached, the
+// envelopes of their lenient bulk operations and their admin mux. New calls
+// it once m's docs and authority are set; the pipeline's tests call it too,
+// for the very APIs New builds.
+func (m *Mock) newAPIs(coreVal, csoVal *openapi.Validator) (c, s *api, err error) {
 	strictCore := core.StrictHTTPServerOptions{RequestErrorHandlerFunc: requestError, ResponseErrorHandlerFunc: responseError}
 	strictCSO := sourcing.StrictHTTPServerOptions{RequestErrorHandlerFunc: requestError, ResponseErrorHandlerFunc: responseError}
 	coreOrder, err := newJSONOrder(openapi.CoreYAML)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	csoOrder, err := newJSONOrder(openapi.SourcingYAML)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	coreOrder.loc, csoOrder.loc = opts.Location, opts.Location
+	coreOrder.loc, csoOrder.loc = m.opts.Location, m.opts.Location
 	// The handlers' JSON answers list elements in the spec's order; a
 	// read's answer is kept until the state changes (answers.go).
 	coreMW := func(f core.StrictHandlerFunc, operation string) core.StrictHandlerFunc {
@@ -200,32 +220,29 @@ func New(opts Options) (*Mock, error) {
 			return m.cachedRead(csoOrder, w, r, operation, func() (any, error) { return f(ctx, w, r, req) })
 		}
 	}
-	apis := []*api{{
+	c, s = &api{
 		m: m, name: coreAPI, validator: coreVal, xml: true, projection: true, token: m.auth != nil,
 		mediaTypes: "application/json or application/xml",
 		handler: core.HandlerWithOptions(core.NewStrictHandlerWithOptions(&coreServer{m: m}, []core.StrictMiddlewareFunc{coreMW}, strictCore),
 			core.StdHTTPServerOptions{ErrorHandlerFunc: requestError}),
-	}, {
+	}, &api{
 		m: m, name: sourcingAPI, validator: csoVal,
 		mediaTypes: "application/json",
 		handler: sourcing.HandlerWithOptions(sourcing.NewStrictHandlerWithOptions(&sourcingServer{m: m}, []sourcing.StrictMiddlewareFunc{csoMW}, strictCSO),
 			sourcing.StdHTTPServerOptions{ErrorHandlerFunc: requestError}),
-	}}
-	for _, a := range apis {
-		if a.envelopes, err = newEnvelopes(docs[a.name], lenient[a.name]); err != nil {
-			return nil, err
+	}
+	// The lenient bulk operations' envelopes (see api.envelopes).
+	lenient := map[string][]string{}
+	for _, d := range registry {
+		lenient[d.api] = append(lenient[d.api], d.lenient...)
+	}
+	for _, a := range []*api{c, s} {
+		if a.envelopes, err = newEnvelopes(m.docs[a.name], lenient[a.name]); err != nil {
+			return nil, nil, err
 		}
 		a.adminMux = m.adminMux(a.token)
 	}
-	m.core, m.sourcing = chain(apis[0].handler, m.layers(apis[0])), chain(apis[1].handler, m.layers(apis[1]))
-	if m.def, err = m.newTenant(""); err != nil {
-		return nil, err
-	}
-	m.tenants = tenant.NewRegistry(opts.MaxTenants, m.newTenant)
-	if err := m.openStateFile(docs); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return c, s, nil
 }
 
 // CoreHandler serves the Core API (integration_errors,

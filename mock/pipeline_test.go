@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -15,7 +14,8 @@ import (
 	"github.com/coupakit/coupakit/openapi"
 )
 
-// testAPIs builds a mock and returns its two APIs as the pipeline sees them.
+// testAPIs builds a mock and returns its two APIs as the pipeline sees them,
+// built as New builds them (newAPIs).
 func testAPIs(t *testing.T, opts Options) (*Mock, *api, *api) {
 	t.Helper()
 	m, err := New(opts)
@@ -24,12 +24,8 @@ func testAPIs(t *testing.T, opts Options) (*Mock, *api, *api) {
 	require.NoError(t, err)
 	csoVal, err := openapi.SourcingValidator()
 	require.NoError(t, err)
-	c := &api{m: m, name: coreAPI, validator: coreVal, xml: true, projection: true, token: m.auth != nil, mediaTypes: "application/json or application/xml"}
-	s := &api{m: m, name: sourcingAPI, validator: csoVal, mediaTypes: "application/json"}
-	for _, a := range []*api{c, s} {
-		a.adminMux = m.adminMux(a.token)
-		a.envelopes = map[string]*openapi3.Schema{}
-	}
+	c, s, err := m.newAPIs(coreVal, csoVal)
+	require.NoError(t, err)
 	return m, c, s
 }
 
