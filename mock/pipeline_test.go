@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/coupakit/coupakit/auth"
+	"github.com/coupakit/coupakit/internal/tenant"
 	"github.com/coupakit/coupakit/openapi"
 )
 
@@ -197,4 +199,69 @@ func TestPipelineChangesNoSpec(t *testing.T) {
 	_, c, _ := testAPIs(t, Options{})
 	through([]layer{c.route, c.answerXML, c.readXML, c.validate, c.project}, "GET", "http://example.test/api/integration_errors/1", "")
 	assert.Equal(t, before, v.Doc().Servers)
+}
+
+func TestTenantNameLayer(t *testing.T) {
+	m, c, _ := testAPIs(t, Options{})
+	layers := []layer{m.tenantName(c), c.route}
+	for _, tc := range []struct {
+		target, header, name string
+	}{
+		{"/api/integration_errors/3", "", ""},
+		{"/t/acme/api/integration_errors/3", "", "acme"},
+		{"/api/integration_errors/3", "beta", "beta"},
+		{"/t/acme/api/integration_errors/3", "acme", "acme"},
+	} {
+		rec, got := through(layers, "GET", tc.target, "", tenant.Header, tc.header)
+		require.Equal(t, 299, rec.Code, "%s %q", tc.target, tc.header)
+		assert.Equal(t, "/api/integration_errors/3", got.r.URL.Path, "the prefix comes off the path")
+		assert.Equal(t, tc.name, tenant.Name(got.r.Context()), "%s %q", tc.target, tc.header)
+		assert.Equal(t, "showIntegrationError", RouteOf(got.r.Context()).OperationID(), "the route layer sees the path without the prefix")
+	}
+
+	for _, tc := range []struct {
+		target, header, msg string
+	}{
+		{"/t/-acme/api/integration_errors/3", "", `tenant "-acme": a tenant name is 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or a digit`},
+		{"/api/integration_errors/3", "a b", `tenant "a b": a tenant name is 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or a digit`},
+		{"/t/acme/api/integration_errors/3", "beta", `the path names tenant "acme" and the X-Coupakit-Tenant header "beta": name one`},
+	} {
+		rec, got := through(layers, "GET", tc.target, "", tenant.Header, tc.header)
+		assert.Equal(t, 400, rec.Code, "%s %q", tc.target, tc.header)
+		assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+		assert.JSONEq(t, `{"errors":{"tenant":[`+strconv.Quote(tc.msg)+`]}}`, rec.Body.String())
+		assert.Nil(t, got.r, "a badly named tenant goes no further")
+	}
+}
+
+func TestTenantLayer(t *testing.T) {
+	m, c, _ := testAPIs(t, Options{Seed: 1, Records: 1, MaxTenants: 1})
+	layers := []layer{m.tenantName(c), m.tenantLayer(c)}
+
+	rec, got := through(layers, "GET", "/api/integrations", "")
+	require.Equal(t, 299, rec.Code)
+	assert.Nil(t, got.r.Context().Value(tenantKey{}), "the default tenant rides in no context")
+	assert.Same(t, m.def, m.tenantOf(got.r.Context()))
+
+	_, ok := m.lookupTenant("acme")
+	require.False(t, ok)
+	rec, got = through(layers, "GET", "/t/acme/api/integrations", "")
+	require.Equal(t, 299, rec.Code)
+	td := m.tenantOf(got.r.Context())
+	assert.Equal(t, "acme", td.name)
+	assert.NotSame(t, m.def, td)
+	assert.NotSame(t, m.def.state.Load(), td.state.Load(), "a tenant has its own records")
+	made, ok := m.lookupTenant("acme")
+	require.True(t, ok, "made on first use")
+	assert.Same(t, td, made)
+
+	_, got = through(layers, "GET", "/api/integrations", "", tenant.Header, "acme")
+	assert.Same(t, td, m.tenantOf(got.r.Context()), "the next request finds the same tenant")
+
+	rec, got = through(layers, "GET", "/t/beta/api/integrations", "")
+	assert.Equal(t, 429, rec.Code, "one tenant too many")
+	assert.JSONEq(t, `{"errors":{"tenant":["too many tenants: at most 1; delete some with DELETE /_mock/tenants/{name}, or start with a higher --max-tenants"]}}`, rec.Body.String())
+	assert.Nil(t, got.r)
+	_, ok = m.lookupTenant("beta")
+	assert.False(t, ok, "a refused tenant is not made")
 }
