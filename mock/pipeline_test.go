@@ -1,12 +1,14 @@
 package mock
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -264,4 +266,107 @@ func TestTenantLayer(t *testing.T) {
 	assert.Nil(t, got.r)
 	_, ok = m.lookupTenant("beta")
 	assert.False(t, ok, "a refused tenant is not made")
+}
+
+func TestBodyGuardLayer(t *testing.T) {
+	m, c, _ := testAPIs(t, Options{MaxBodyReaders: 1})
+	require.Equal(t, 1, cap(m.bodySlots))
+	held := -1
+	probe := func(next http.Handler) http.Handler { // notes the slots taken while the request is in
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			held = len(m.bodySlots)
+			next.ServeHTTP(w, r)
+		})
+	}
+	rec, got := through([]layer{c.route, m.bodyGuard, probe}, "POST", "/api/integration_errors", `{"status":"error"}`, "Content-Type", "application/json")
+	require.Equal(t, 299, rec.Code)
+	assert.Equal(t, `{"status":"error"}`, got.body, "the body goes on whole")
+	assert.Equal(t, 1, held, "a body holds a slot while it is read")
+	assert.Zero(t, len(m.bodySlots), "and gives it back")
+	assert.NotNil(t, RouteOf(got.r.Context()).body, "the guarded body rides on the route")
+
+	// A handler that never reads the body: the slot comes back after it.
+	unread := func(http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			held = len(m.bodySlots)
+			w.WriteHeader(http.StatusNoContent)
+		})
+	}
+	rec, _ = through([]layer{m.bodyGuard, unread}, "POST", "/api/integration_errors", `{"status":"error"}`)
+	assert.Equal(t, http.StatusNoContent, rec.Code)
+	assert.Equal(t, 1, held)
+	assert.Zero(t, len(m.bodySlots), "the slot is given back after the handler, the body read or not")
+
+	// The slots full: a request with a body is refused, one without goes
+	// on. gone gives the request an ended context, as a client's that left
+	// while waiting for a slot: refused at once, not after bodySlotWait.
+	gone := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithCancel(r.Context())
+			cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+	m.bodySlots <- struct{}{}
+	rec, got = through([]layer{gone, m.bodyGuard}, "POST", "/api/integration_errors", `{"status":"error"}`)
+	assert.Equal(t, 503, rec.Code)
+	assert.Equal(t, "1", rec.Header().Get("Retry-After"))
+	assert.Equal(t, "close", rec.Header().Get("Connection"))
+	assert.JSONEq(t, `{"errors":{"request":["more than 1 request bodies are being received at once; retry later"]}}`, rec.Body.String())
+	assert.Nil(t, got.r, "a refused body is never read")
+	assert.Equal(t, 1, len(m.bodySlots), "a refused request takes no slot")
+	rec, got = through([]layer{gone, m.bodyGuard}, "GET", "/api/integration_errors/1", "")
+	assert.Equal(t, 299, rec.Code, "a request without a body needs no slot")
+	assert.NotNil(t, got.r)
+
+	// A request that waits gets the slot given back meanwhile.
+	done := make(chan int)
+	go func() {
+		rec, _ := through([]layer{m.bodyGuard}, "POST", "/api/integration_errors", `{"status":"error"}`)
+		done <- rec.Code
+	}()
+	time.Sleep(50 * time.Millisecond)
+	<-m.bodySlots
+	assert.Equal(t, 299, <-done, "a full house is waited on for a moment")
+	assert.Zero(t, len(m.bodySlots))
+}
+
+func TestAdminGuardLayer(t *testing.T) {
+	m, _, _ := testAPIs(t, Options{})
+	next := &seen{}
+	assert.Same(t, next, m.adminGuard(next).(*seen), "no admin token: the layer is not there")
+
+	m, _, _ = testAPIs(t, Options{AdminToken: "s3cret"})
+	const (
+		noToken    = "the admin routes want the admin token: send Authorization: Bearer <token> (coupakit serve prints it at start)"
+		wrongToken = "the admin token is wrong: send the one coupakit serve was given or printed at start"
+	)
+	for _, tc := range []struct {
+		method, target, authz string
+		refused               string // the 401's message; "" when the request goes on
+	}{
+		{"POST", "/_mock/reset", "", noToken},
+		{"GET", "/_mock/requests", "Bearer wrong", wrongToken},
+		{"GET", "/_mock/requests", "Bearer s3cret2", wrongToken},
+		{"GET", "/_mock/requests", "Basic s3cret", wrongToken},
+		{"GET", "/_mock/requests", "s3cret", wrongToken},
+		{"GET", "/_mock", "", noToken},
+		{"POST", "/_mock/health", "", noToken},
+		{"GET", "/_mock/requests", "Bearer s3cret", ""},
+		{"POST", "/_mock/reset", "bearer s3cret", ""},
+		{"GET", "/_mock/health", "", ""},
+		{"GET", "/api/integration_errors/1", "", ""},
+		{"GET", "/_mockery", "", ""},
+	} {
+		rec, got := through([]layer{m.adminGuard}, tc.method, tc.target, "", "Authorization", tc.authz)
+		if tc.refused == "" {
+			assert.Equal(t, 299, rec.Code, "%s %s with %q", tc.method, tc.target, tc.authz)
+			assert.NotNil(t, got.r)
+			continue
+		}
+		assert.Equal(t, 401, rec.Code, "%s %s with %q", tc.method, tc.target, tc.authz)
+		assert.Equal(t, `Bearer realm="coupakit-admin"`, rec.Header().Get("WWW-Authenticate"))
+		assert.JSONEq(t, `{"errors":{"request":[`+strconv.Quote(tc.refused)+`]}}`, rec.Body.String())
+		assert.Nil(t, got.r, "a refused admin request never reaches its route")
+	}
 }
