@@ -2,9 +2,13 @@ package mock
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -369,4 +373,59 @@ func TestAdminGuardLayer(t *testing.T) {
 		assert.JSONEq(t, `{"errors":{"request":[`+strconv.Quote(tc.refused)+`]}}`, rec.Body.String())
 		assert.Nil(t, got.r, "a refused admin request never reaches its route")
 	}
+}
+
+func TestChangesLayer(t *testing.T) {
+	m, c, _ := testAPIs(t, Options{})
+	next := &seen{}
+	assert.Same(t, next, m.changes(c)(next).(*seen), "no state file: the layer is not there")
+
+	path := filepath.Join(t.TempDir(), "state.json")
+	m, c, _ = testAPIs(t, Options{Seed: 1, Records: 1, StateFile: path})
+	t.Cleanup(func() { assert.NoError(t, m.Close()) })
+	// saved reports whether a save was scheduled since the last call: the
+	// saver writes the file only when told of a change.
+	saved := func() bool {
+		t.Helper()
+		require.NoError(t, m.saver.Flush())
+		_, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+		require.NoError(t, err)
+		require.NoError(t, os.Remove(path))
+		return true
+	}
+	require.True(t, saved(), "the first start writes the file")
+	require.False(t, saved())
+
+	layers := []layer{m.tenantName(c), m.tenantLayer(c), m.changes(c)}
+	for _, tc := range []struct {
+		method, target, header string
+		save                   bool
+	}{
+		{"GET", "/api/integration_errors/1", "", false},
+		{"HEAD", "/api/integration_errors/1", "", false},
+		{"POST", "/t/acme/api/integration_errors", "", false},
+		{"PUT", "/api/integration_errors/1", "acme", false},
+		{"POST", "/api/integration_errors", "", true},
+		{"PUT", "/api/integration_errors/1", "", true},
+		{"DELETE", "/api/integration_errors/1", "", true},
+	} {
+		rec, _ := through(layers, tc.method, tc.target, "", tenant.Header, tc.header)
+		require.Equal(t, 299, rec.Code)
+		assert.Equal(t, tc.save, saved(), "%s %s, tenant %q", tc.method, tc.target, tc.header)
+	}
+
+	// The save is scheduled after the handler, so that it holds the change.
+	during := true
+	inside := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			during = saved()
+		})
+	}
+	through(append(layers, inside), "POST", "/api/integration_errors", `{}`)
+	assert.False(t, during, "no save scheduled while the handler runs")
+	assert.True(t, saved())
 }
