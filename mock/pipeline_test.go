@@ -429,3 +429,50 @@ func TestChangesLayer(t *testing.T) {
 	assert.False(t, during, "no save scheduled while the handler runs")
 	assert.True(t, saved())
 }
+
+func TestFaultLayer(t *testing.T) {
+	rule := FaultRule{Match: FaultMatch{Operation: "showIntegrationError"}, Status: 503, RetryAfter: 2}
+	m, c, _ := testAPIs(t, Options{Faults: []FaultRule{rule}})
+	var routed *Route
+	probe := func(next http.Handler) http.Handler { // keeps the route, which the journal reads
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			routed = RouteOf(r.Context())
+			next.ServeHTTP(w, r)
+		})
+	}
+	layers := []layer{m.tenantName(c), c.route, m.tenantLayer(c), probe, m.faultLayer(c)}
+	const msg = "Service Unavailable (injected by fault rule 1)"
+
+	rec, got := through(layers, "GET", "/api/integration_errors/7", "", "Accept", "application/json")
+	assert.Equal(t, 503, rec.Code)
+	assert.Equal(t, "2", rec.Header().Get("Retry-After"))
+	assert.JSONEq(t, `{"errors":{"integration-error":["`+msg+`"]}}`, rec.Body.String())
+	assert.Nil(t, got.r, "a status fault answers itself")
+	require.NotNil(t, routed.faults.Applied, "the route notes the fault for the journal")
+	assert.Equal(t, AppliedFault{Rule: 1, Status: 503}, *routed.faults.Applied)
+
+	rec, _ = through(layers, "GET", "/api/integration_errors/7", "")
+	assert.Equal(t, 503, rec.Code)
+	assert.True(t, strings.HasPrefix(rec.Header().Get("Content-Type"), "application/xml"), rec.Header().Get("Content-Type"))
+	assert.Contains(t, rec.Body.String(), "<error>"+msg+"</error>", "the Core API's client gets Coupa's XML errors unless it prefers JSON")
+
+	for _, target := range []string{"/api/integration_errors", "/api/integrations/1"} {
+		rec, got = through(layers, "GET", target, "")
+		assert.Equal(t, 299, rec.Code, "GET %s matches no rule", target)
+		assert.NotNil(t, got.r)
+		assert.Nil(t, routed.faults.Applied)
+	}
+	rec, _ = through(layers, "PUT", "/api/integration_errors/7", `{}`)
+	assert.Equal(t, 299, rec.Code, "another operation on the same path")
+
+	// The rules are the tenant's: one added to the default tenant is not
+	// another's (the start-up rules are every tenant's).
+	_, err := m.AddFault(FaultRule{Match: FaultMatch{Path: "/api/integrations/*"}, Status: 500})
+	require.NoError(t, err)
+	rec, _ = through(layers, "GET", "/api/integrations/1", "", "Accept", "application/json")
+	assert.Equal(t, 500, rec.Code)
+	rec, _ = through(layers, "GET", "/t/acme/api/integrations/1", "", "Accept", "application/json")
+	assert.Equal(t, 299, rec.Code, "a named tenant has its own rules")
+	rec, _ = through(layers, "GET", "/t/acme/api/integration_errors/7", "", "Accept", "application/json")
+	assert.Equal(t, 503, rec.Code, "and the start-up ones")
+}
