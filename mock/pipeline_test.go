@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -475,4 +476,54 @@ func TestFaultLayer(t *testing.T) {
 	assert.Equal(t, 299, rec.Code, "a named tenant has its own rules")
 	rec, _ = through(layers, "GET", "/t/acme/api/integration_errors/7", "", "Accept", "application/json")
 	assert.Equal(t, 503, rec.Code, "and the start-up ones")
+}
+
+func TestLenientLayer(t *testing.T) {
+	const sloppy = `{"status":"error","document_type":"InvoiceHeader","comment":"x"}`
+	fields := "/api/integration_errors?" + url.Values{"fields": {`["id","document_type"]`}}.Encode()
+	orderBy := "/api/integration_errors?order_by=created_at"
+
+	_, c, _ := testAPIs(t, Options{})
+	layers := []layer{c.route, c.lenient}
+	rec, got := through(layers, "POST", "/api/integration_errors", sloppy, "Content-Type", "application/json")
+	require.Equal(t, 299, rec.Code)
+	assert.Equal(t, []string{`element "document_type" read as "document-type"`, `unknown element "comment" ignored`}, rec.Header().Values(WarningHeader))
+	assert.JSONEq(t, `{"status":"error","document-type":"InvoiceHeader"}`, got.body, "the body is rewritten as Coupa reads it")
+	assert.Equal(t, int64(len(got.body)), got.r.ContentLength)
+
+	const clean = `{"status":"error","document-type":"InvoiceHeader"}`
+	rec, got = through(layers, "POST", "/api/integration_errors", clean, "Content-Type", "application/json")
+	assert.Empty(t, rec.Header().Values(WarningHeader))
+	assert.Equal(t, clean, got.body, "a body that needs no reading is left as sent")
+	assert.NotNil(t, RouteOf(got.r.Context()).decoded, "and its decoding is left for the validation layer")
+
+	rec, got = through(layers, "GET", fields, "")
+	require.Equal(t, 299, rec.Code)
+	assert.Equal(t, []string{`fields: element "document_type" read as "document-type"`}, rec.Header().Values(WarningHeader))
+	assert.Equal(t, `["id","document-type"]`, got.r.URL.Query().Get("fields"))
+	rec, got = through(layers, "GET", orderBy, "")
+	assert.Equal(t, []string{`order_by: element "created_at" read as "created-at"`}, rec.Header().Values(WarningHeader))
+	assert.Equal(t, "created-at", got.r.URL.Query().Get("order_by"))
+
+	rec, got = through(layers, "POST", "/api/nothing", sloppy, "Content-Type", "application/json")
+	assert.Empty(t, rec.Header().Values(WarningHeader), "no operation, nothing to read against")
+	assert.Equal(t, sloppy, got.body)
+
+	// Strict: the body goes on as sent, for the validation layer's 400; a
+	// respelt name in fields is refused here; order_by is read in both
+	// spellings, as Coupa's own documentation writes it.
+	_, c, _ = testAPIs(t, Options{Strict: true})
+	layers = []layer{c.route, c.lenient}
+	rec, got = through(layers, "POST", "/api/integration_errors", sloppy, "Content-Type", "application/json")
+	assert.Equal(t, 299, rec.Code)
+	assert.Empty(t, rec.Header().Values(WarningHeader))
+	assert.Equal(t, sloppy, got.body)
+	rec, got = through(layers, "GET", fields, "")
+	assert.Equal(t, 400, rec.Code)
+	assert.JSONEq(t, `{"errors":{"integration-error":["fields: document_type: is not an element of this resource"]}}`, rec.Body.String())
+	assert.Nil(t, got.r)
+	rec, got = through(layers, "GET", orderBy, "")
+	assert.Equal(t, 299, rec.Code)
+	assert.Equal(t, []string{`order_by: element "created_at" read as "created-at"`}, rec.Header().Values(WarningHeader))
+	assert.Equal(t, "created-at", got.r.URL.Query().Get("order_by"))
 }
