@@ -274,7 +274,7 @@ func (d *decoder) fail(err error) error {
 	if d.lr.exceeded || errors.Is(err, ErrTooLarge) {
 		return &Error{Reason: fmt.Sprintf("request body is larger than %d bytes", d.maxBytes), Err: ErrTooLarge}
 	}
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return &Error{Reason: ErrMalformed.Error() + ": unexpected end of document", Err: ErrMalformed}
 	}
 	var ce charsetError
@@ -300,7 +300,7 @@ func malformed(reason string) error {
 func (d *decoder) root() (xml.StartElement, error) {
 	for {
 		tok, err := d.x.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return xml.StartElement{}, malformed("no root element")
 		}
 		if err != nil {
@@ -324,7 +324,7 @@ func (d *decoder) root() (xml.StartElement, error) {
 func (d *decoder) end() error {
 	for {
 		tok, err := d.x.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {

@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -135,7 +136,7 @@ func (a *api) lenientQuery(r *http.Request, rt *Route, strict bool, warnings *[]
 		var list []any
 		dec := json.NewDecoder(bytes.NewReader([]byte(f[0])))
 		if dec.Decode(&list) == nil {
-			if _, err := dec.Token(); err == io.EOF {
+			if _, err := dec.Token(); errors.Is(err, io.EOF) {
 				out, ws, es := normalizeFields(list, record, strict)
 				errs = append(errs, es...)
 				*warnings = append(*warnings, ws...)

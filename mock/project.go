@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -113,7 +114,7 @@ func parseShape(returnObject, fields []string) (shape, string) {
 		if err := dec.Decode(&list); err != nil {
 			return sh, fmt.Sprintf("fields: %q is not a JSON array; %s", fields[0], fieldsExample)
 		}
-		if _, err := dec.Token(); err != io.EOF {
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return sh, fmt.Sprintf("fields: %q has data after the array; %s", fields[0], fieldsExample)
 		}
 		set, msg := parseFields(list, "")

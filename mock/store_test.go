@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"errors"
 	"iter"
 	"math"
 	"math/rand"
@@ -104,7 +105,7 @@ func TestTableMatchesASlice(t *testing.T) {
 				}
 				return errNotFound
 			})
-			if err != errNotFound || seen != len(model) {
+			if !errors.Is(err, errNotFound) || seen != len(model) {
 				t.Fatalf("step %d: the check saw %d records of %d (%v)", step, seen, len(model), err)
 			}
 		case op == 99: // load what there is, shuffled, in place of it all

@@ -108,7 +108,7 @@ func checkJSONTokens(body []byte, numbers bool) error {
 	expectKey := false
 	for {
 		tok, err := dec.Token()
-		if err == io.EOF { // values end before EOF: the body ended early
+		if errors.Is(err, io.EOF) { // values end before EOF: the body ended early
 			return errors.New("request body is not valid JSON: unexpected end of JSON input")
 		}
 		if err != nil {
@@ -193,7 +193,7 @@ func valuePath(path []string, index []int, key string) string {
 // trailing refuses anything but white space after the first value.
 func trailing(dec *json.Decoder) error {
 	offset := dec.InputOffset()
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("request body is not valid JSON: data after the first JSON value, at byte %d; send one JSON value", offset)
 	}
 	return nil

@@ -314,7 +314,7 @@ func decodeJSON(data []byte) (any, error) {
 		return nil, err
 	}
 	end := dec.InputOffset()
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("data after the document, at byte %d", end)
 	}
 	return v, nil
