@@ -71,29 +71,38 @@ func TestFastPathIsKinOpenAPI(t *testing.T) {
 	}
 }
 
-// TestFastPathLeavesHeadersAndCookies: an operation with a header or a
-// cookie parameter, which a request may send with no query and no body,
-// is always judged by kin-openapi.
-func TestFastPathLeavesHeadersAndCookies(t *testing.T) {
-	for _, in := range []string{"header", "cookie"} {
-		doc, err := openapi3.NewLoader().LoadFromData([]byte(`openapi: 3.0.3
+// thingsValidator is the validator of a spec with one operation, GET
+// /things/{id}, whose parameters are params (YAML list items, the first
+// without its dash) in OpenAPI version.
+func thingsValidator(t *testing.T, version, params string) *Validator {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(`openapi: ` + version + `
 info: {title: t, version: "1"}
 paths:
   /things/{id}:
     get:
       parameters:
-        - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
-        - {name: mode, in: ` + in + `, schema: {type: string, enum: [a, b]}}
+        - ` + params + `
       responses:
         "200": {description: ok}
 `))
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := NewValidator(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewValidator(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestFastPathLeavesHeadersAndCookies: an operation with a header or a
+// cookie parameter, which a request may send with no query and no body,
+// is always judged by kin-openapi.
+func TestFastPathLeavesHeadersAndCookies(t *testing.T) {
+	for _, in := range []string{"header", "cookie"} {
+		v := thingsValidator(t, "3.0.3", `{name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+        - {name: mode, in: `+in+`, schema: {type: string, enum: [a, b]}}`)
 		r := httptest.NewRequest("GET", "http://x/things/5", nil)
 		if in == "header" {
 			r.Header.Set("mode", "zzz")
@@ -137,23 +146,7 @@ func TestFastPathLeavesWhatItDoesNotModel(t *testing.T) {
 			params: `{name: id, in: path, required: true, schema: {type: integer, const: 7}}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			doc, err := openapi3.NewLoader().LoadFromData([]byte(`openapi: ` + c.version + `
-info: {title: t, version: "1"}
-paths:
-  /things/{id}:
-    get:
-      parameters:
-        - ` + c.params + `
-      responses:
-        "200": {description: ok}
-`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := NewValidator(doc)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := thingsValidator(t, c.version, c.params)
 			r := httptest.NewRequest("GET", "http://x/things/5", nil)
 			m, err := v.Route(r)
 			if err != nil {
