@@ -45,6 +45,7 @@ type Validator struct {
 type pathRoute struct {
 	template string
 	segments []string // "{id}" for a parameter
+	param    []bool   // whether each segment is a parameter
 	item     *openapi3.PathItem
 	ops      map[string]*routers.Route // by method
 	// checks are the routes ValidateRequest uses: copies of the
@@ -73,6 +74,10 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 			if strings.Contains(seg, "{") && !(strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")) {
 				return nil, fmt.Errorf("openapi: path %s: a parameter must be a whole segment", template)
 			}
+			pr.param = append(pr.param, isParam(seg))
+		}
+		if len(pr.segments) > maxSegments {
+			return nil, fmt.Errorf("openapi: path %s: more than %d segments", template, maxSegments)
 		}
 		v.routes = append(v.routes, pr)
 	}
@@ -148,44 +153,74 @@ func (m *Match) OperationID() string { return m.Route.Operation.OperationID }
 // Route finds the request's operation by its method and path. An error is
 // ErrNoOperation or ErrMethodNotAllowed.
 func (v *Validator) Route(r *http.Request) (*Match, error) {
-	path := strings.TrimPrefix(r.URL.Path, "/")
-	pathMatched := false
 	m := &Match{}
+	if err := v.RouteInto(r, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// RouteInto is Route writing the match into m, which the caller provides
+// (a pipeline holds it in its own per-request value, sparing an
+// allocation); m must not be copied afterwards, as it holds its path
+// parameters inline. On an error m is left empty.
+func (v *Validator) RouteInto(r *http.Request, m *Match) error {
+	*m = Match{}
+	// The path's segments, split once: a path of more segments than
+	// any template has matches none.
+	var buf [maxSegments]string
+	parts, ok := splitPath(strings.TrimPrefix(r.URL.Path, "/"), buf[:0])
+	if !ok {
+		return ErrNoOperation
+	}
+	pathMatched := false
 	for _, pr := range v.routes {
 		m.params = m.inline[:0]
-		if !pr.match(path, m) {
+		if !pr.match(parts, m) {
 			continue
 		}
 		pathMatched = true
 		if route := pr.ops[r.Method]; route != nil {
 			m.Route, m.check, m.plan = route, pr.checks[r.Method], pr.plans[r.Method]
-			return m, nil
+			return nil
 		}
 	}
+	*m = Match{}
 	if pathMatched {
-		return nil, ErrMethodNotAllowed
+		return ErrMethodNotAllowed
 	}
-	return nil, ErrNoOperation
+	return ErrNoOperation
 }
 
-// match matches a path without its leading slash against the template,
-// segment by segment, adding the path parameters to m's.
-func (pr *pathRoute) match(path string, m *Match) bool {
-	for i, seg := range pr.segments {
-		var part string
-		if i == len(pr.segments)-1 {
-			part, path = path, ""
-			if strings.Contains(part, "/") {
-				return false
-			}
-		} else {
-			var ok bool
-			part, path, ok = strings.Cut(path, "/")
-			if !ok {
-				return false
-			}
+// maxSegments bounds the segments of a template (NewValidator refuses
+// more), and so of a path that may match.
+const maxSegments = 16
+
+// splitPath appends path's segments (split at every "/") to parts; false
+// when there are more than maxSegments.
+func splitPath(path string, parts []string) ([]string, bool) {
+	for {
+		if len(parts) == maxSegments {
+			return nil, false
 		}
-		if isParam(seg) {
+		seg, rest, more := strings.Cut(path, "/")
+		parts = append(parts, seg)
+		if !more {
+			return parts, true
+		}
+		path = rest
+	}
+}
+
+// match matches a path's segments against the template, adding the path
+// parameters to m's.
+func (pr *pathRoute) match(parts []string, m *Match) bool {
+	if len(parts) != len(pr.segments) {
+		return false
+	}
+	for i, seg := range pr.segments {
+		part := parts[i]
+		if pr.param[i] {
 			if part == "" {
 				return false
 			}

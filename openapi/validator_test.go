@@ -19,6 +19,7 @@ func TestValidatorRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reused := &openapi.Match{}
 	for _, tc := range []struct {
 		method, target, op string
 		params             map[string]string
@@ -34,8 +35,19 @@ func TestValidatorRoutes(t *testing.T) {
 		{"GET", "/api/integration_errors/", "", nil, openapi.ErrNoOperation},
 		{"GET", "/api/integration_errors/1/2", "", nil, openapi.ErrNoOperation},
 		{"GET", "/api/nothing", "", nil, openapi.ErrNoOperation},
+		{"GET", "/api/integration_errors//", "", nil, openapi.ErrNoOperation},
+		{"GET", "/api/integration_errors/1" + strings.Repeat("/x", 20), "", nil, openapi.ErrNoOperation},
 		{"GET", "/", "", nil, openapi.ErrNoOperation},
 	} {
+		// RouteInto, into the one Match reused for every case, finds
+		// what Route finds, and leaves nothing of an earlier match.
+		if err := v.RouteInto(httptest.NewRequest(tc.method, tc.target, nil), reused); err != tc.err {
+			t.Errorf("%s %s: RouteInto: error %v, want %v", tc.method, tc.target, err, tc.err)
+		} else if tc.err != nil && (reused.Route != nil || len(reused.Params()) != 0) {
+			t.Errorf("%s %s: RouteInto left %v %v of an earlier match", tc.method, tc.target, reused.Route, reused.Params())
+		} else if tc.err == nil && (reused.OperationID() != tc.op || !reflect.DeepEqual(reused.PathParams(), tc.params)) {
+			t.Errorf("%s %s: RouteInto: %s %v, want %s %v", tc.method, tc.target, reused.OperationID(), reused.PathParams(), tc.op, tc.params)
+		}
 		m, err := v.Route(httptest.NewRequest(tc.method, tc.target, nil))
 		if err != tc.err {
 			t.Errorf("%s %s: error %v, want %v", tc.method, tc.target, err, tc.err)
