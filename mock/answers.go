@@ -10,10 +10,11 @@ import (
 // The answer cache: a read (GET) whose answer the handler gave as one
 // piece of JSON is kept, encoded, with the generation of the state it was
 // read from, and the same read is answered with those bytes for as long
-// as the state has not changed. Only the handler's work (finding the
-// records and encoding them) is saved: every layer before it (the
-// journal, faults, authentication, leniency, validation) and after it
-// (XML, projection) runs on every request as before.
+// as the state has not changed. Only the handler's work (binding the
+// parameters, finding the records and encoding them) is saved: every
+// layer of the pipeline (the journal, faults, authentication, leniency,
+// validation, XML, projection) runs on every request as before; the
+// answers layer, the innermost, is the one that answers.
 //
 // A read's answer depends on the operation, its path (the id), its query
 // (as sent: the leniency layer reads it the same way every time) and the
@@ -122,17 +123,22 @@ func answerKey(b []byte, operation string, r *http.Request) []byte {
 	return append(b, r.URL.RawQuery...)
 }
 
-// cachedRead answers a read (GET) from the state's cache when it can, and
-// else runs handle and writes its answer as the spec orders it (jsonOrder),
-// keeping it when it went out in one piece. It returns what the strict
-// middleware returns: nil, nil once the answer is written, else the
-// handler's answer or error, which the generated code then writes.
-func (m *Mock) cachedRead(o *jsonOrder, w http.ResponseWriter, r *http.Request, operation string, handle func() (any, error)) (any, error) {
-	var keep func(int, []byte)
-	if r.Method == http.MethodGet && !m.noAnswerCache {
+// answers is the pipeline's innermost layer: a read (GET) the state's
+// cache holds is answered here, before the generated handler binds its
+// parameters (which, the request being valid and the same as the one that
+// was kept, binds them as it did then); on a miss it notes on the route
+// how the handler's answer is to be kept (Route.keep, used by cachedRead).
+func (a *api) answers(next http.Handler) http.Handler {
+	m := a.m
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt := RouteOf(r.Context())
+		if r.Method != http.MethodGet || m.noAnswerCache || rt == nil || rt.Match == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
 		kp := keyPool.Get().(*[]byte)
-		key := answerKey((*kp)[:0], operation, r)
-		defer func() { // after respond, which keep is called in
+		key := answerKey((*kp)[:0], rt.Match.OperationID(), r)
+		defer func() { // after the handler, which keep is called in
 			if cap(key) <= 4<<10 { // a long query's buffer is not kept
 				*kp = key
 				keyPool.Put(kp)
@@ -144,16 +150,35 @@ func (m *Mock) cachedRead(o *jsonOrder, w http.ResponseWriter, r *http.Request, 
 			limit = answerTenantBytes
 		}
 		gen := st.gen.Load()
-		if a, ok := st.answers.get(key, gen); ok {
+		if ans, ok := st.answers.get(key, gen); ok {
 			m.answerHits.Add(1)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(a.status)
-			_, _ = w.Write(a.body)
-			return nil, nil
+			w.Header()["Content-Type"] = jsonContentType
+			w.WriteHeader(ans.status)
+			_, _ = w.Write(ans.body)
+			return
 		}
 		if st.answers.admit(key, gen) {
-			keep = func(status int, body []byte) { st.answers.put(key, gen, status, body, limit) }
+			k := key // only a kept read's key is moved to the heap
+			rt.keep = func(status int, body []byte) { st.answers.put(k, gen, status, body, limit) }
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// jsonContentType is the Content-Type header of a kept answer, shared by
+// every answer: a layer that changes the header replaces the value, as
+// Header.Set does, and never writes into it.
+var jsonContentType = []string{"application/json"}
+
+// cachedRead runs handle and writes its answer as the spec orders it
+// (jsonOrder), handing it to the answer cache when the answers layer asked
+// for it (Route.keep) and it went out in one piece. It returns what the
+// strict middleware returns: nil, nil once the answer is written, else the
+// handler's answer or error, which the generated code then writes.
+func cachedRead(o *jsonOrder, w http.ResponseWriter, r *http.Request, handle func() (any, error)) (any, error) {
+	var keep func(int, []byte)
+	if rt := RouteOf(r.Context()); rt != nil {
+		keep = rt.keep
 	}
 	resp, err := handle()
 	if err == nil && o.respond(w, resp, keep) {

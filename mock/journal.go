@@ -214,29 +214,44 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 		}
 		// What the faults layer applied: noted in the route, which every
 		// request of the pipeline has (WithReport for one without).
-		var rep *faults.Report
+		jw := &journalWriter{m: m, entry: entry}
 		if rt := RouteOf(r.Context()); rt != nil {
-			rep = &rt.faults
+			jw.rep = &rt.faults
 		} else {
-			r, rep = faults.WithReport(r)
+			r, jw.rep = faults.WithReport(r)
 		}
+		jw.r = r
 		// The entry is added as the answer's header goes out, before the
 		// client can see the answer and ask the journal, or at the end when
 		// no answer went out (a reset or empty fault, with status 0; also
 		// when a fault aborts the handler).
-		added := false
-		add := func(status int) {
-			if !added {
-				added = true
-				entry.Status, entry.Fault = status, rep.Applied
-				entry.Warnings = slices.Clone(w.Header().Values(WarningHeader))
-				m.tenantOf(r.Context()).journal.add(entry)
-			}
-		}
-		sw := &statusWriter{ResponseWriter: w, onHeader: add}
-		defer add(0)
-		next.ServeHTTP(sw, r)
+		jw.statusWriter = statusWriter{ResponseWriter: w, onHeader: jw.add}
+		defer jw.add(0)
+		next.ServeHTTP(jw, r)
 	})
+}
+
+// journalWriter is the journal layer's writer for one request: it adds the
+// request's entry to the journal once, with the status, as the answer's
+// header goes out (one allocation for the whole request).
+type journalWriter struct {
+	statusWriter
+	m     *Mock
+	r     *http.Request
+	rep   *faults.Report
+	entry journalEntry
+	added bool
+}
+
+// add adds the entry with status, the first time only.
+func (jw *journalWriter) add(status int) {
+	if jw.added {
+		return
+	}
+	jw.added = true
+	jw.entry.Status, jw.entry.Fault = status, jw.rep.Applied
+	jw.entry.Warnings = slices.Clone(jw.Header().Values(WarningHeader))
+	jw.m.tenantOf(jw.r.Context()).journal.add(jw.entry)
 }
 
 // listRequests answers GET /_mock/requests, optionally filtered by exact

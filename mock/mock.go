@@ -210,14 +210,14 @@ func (m *Mock) newAPIs(coreVal, csoVal *openapi.Validator) (c, s *api, err error
 	coreOrder.loc, csoOrder.loc = m.opts.Location, m.opts.Location
 	// The handlers' JSON answers list elements in the spec's order; a
 	// read's answer is kept until the state changes (answers.go).
-	coreMW := func(f core.StrictHandlerFunc, operation string) core.StrictHandlerFunc {
+	coreMW := func(f core.StrictHandlerFunc, _ string) core.StrictHandlerFunc {
 		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
-			return m.cachedRead(coreOrder, w, r, operation, func() (any, error) { return f(ctx, w, r, req) })
+			return cachedRead(coreOrder, w, r, func() (any, error) { return f(ctx, w, r, req) })
 		}
 	}
-	csoMW := func(f sourcing.StrictHandlerFunc, operation string) sourcing.StrictHandlerFunc {
+	csoMW := func(f sourcing.StrictHandlerFunc, _ string) sourcing.StrictHandlerFunc {
 		return func(ctx context.Context, w http.ResponseWriter, r *http.Request, req any) (any, error) {
-			return m.cachedRead(csoOrder, w, r, operation, func() (any, error) { return f(ctx, w, r, req) })
+			return cachedRead(csoOrder, w, r, func() (any, error) { return f(ctx, w, r, req) })
 		}
 	}
 	c, s = &api{

@@ -78,6 +78,9 @@ func (m *Mock) layers(a *api) []layer {
 		a.validate,
 		// Projection: return_object and fields reshape the answer.
 		a.project,
+		// Answers: a read the answer cache holds is answered here, with
+		// the bytes the handler gave (answers.go).
+		a.answers,
 		// Then the generated handler, whose JSON answers list elements in
 		// the spec's order (encode.go).
 	}
@@ -138,6 +141,9 @@ type Route struct {
 	// body is the request body as the body guard bounds it, nil for a
 	// request without one.
 	body *guardedBody
+	// keep, set by the answers layer on a read it may keep, takes the
+	// handler's answer when it went out in one piece.
+	keep func(status int, body []byte)
 }
 
 // decodedBody is a JSON body as sent and as decoded with UseNumber.
@@ -164,6 +170,9 @@ type routeKey struct{}
 // RouteOf returns the route the pipeline found for the request whose
 // context this is, or nil outside the pipeline.
 func RouteOf(ctx context.Context) *Route {
+	if rc, ok := ctx.(*routeContext); ok { // the route layer's, as a rule
+		return &rc.rt
+	}
 	rt, _ := ctx.Value(routeKey{}).(*Route)
 	return rt
 }
@@ -173,17 +182,35 @@ func withRoute(ctx context.Context, rt *Route) context.Context {
 	return context.WithValue(ctx, routeKey{}, rt)
 }
 
+// routeContext is the context the route layer gives a request: its parent
+// with the route, held in place (one allocation for both).
+type routeContext struct {
+	context.Context
+	rt    Route
+	match openapi.Match
+}
+
+// Value returns the route for routeKey, else the parent's value.
+func (c *routeContext) Value(key any) any {
+	if key == (routeKey{}) {
+		return &c.rt
+	}
+	return c.Context.Value(key)
+}
+
 // route finds the request's operation once and puts it in the context.
 func (a *api) route(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt := &Route{API: a.name}
-		rt.Match, rt.Err = a.validator.Route(r)
-		if rt.Match != nil {
+		rc := &routeContext{Context: r.Context()}
+		rt := &rc.rt
+		rt.API = a.name
+		if rt.Err = a.validator.RouteInto(r, &rc.match); rt.Err == nil {
+			rt.Match = &rc.match
 			if rt.def = a.m.claims[rt.Match.OperationID()]; rt.def != nil {
 				rt.Resource = rt.def.Singular()
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(withRoute(r.Context(), rt)))
+		next.ServeHTTP(w, r.WithContext(rc))
 	})
 }
 

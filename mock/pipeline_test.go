@@ -527,3 +527,64 @@ func TestLenientLayer(t *testing.T) {
 	assert.Equal(t, []string{`order_by: element "created_at" read as "created-at"`}, rec.Header().Values(WarningHeader))
 	assert.Equal(t, "created-at", got.r.URL.Query().Get("order_by"))
 }
+
+func TestAnswersLayer(t *testing.T) {
+	m, c, _ := testAPIs(t, Options{Records: 10})
+	calls, kept := 0, false
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		body := []byte(`{"id":7,"call":` + strconv.Itoa(calls) + "}\n")
+		if keep := RouteOf(r.Context()).keep; keep != nil {
+			kept = true
+			keep(http.StatusOK, body)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+	})
+	send := func(method, target string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		chain(handler, []layer{m.tenantName(c), c.route, m.tenantLayer(c), c.answers}).ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+		return rec
+	}
+
+	// A read is kept the second time it misses, and answered by the layer
+	// from then on, without the handler.
+	for i, want := range []string{`"call":1`, `"call":2`, `"call":2`, `"call":2`} {
+		rec := send("GET", "/api/integration_errors/7")
+		assert.Equal(t, 200, rec.Code)
+		assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+		assert.Contains(t, rec.Body.String(), want, "read %d", i+1)
+		assert.Equal(t, i >= 1, kept, "read %d: the handler is asked to keep its answer from the second miss", i+1)
+	}
+	assert.Equal(t, 2, calls)
+
+	// Another query, another read.
+	assert.Contains(t, send("GET", "/api/integration_errors/7?fields=%5B%22id%22%5D").Body.String(), `"call":3`)
+
+	// A change to the state: the kept answer is no longer used.
+	m.def.state.Load().gen.Add(1)
+	assert.Contains(t, send("GET", "/api/integration_errors/7").Body.String(), `"call":4`)
+
+	// Writes, reads no operation matches and another tenant's reads
+	// are not answered from the default tenant's cache.
+	kept = false
+	for range 3 {
+		send("PUT", "/api/integration_errors/7")
+	}
+	assert.False(t, kept, "a write is never kept")
+	before := calls
+	for range 3 {
+		send("GET", "/api/nothing_here")
+	}
+	assert.Equal(t, before+3, calls, "a request no operation matches goes on to the handler")
+	assert.Contains(t, send("GET", "/t/acme/api/integration_errors/7").Body.String(), `"call":`+strconv.Itoa(calls))
+
+	// With the cache off, every read reaches the handler.
+	m.noAnswerCache = true
+	before = calls
+	for range 3 {
+		send("GET", "/api/integration_errors/8")
+	}
+	assert.Equal(t, before+3, calls)
+}

@@ -48,6 +48,10 @@ type fieldSet map[string]fieldSet
 // wrap applies the projection to next's answers.
 func (projection) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
 		q := queryOf(r.Context()) // parsed by the validation layer
 		if q == nil {
 			q = r.URL.Query()

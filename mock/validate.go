@@ -123,7 +123,9 @@ func (a *api) validate(next http.Handler) http.Handler {
 				return
 			}
 		}
-		rt.query = r.URL.Query() // the route is this request's alone
+		if r.URL.RawQuery != "" { // else nil, which reads as empty
+			rt.query = r.URL.Query() // the route is this request's alone
+		}
 		next.ServeHTTP(w, r)
 	})
 }
