@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coupakit/coupakit/conformance"
+	"github.com/coupakit/coupakit/internal/httpserver"
 	"github.com/coupakit/coupakit/proxy"
 )
 
@@ -123,7 +124,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 		listeners = append(listeners, ln)
-		srv := newHTTPServer(api.handler, 30*time.Second)
+		srv := httpserver.New(api.handler, 30*time.Second)
 		// Leave the upstream its whole timeout, and the answer time to stream.
 		srv.WriteTimeout = max(srv.WriteTimeout, cfg.timeout+30*time.Second)
 		servers = append(servers, srv)

@@ -16,6 +16,7 @@ import (
 	_ "time/tzdata" // --time-zone in the image FROM scratch, which has no zoneinfo
 
 	"github.com/coupakit/coupakit/auth"
+	"github.com/coupakit/coupakit/internal/httpserver"
 	"github.com/coupakit/coupakit/internal/tenant"
 	"github.com/coupakit/coupakit/mock"
 	"github.com/coupakit/coupakit/sftpd"
@@ -205,7 +206,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer m.Close() // after a failed start too: the saver stops
 	var servers []*http.Server
 	for i, h := range []http.Handler{m.CoreHandler(), m.SourcingHandler()} {
-		servers = append(servers, newHTTPServer(h, cfg.bodyTimeout))
+		servers = append(servers, httpserver.New(h, cfg.bodyTimeout))
 		fmt.Fprintf(stdout, "%-13s http://%s\n", apis[i].name+":", listeners[i].Addr())
 	}
 	errc := make(chan error, len(servers)+1)
@@ -359,23 +360,6 @@ func startSFTP(cfg *serveConfig, m *mock.Mock, stdout, stderr io.Writer, errc ch
 	}
 	fmt.Fprintf(stdout, "%-13s %s (kept in %s)\n", "host key:", srv.HostKeyFingerprint(), cfg.stateDir)
 	return srv, nil
-}
-
-// newHTTPServer wraps a handler in a server with timeouts, so that a slow or
-// stuck client cannot hold a connection forever: 10 s for the headers; the
-// body is the mock's (bodyTimeout, then 408), with the server's read
-// timeout a backstop just past it; 60 s to write an answer; 2 minutes for
-// an idle keep-alive connection.
-func newHTTPServer(h http.Handler, bodyTimeout time.Duration) *http.Server {
-	const headerTimeout = 10 * time.Second
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: headerTimeout,
-		ReadTimeout:       headerTimeout + bodyTimeout + 5*time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    1 << 20,
-	}
 }
 
 // adminAccess decides whether the /_mock/ routes want a token: always with

@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"github.com/coupakit/coupakit/auth"
+	"github.com/coupakit/coupakit/internal/httpserver"
+	"github.com/coupakit/coupakit/mock"
 )
 
 func main() {
@@ -261,7 +263,9 @@ func bare(routes map[string]bareRoute) (string, func(), error) {
 			_, _ = w.Write(r.body)
 		})
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// The same server as coupakit serve's, timeouts included (each costs
+	// a deadline a request): the ratios measure the handlers.
+	srv := httpserver.New(mux, mock.DefaultBodyTimeout)
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { _ = srv.Shutdown(context.Background()) }, nil
 }
@@ -396,7 +400,7 @@ func run(bin string, d time.Duration, threads, conns, records int) error {
 		return err
 	}
 
-	fmt.Printf("wrk -t%d -c%d -d%s, every mock request authenticated and validated; reads: best of %d runs each\n\n", threads, conns, d, rounds)
+	fmt.Printf("wrk -t%d -c%d -d%s, every mock request authenticated and validated, both servers with serve's timeouts; reads: best of %d runs each\n\n", threads, conns, d, rounds)
 	type pair struct {
 		name       string
 		mock, bare string
