@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -18,8 +19,11 @@ import (
 // wants the decoded document and spends most of its time on it.
 //
 // A Checker is never more lenient than kin-openapi (with
-// openapi3.VisitAsResponse and SchemaOptions): where Check says Valid, the
-// document has no violation VisitJSON would report. Where it is unsure (a
+// openapi3.VisitAsResponse and SchemaOptions, or for a request checker
+// openapi3.VisitAsRequest and DisableReadOnlyValidation, as
+// ValidateRequest judges a body): where Check says Valid, the document has
+// no violation VisitJSON would report, and a request checker's has no
+// element whose default VisitJSON would write in. Where it is unsure (a
 // number written with an exponent, a duplicated key, invalid UTF-8) it
 // says not Valid, and the caller judges the document the slow way, which
 // also words the problems. Checkers are safe for concurrent use.
@@ -37,6 +41,12 @@ type CheckResult struct {
 	// Items is the number of items of the root array, or of the root
 	// object's member named by Check's member; -1 when there is none.
 	Items int
+	// Undeclared says an object of the document holds an element its
+	// schema does not declare (among its properties and its allOf's), where
+	// the schema takes such elements; an element declared by one part of
+	// an allOf with several may be counted as undeclared too. A value no
+	// schema describes (an element's of {}, say) is not looked into.
+	Undeclared bool
 }
 
 // type bits of cnode.types.
@@ -69,14 +79,19 @@ type cnode struct {
 	items     *cnode
 	props     map[string]int // property name to its index in propNodes
 	propNode  []*cnode
-	writeOnly []bool
+	writeOnly []bool // refused when present (response checkers only)
 	required  uint64 // bits of the property indexes required
-	missing   bool   // a required element is not a property (never present)
-	noAddl    bool
-	addl      *cnode
-	minProps  int
-	maxProps  int // -1 for none
-	allOf     []*cnode
+	// defaults: bits of the properties with a default, which a request
+	// checker wants present and not null (else VisitJSON writes it in).
+	defaults uint64
+	// known holds the names the schema declares, its allOf's included.
+	known    map[string]struct{}
+	missing  bool // a required element is not a property (never present)
+	noAddl   bool
+	addl     *cnode
+	minProps int
+	maxProps int // -1 for none
+	allOf    []*cnode
 	// pureAllOf says the schema is its allOf and nothing more: once its
 	// parts passed a value, there is nothing left to check.
 	pureAllOf bool
@@ -128,7 +143,20 @@ func schemaKeywords(s *openapi3.Schema, allowed map[string]bool) ([]string, erro
 // than kin-openapi's own date-time check: a Sourcing API datetime with a
 // fraction of a second is judged the slow way.
 func NewChecker(schema *openapi3.Schema) (*Checker, error) {
-	c := compiler{nodes: map[*openapi3.Schema]*cnode{}}
+	return newChecker(schema, false)
+}
+
+// NewRequestChecker compiles schema, a request body's, as NewChecker does,
+// for the verdict ValidateRequest gives a body: readOnly elements may be
+// sent, and are not required; writeOnly ones may be sent; and an element
+// with a default must be present and not null, else the body is not Valid
+// (VisitJSON would write the default in, which only the slow way does).
+func NewRequestChecker(schema *openapi3.Schema) (*Checker, error) {
+	return newChecker(schema, true)
+}
+
+func newChecker(schema *openapi3.Schema, request bool) (*Checker, error) {
+	c := compiler{nodes: map[*openapi3.Schema]*cnode{}, request: request}
 	root, err := c.compile(schema, "#")
 	if err != nil {
 		return nil, err
@@ -137,7 +165,8 @@ func NewChecker(schema *openapi3.Schema) (*Checker, error) {
 }
 
 type compiler struct {
-	nodes map[*openapi3.Schema]*cnode
+	nodes   map[*openapi3.Schema]*cnode
+	request bool
 }
 
 func (c *compiler) compile(s *openapi3.Schema, at string) (*cnode, error) {
@@ -254,13 +283,19 @@ func (c *compiler) compile(s *openapi3.Schema, at string) (*cnode, error) {
 		}
 		n.props[name] = i
 		n.propNode = append(n.propNode, pn)
-		n.writeOnly = append(n.writeOnly, ref.Value.WriteOnly)
+		n.writeOnly = append(n.writeOnly, ref.Value.WriteOnly && !c.request)
+		if c.request && ref.Value.Default != nil {
+			n.defaults |= 1 << i
+		}
 	}
 	for _, name := range s.Required {
 		i, ok := n.props[name]
 		if !ok {
 			n.missing = true // never present unless sent: judged the slow way
 			continue
+		}
+		if c.request && s.Properties[name].Value.ReadOnly {
+			continue // the server's to set: not required of a request
 		}
 		n.required |= 1 << i
 	}
@@ -289,6 +324,15 @@ func (c *compiler) compile(s *openapi3.Schema, at string) (*cnode, error) {
 		}
 		n.allOf = append(n.allOf, sub)
 	}
+	n.known = make(map[string]struct{}, len(n.props))
+	for name := range n.props {
+		n.known[name] = struct{}{}
+	}
+	for _, sub := range n.allOf {
+		for name := range sub.known { // nil for a part still compiling (a cycle): fewer names, more counted undeclared
+			n.known[name] = struct{}{}
+		}
+	}
 	return n, nil
 }
 
@@ -315,7 +359,7 @@ func (c *Checker) Check(data []byte, member string) CheckResult {
 	if !ok || s.i != len(s.data) {
 		return CheckResult{Items: -1}
 	}
-	return CheckResult{Valid: true, Nulls: s.nulls, Items: s.items}
+	return CheckResult{Valid: true, Nulls: s.nulls, Items: s.items, Undeclared: s.undeclared}
 }
 
 // scan walks a document's bytes.
@@ -325,6 +369,8 @@ type scan struct {
 	nulls  bool
 	member string
 	items  int
+	// undeclared: an object held an element its schema does not declare.
+	undeclared bool
 	// countNext says the value about to be read is the member counted.
 	countNext bool
 }
@@ -662,9 +708,15 @@ func (s *scan) object(n *cnode, depth int) bool {
 			count++
 			var sub *cnode
 			if n != nil {
+				if _, declared := n.known[string(key)]; !declared {
+					s.undeclared = true
+				}
 				if idx, isProp := n.props[string(key)]; isProp {
 					if seen&(1<<idx) != 0 || n.writeOnly[idx] {
 						return false // a duplicated key or a writeOnly element
+					}
+					if n.defaults&(1<<idx) != 0 && s.i < len(s.data) && s.data[s.i] == 'n' {
+						return false // null: VisitJSON would write the default in
 					}
 					seen |= 1 << idx
 					sub = n.propNode[idx]
@@ -705,7 +757,7 @@ func (s *scan) object(n *cnode, depth int) bool {
 	if n == nil {
 		return true
 	}
-	if n.missing || seen&n.required != n.required {
+	if n.missing || seen&n.required != n.required || seen&n.defaults != n.defaults {
 		return false
 	}
 	if count < n.minProps || n.maxProps >= 0 && count > n.maxProps {
@@ -718,14 +770,24 @@ func (s *scan) object(n *cnode, depth int) bool {
 // schemas, built on first use and kept; nil when the schema uses what a
 // Checker does not know (the caller then visits the decoded body).
 func (v *Validator) Checker(schema *openapi3.Schema) *Checker {
-	if c, ok := v.checkers.Load(schema); ok {
+	return cachedChecker(&v.checkers, schema, NewChecker)
+}
+
+// RequestChecker is Checker for schema, one of v's request body schemas:
+// its NewRequestChecker.
+func (v *Validator) RequestChecker(schema *openapi3.Schema) *Checker {
+	return cachedChecker(&v.requestCheckers, schema, NewRequestChecker)
+}
+
+func cachedChecker(cache *sync.Map, schema *openapi3.Schema, compile func(*openapi3.Schema) (*Checker, error)) *Checker {
+	if c, ok := cache.Load(schema); ok {
 		return c.(*Checker)
 	}
-	c, err := NewChecker(schema)
+	c, err := compile(schema)
 	if err != nil {
 		c = nil
 	}
-	v.checkers.Store(schema, c)
+	cache.Store(schema, c)
 	return c
 }
 

@@ -3,6 +3,7 @@ package openapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -176,6 +177,14 @@ func FuzzChecker(f *testing.F) {
 		}
 		checkers[name] = c
 	}
+	requestCheckers := map[string]*openapi.Checker{}
+	for name, s := range schemas {
+		c, err := openapi.NewRequestChecker(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		requestCheckers[name] = c
+	}
 	f.Fuzz(func(t *testing.T, doc string) {
 		for name, c := range checkers {
 			if !c.Check([]byte(doc), "events").Valid {
@@ -185,7 +194,34 @@ func FuzzChecker(f *testing.F) {
 				t.Errorf("%s: the checker passed %q, which kin-openapi refuses (decoded %v): %v", name, doc, decoded, err)
 			}
 		}
+		for name, c := range requestCheckers {
+			if !c.Check([]byte(doc), "").Valid {
+				continue
+			}
+			if decoded, err := kinRequestVerdict(schemas[name], []byte(doc)); !decoded || err != nil {
+				t.Errorf("%s: the request checker passed %q, which kin-openapi refuses as a request (decoded %v): %v", name, doc, decoded, err)
+			}
+		}
 	})
+}
+
+// kinRequestVerdict is what kin-openapi says of a request body, as
+// ValidateRequestDecoded asks it: an error too when it would write a
+// default in.
+func kinRequestVerdict(schema *openapi3.Schema, data []byte) (decoded bool, err error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil || dec.More() {
+		return false, nil
+	}
+	defaults := false
+	err = schema.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsRequest(), openapi3.DisableReadOnlyValidation(),
+		openapi3.DefaultsSet(func() { defaults = true }))
+	if err == nil && defaults {
+		err = errors.New("a default written in")
+	}
+	return true, err
 }
 
 // TestCheckersCoverTheSpecs: every answer schema of both APIs, and of their
@@ -217,7 +253,108 @@ func TestCheckersCoverTheSpecs(t *testing.T) {
 							}
 						}
 					}
+					// Every JSON request body compiles for the request
+					// checker, and its examples pass it, so that a good
+					// body is never decoded to be validated; but for the
+					// lists of ids, whose uniqueItems the checker does not
+					// model (the slow way judges them).
+					if op.RequestBody == nil || val != v {
+						continue
+					}
+					mt := op.RequestBody.Value.Content.Get("application/json")
+					c := v.RequestChecker(mt.Schema.Value)
+					if ids := mt.Schema.Value.Properties["ids"]; c == nil && ids != nil && ids.Value.UniqueItems {
+						continue
+					}
+					if c == nil {
+						_, err := openapi.NewRequestChecker(mt.Schema.Value)
+						t.Errorf("%s: %s %s: no request checker: %v", name, method, path, err)
+						continue
+					}
+					for ex, ref := range mt.Examples {
+						data, _ := json.Marshal(ref.Value.Value)
+						if !c.Check(data, "").Valid {
+							t.Errorf("%s: %s %s: example %s does not pass the request checker: %s", name, method, path, ex, data)
+						}
+					}
 				}
+			}
+		}
+	}
+}
+
+// TestRequestChecker: a request checker judges a body as ValidateRequest
+// does (readOnly elements may be sent and are not required, writeOnly
+// ones may be sent), refuses a body whose default VisitJSON would write
+// in, and says when an element is undeclared.
+func TestRequestChecker(t *testing.T) {
+	const spec = `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    Body:
+      type: object
+      required: [id, name]
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string}
+        secret: {type: string, writeOnly: true}
+        size: {type: integer, default: 3}
+        owner: {allOf: [{$ref: "#/components/schemas/User"}]}
+    User:
+      type: object
+      properties:
+        login: {type: string}
+`
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := doc.Components.Schemas["Body"].Value
+	req, err := openapi.NewRequestChecker(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := openapi.NewChecker(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		doc                 string
+		request, undeclared bool
+		response            bool
+	}{
+		{`{"name": "a", "size": 1}`, true, false, false},
+		{`{"id": 1, "name": "a", "size": 1}`, true, false, true},
+		{`{"name": "a", "size": 1, "secret": "s"}`, true, false, false},
+		{`{"name": "a"}`, false, false, false},
+		{`{"name": "a", "size": null}`, false, false, false},
+		{`{"name": "a", "size": 1, "colour": "red"}`, true, true, false},
+		{`{"name": "a", "size": 1, "owner": {"login": "x"}}`, true, false, false},
+		{`{"name": "a", "size": 1, "owner": {"login": "x", "email": "y"}}`, true, true, false},
+		{`{"size": 1}`, false, false, false},
+	} {
+		got := req.Check([]byte(tc.doc), "")
+		if got.Valid != tc.request || got.Valid && got.Undeclared != tc.undeclared {
+			t.Errorf("%s: request checker: Valid %v Undeclared %v, want %v %v", tc.doc, got.Valid, got.Undeclared, tc.request, tc.undeclared)
+		}
+		if got := resp.Check([]byte(tc.doc), "").Valid; got != tc.response {
+			t.Errorf("%s: response checker: Valid %v, want %v", tc.doc, got, tc.response)
+		}
+		if got.Valid {
+			var v any
+			dec := json.NewDecoder(bytes.NewReader([]byte(tc.doc)))
+			dec.UseNumber()
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			defaults := false
+			if err := schema.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsRequest(), openapi3.DisableReadOnlyValidation(),
+				openapi3.DefaultsSet(func() { defaults = true })); err != nil || defaults {
+				t.Errorf("%s: the request checker passed what kin-openapi refuses (defaults written %v): %v", tc.doc, defaults, err)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package openapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -11,15 +12,17 @@ import (
 )
 
 // ValidateRequestDecoded is ValidateRequest for a request whose JSON body
-// the caller has read already, as data, and decoded, as value: with
-// encoding/json and UseNumber, as kin-openapi decodes it. It answers
-// exactly as ValidateRequest does, and leaves r as it would, but spares
-// kin-openapi's reading and decoding of the body when the body matches its
-// schema: it checks value against the schema with kin-openapi's options,
-// then the rest of the request without the body. Whatever it cannot
-// answer so (a body that does not match, defaults to write into the body,
-// a media type or body other than plain JSON) it hands to ValidateRequest,
-// whose answer is then the answer, worded by kin-openapi.
+// the caller has read already, as data, and maybe decoded, as value: with
+// encoding/json and UseNumber, as kin-openapi decodes it; nil when not
+// decoded. It answers exactly as ValidateRequest does, and leaves r as it
+// would, but spares kin-openapi's reading and decoding of the body when the
+// body matches its schema: it checks data with the schema's request
+// checker (RequestChecker), and where that is unsure value (decoded here
+// when nil) with kin-openapi's options, then the rest of the request
+// without the body. Whatever it cannot answer so (a body that does not
+// match, defaults to write into the body, a media type or body other than
+// plain JSON) it hands to ValidateRequest, whose answer is then the
+// answer, worded by kin-openapi.
 //
 // value may be changed (the schema's defaults are written into it).
 // r.Body must hold data, unread.
@@ -57,8 +60,17 @@ func (v *Validator) ValidateRequestDecoded(ctx context.Context, r *http.Request,
 	if route.Spec != nil && route.Spec.IsOpenAPI31OrLater() {
 		opts = append(opts, openapi3.EnableJSONSchema2020())
 	}
-	if err := schema.VisitJSON(value, opts...); err != nil || defaultsSet {
-		return whole()
+	if c := v.RequestChecker(schema); c == nil || !c.Check(data, "").Valid {
+		if value == nil {
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.UseNumber()
+			if dec.Decode(&value) != nil {
+				return whole()
+			}
+		}
+		if err := schema.VisitJSON(value, opts...); err != nil || defaultsSet {
+			return whole()
+		}
 	}
 	// The body as kin-openapi puts it back after reading it.
 	r.ContentLength = int64(len(data))

@@ -38,7 +38,8 @@ type Validator struct {
 	relaxed     *Validator
 	relaxedErr  error
 
-	checkers sync.Map // *openapi3.Schema to *Checker, built on first use
+	checkers        sync.Map // *openapi3.Schema to *Checker, built on first use
+	requestCheckers sync.Map // the same, of request body schemas (RequestChecker)
 }
 
 // pathRoute is one path of the spec and its operations.
