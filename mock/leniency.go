@@ -84,6 +84,19 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 	if !proved && checkBody(head, false) != nil {
 		return nil
 	}
+	// A body the request checker passes, every element of it declared,
+	// needs no reading (normalizeBody would find nothing: a name in the
+	// other spelling, an unknown element or a value to cast is undeclared
+	// or of the wrong type), and is not decoded: the validation layer
+	// checks it on its bytes (ValidateRequestDecoded without a value). A
+	// lenient bulk body is decoded whatever it holds (its items are
+	// validated one by one): it is left to the walk below.
+	if c := a.validator.RequestChecker(content.Schema.Value); proved && c != nil && a.envelopes[op.OperationID] == nil {
+		if res := c.Check(head, ""); res.Valid && !res.Undeclared {
+			rt.decoded = &decodedBody{raw: head, body: put, checked: true}
+			return nil
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(head))
 	dec.UseNumber()
 	var body any

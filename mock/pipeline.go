@@ -146,7 +146,9 @@ type Route struct {
 	keep func(status int, body []byte)
 }
 
-// decodedBody is a JSON body as sent and as decoded with UseNumber.
+// decodedBody is a JSON body as sent and as decoded with UseNumber; value
+// is nil when the leniency layer found the body conforming on its bytes
+// (a request checker's verdict) and did not decode it.
 type decodedBody struct {
 	raw   []byte
 	value any

@@ -495,7 +495,21 @@ func TestLenientLayer(t *testing.T) {
 	rec, got = through(layers, "POST", "/api/integration_errors", clean, "Content-Type", "application/json")
 	assert.Empty(t, rec.Header().Values(WarningHeader))
 	assert.Equal(t, clean, got.body, "a body that needs no reading is left as sent")
-	assert.NotNil(t, RouteOf(got.r.Context()).decoded, "and its decoding is left for the validation layer")
+	require.NotNil(t, RouteOf(got.r.Context()).decoded, "and its decoding is left for the validation layer")
+	assert.NotNil(t, RouteOf(got.r.Context()).decoded.value, "a body short of a required element is decoded, for the validator's words")
+
+	// A body the request checker passes, every element declared, is not
+	// decoded at all; one with an undeclared element is read as before.
+	const conforming = `{"status":"error","contact-alert-type":"Technical","integration":{"code":"X"}}`
+	rec, got = through(layers, "POST", "/api/integration_errors", conforming, "Content-Type", "application/json")
+	assert.Empty(t, rec.Header().Values(WarningHeader))
+	assert.Equal(t, conforming, got.body)
+	require.NotNil(t, RouteOf(got.r.Context()).decoded)
+	assert.Nil(t, RouteOf(got.r.Context()).decoded.value, "checked on its bytes, undecoded")
+	assert.True(t, RouteOf(got.r.Context()).decoded.checked)
+	rec, got = through(layers, "POST", "/api/integration_errors", `{"status":"error","contact-alert-type":"Technical","integration":{"code":"X","colour":"red"}}`, "Content-Type", "application/json")
+	assert.Equal(t, []string{`unknown element "integration.colour" ignored`}, rec.Header().Values(WarningHeader))
+	assert.JSONEq(t, conforming, got.body)
 
 	rec, got = through(layers, "GET", fields, "")
 	require.Equal(t, 299, rec.Code)

@@ -133,9 +133,14 @@ func (a *api) validate(next http.Handler) http.Handler {
 // validateRequest checks the request against its operation, the body
 // too unless skipBody. A JSON body decoded already (by the leniency layer)
 // or decoded here is checked as decoded, which spares the validator
-// decoding it again; its answer is the same.
+// decoding it again, and one the leniency layer found conforming on its
+// bytes is checked on them; the answer is the same.
 func (a *api) validateRequest(ctx context.Context, r *http.Request, rt *Route, body []byte, skipBody bool) error {
 	if !skipBody && rt.Match.Route.Operation.RequestBody != nil {
+		if d := rt.decoded; d != nil && d.value == nil && bytes.Equal(d.raw, body) {
+			rt.decoded = nil // the leniency layer checked it on its bytes, undecoded
+			return a.validator.ValidateRequestDecoded(ctx, r, rt.Match, body, nil)
+		}
 		if value, ok := rt.decodedValue(body); ok {
 			return a.validator.ValidateRequestDecoded(ctx, r, rt.Match, body, value)
 		}
@@ -159,7 +164,7 @@ func (rt *Route) decodedValue(body []byte) (any, bool) {
 	if len(body) == 0 {
 		return nil, false
 	}
-	if d := rt.decoded; d != nil && bytes.Equal(d.raw, body) {
+	if d := rt.decoded; d != nil && d.value != nil && bytes.Equal(d.raw, body) {
 		rt.decoded = nil // used once: the validator may write defaults into it
 		return d.value, true
 	}
