@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -210,7 +209,7 @@ func (m *Mock) record(api string, next http.Handler) http.Handler {
 			if err != nil { // the handler meets the read error as it would have
 				rest = errorReader{err}
 			}
-			r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(full), rest), Closer: r.Body}
+			r.Body = &sentBody{head: full, rest: rest, Closer: r.Body, whole: err == nil && len(full) <= journalBodySize}
 		}
 		// What the faults layer applied: noted in the route, which every
 		// request of the pipeline has (WithReport for one without).
@@ -283,7 +282,38 @@ func (m *Mock) listRequests(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// readCloser reads the journaled head of a body, then the rest.
+// sentBody is a request body as the journal layer passes it on: the bytes
+// it read (head), then the rest. whole says head is all of it (the journal
+// read to the end), which the leniency layer then takes as it is (take)
+// rather than reading a copy.
+type sentBody struct {
+	head []byte
+	off  int // of head, read
+	rest io.Reader
+	io.Closer
+	whole bool
+}
+
+func (b *sentBody) Read(p []byte) (int, error) {
+	if b.off < len(b.head) {
+		n := copy(p, b.head[b.off:])
+		b.off += n
+		return n, nil
+	}
+	return b.rest.Read(p)
+}
+
+// take returns the whole body, and marks it read, when it is whole and
+// nothing of it has been read; else nil and false.
+func (b *sentBody) take() ([]byte, bool) {
+	if !b.whole || b.off != 0 {
+		return nil, false
+	}
+	b.off = len(b.head)
+	return b.head, true
+}
+
+// readCloser reads the head of a body, then the rest.
 type readCloser struct {
 	io.Reader
 	io.Closer

@@ -144,3 +144,53 @@ func TestJournalPassesTheWholeBodyOn(t *testing.T) {
 	assert.True(t, e.Truncated)
 	assert.Equal(t, long[:journalBodySize], e.Body)
 }
+
+// TestSentBody: the body the journal passes on reads its head and then the
+// rest, and gives its head whole (take) only when the journal read all of
+// it and nothing has been read since.
+func TestSentBody(t *testing.T) {
+	whole := &sentBody{head: []byte("abc"), rest: strings.NewReader(""), Closer: io.NopCloser(nil), whole: true}
+	got, ok := whole.take()
+	assert.True(t, ok)
+	assert.Equal(t, "abc", string(got))
+	rest, err := io.ReadAll(whole)
+	require.NoError(t, err)
+	assert.Empty(t, rest, "taken: nothing is left to read")
+	_, ok = whole.take()
+	assert.False(t, ok, "taken once")
+
+	part := &sentBody{head: []byte("abc"), rest: strings.NewReader("def"), Closer: io.NopCloser(nil)}
+	_, ok = part.take()
+	assert.False(t, ok, "the journal read only the head")
+	all, err := io.ReadAll(part)
+	require.NoError(t, err)
+	assert.Equal(t, "abcdef", string(all))
+
+	begun := &sentBody{head: []byte("abc"), rest: strings.NewReader(""), Closer: io.NopCloser(nil), whole: true}
+	one := make([]byte, 1)
+	_, _ = begun.Read(one)
+	_, ok = begun.take()
+	assert.False(t, ok, "a body begun is not taken")
+	left, _ := io.ReadAll(begun)
+	assert.Equal(t, "bc", string(left))
+}
+
+// TestLargeBodyPassesTheJournal: a body longer than the journal keeps is
+// journaled truncated and reaches the handler whole.
+func TestLargeBodyPassesTheJournal(t *testing.T) {
+	m, err := New(Options{Seed: 1, Records: 3})
+	require.NoError(t, err)
+	long := strings.Repeat("x", journalBodySize+100)
+	body := `{"status":"error","contact-alert-type":"Technical","integration":{"code":"` + m.Integrations()[0].Code + `"},"external-id":"` + long[:200] + `","responses":[{"response-message":"` + long + `"}]}`
+	req := httptest.NewRequest("POST", "/api/integration_errors", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	m.CoreHandler().ServeHTTP(rec, req)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	assert.Contains(t, rec.Body.String(), long, "the handler read the whole body")
+	reqs := m.Requests()
+	last := reqs[len(reqs)-1]
+	assert.True(t, last.Truncated)
+	assert.Equal(t, body[:journalBodySize], last.Body)
+}

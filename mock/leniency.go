@@ -64,7 +64,17 @@ func (a *api) lenientBody(r *http.Request, rt *Route) []string {
 	if content == nil || content.Schema == nil || content.Schema.Value == nil {
 		return nil
 	}
-	head, err := io.ReadAll(io.LimitReader(r.Body, a.m.opts.MaxBodyBytes+1))
+	// The journal read the body already when it is at most 16 KiB: its
+	// bytes are taken as they are, not copied.
+	var head []byte
+	var err error
+	taken := false
+	if sb, ok := r.Body.(*sentBody); ok {
+		head, taken = sb.take()
+	}
+	if !taken {
+		head, err = io.ReadAll(io.LimitReader(r.Body, a.m.opts.MaxBodyBytes+1))
+	}
 	rest := r.Body
 	put := &readCloser{Reader: io.MultiReader(bytes.NewReader(head), rest), Closer: rest}
 	r.Body = put
