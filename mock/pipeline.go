@@ -144,6 +144,9 @@ type Route struct {
 	// keep, set by the answers layer on a read it may keep, takes the
 	// handler's answer when it went out in one piece.
 	keep func(status int, body []byte)
+	// tenant is the request's tenant's data, set by the tenant layer (the
+	// default tenant's too); nil before it (m.tenantOf).
+	tenant *tenantData
 }
 
 // decodedBody is a JSON body as sent and as decoded with UseNumber; value

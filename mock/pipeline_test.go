@@ -271,6 +271,20 @@ func TestTenantLayer(t *testing.T) {
 	assert.Nil(t, got.r)
 	_, ok = m.lookupTenant("beta")
 	assert.False(t, ok, "a refused tenant is not made")
+
+	// After the route layer, as in the pipeline, the tenant rides in the
+	// route, the default tenant's too, and no context is made for it; a
+	// context made from the request's later still finds it.
+	layers = []layer{m.tenantName(c), c.route, m.tenantLayer(c)}
+	_, got = through(layers, "GET", "/t/acme/api/integrations", "")
+	require.NotNil(t, RouteOf(got.r.Context()))
+	assert.Same(t, td, RouteOf(got.r.Context()).tenant)
+	assert.Nil(t, got.r.Context().Value(tenantKey{}))
+	type laterKey struct{}
+	assert.Same(t, td, m.tenantOf(context.WithValue(got.r.Context(), laterKey{}, 1)))
+	_, got = through(layers, "GET", "/api/integrations", "")
+	assert.Same(t, m.def, RouteOf(got.r.Context()).tenant)
+	assert.Same(t, m.def, m.tenantOf(got.r.Context()))
 }
 
 func TestBodyGuardLayer(t *testing.T) {

@@ -45,9 +45,13 @@ type tenantData struct {
 
 type tenantKey struct{}
 
-// tenantOf returns the tenant a request's context carries: the default
-// tenant outside the pipeline or when the request names none.
+// tenantOf returns the tenant of a request: the one its route carries (the
+// tenant layer sets it), else its context's (an SFTP session's, or a
+// request outside the pipeline), else the default tenant.
 func (m *Mock) tenantOf(ctx context.Context) *tenantData {
+	if rt := RouteOf(ctx); rt != nil && rt.tenant != nil { // the tenant layer's, as a rule
+		return rt.tenant
+	}
 	if td, ok := ctx.Value(tenantKey{}).(*tenantData); ok {
 		return td
 	}
@@ -135,14 +139,23 @@ func (m *Mock) tenantName(a *api) layer {
 func (m *Mock) tenantLayer(a *api) layer {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			name := tenant.Name(r.Context())
-			if name == "" {
+			td := m.def
+			if name := tenant.Name(r.Context()); name != "" {
+				var err error
+				if td, err = m.getTenant(name); err != nil {
+					m.refuseTenant(w, err)
+					return
+				}
+			}
+			// The tenant rides in the route, which the request has, as a
+			// rule: the context is not copied for it.
+			if rt := RouteOf(r.Context()); rt != nil {
+				rt.tenant = td
 				next.ServeHTTP(w, r)
 				return
 			}
-			td, err := m.getTenant(name)
-			if err != nil {
-				m.refuseTenant(w, err)
+			if td == m.def {
+				next.ServeHTTP(w, r)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, td)))
