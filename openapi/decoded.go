@@ -57,10 +57,15 @@ func (v *Validator) ValidateRequestDecoded(ctx context.Context, r *http.Request,
 		openapi3.MultiErrors(),
 		openapi3.DisableReadOnlyValidation(),
 	}
+	// The request checker models OpenAPI 3.0's schemas: a 3.1 spec's
+	// bodies are visited.
+	var c *Checker
 	if route.Spec != nil && route.Spec.IsOpenAPI31OrLater() {
 		opts = append(opts, openapi3.EnableJSONSchema2020())
+	} else {
+		c = v.RequestChecker(schema)
 	}
-	if c := v.RequestChecker(schema); c == nil || !c.Check(data, "").Valid {
+	if c == nil || !c.Check(data, "").Valid {
 		if value == nil {
 			dec := json.NewDecoder(bytes.NewReader(data))
 			dec.UseNumber()
